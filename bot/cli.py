@@ -1,0 +1,114 @@
+"""`vneid-bot run | demo | db upgrade | import FILE | export ...` (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+from storage.db import Database, DatabaseError
+
+log = logging.getLogger("vneid")
+
+EXTRA_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[Settings, argparse.Namespace], int]]] = {}
+"""name -> (help, add_arguments, run): other modules add sub-commands (import, export) here."""
+
+
+def _fail(msg: str) -> int:
+    print(f"vneid-bot: {msg}", file=sys.stderr)
+    return 2
+
+
+def open_database(settings: Settings) -> Database:
+    """Open the database and bring its schema up to date (creates it on an empty database)."""
+    try:
+        db = Database(settings.database_url)
+    except Exception as exc:  # malformed URL, missing driver
+        raise DatabaseError(f"DATABASE_URL is invalid: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    db.upgrade()
+    return db
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+
+    token = settings.token()
+    setup_logging(settings.log_level, [token])
+    db = open_database(settings)
+    app = build_application(settings, db=db)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        log.info("starting in webhook mode on port %s", settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("starting in polling mode against %s", settings.telegram_api_base_url.split("/bot")[0])
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(settings, db_path=args.db, port=args.port)
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    db = open_database(settings)
+    from storage.db import current_revision
+
+    print(f"database {db.engine.url.render_as_string(hide_password=True)} is at revision {current_revision(db.engine)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vneid-bot", description="VNeID report bot for community technology teams")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
+    demo = sub.add_parser("demo", help="local emulator + demo commune + the real bot; chat in this terminal")
+    demo.add_argument("--db", default=None, help="SQLite file for the demo (default: a fresh temporary file)")
+    demo.add_argument("--port", type=int, default=0, help="emulator port (default: any free port)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply the migrations")
+    for name, (help_text, add_args, _run) in EXTRA_COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text))
+    return p
+
+
+def _load_extra_commands() -> None:
+    for mod in ("bot.importer", "bot.export"):
+        try:
+            __import__(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extra_commands()
+    args = build_parser().parse_args(argv)
+    runners: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "run": cmd_run, "demo": cmd_demo, "db": cmd_db, **{k: v[2] for k, v in EXTRA_COMMANDS.items()},
+    }
+    try:
+        settings = load_settings()
+        return runners[args.command](settings, args)
+    except (SettingsError, DatabaseError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

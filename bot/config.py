@@ -1,0 +1,92 @@
+"""Settings, read from the environment and `.env` (names are a contract, see DESIGN §2a)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import time
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line that names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_file_url: str | None = None
+    database_url: str = "sqlite:///vneid-bot.db"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: Literal["vi", "en"] = "vi"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_metric: str = "l2"
+    lock_days: int = Field(default=3, ge=0, le=365)
+    max_daily_value: int = Field(default=500, ge=1)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_listen: str = "0.0.0.0"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    default_reminder_time: time = time(16, 30)
+    default_summary_time: time = time(20, 0)
+    default_weekly_day: int = Field(default=6, ge=0, le=6)  # 0 = Monday ... 6 = Sunday
+    escalate_after_days: int = Field(default=2, ge=1, le=60)
+    catchup_grace_hours: float = Field(default=3.0, ge=0, le=48)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [int(p) for p in v.replace(";", ",").split(",") if p.strip()]
+        if isinstance(v, int):
+            return [v]
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {v!r}") from exc
+        return v
+
+    @field_validator("default_metric")
+    @classmethod
+    def _check_metric(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not v.isidentifier() or len(v) > 16:
+            raise ValueError("must be a short metric code such as l1 or l2")
+        return v
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def file_base_url(self) -> str:
+        if self.telegram_api_file_url:
+            return self.telegram_api_file_url
+        base = self.telegram_api_base_url
+        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+
+    def token(self) -> str:
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value().strip():
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env")
+        return self.telegram_bot_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning validation errors into one clear line naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err.get("loc") else "settings"
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {msg}") from None

@@ -1,0 +1,45 @@
+"""The service container handed to handlers: settings, database, clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.access import Caller
+from bot.config import Settings
+from storage import repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock = system_clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        """Aware local time in the configured timezone."""
+        return self.clock().astimezone(self.settings.tz)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def caller(self, channel: str, external_id: str | int, name: str = "", language: str | None = None) -> Caller:
+        ext = str(external_id)
+        is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
+        with self.db.session() as s:
+            member = repo.member_by_external(s, channel, ext)
+            return Caller.of(channel, ext, name, member, global_admin=is_admin,
+                             language=language or self.settings.language)

@@ -1,0 +1,103 @@
+"""Strings for reporting: confirmations, refusals, hints."""
+
+VI: dict[str, str] = {
+    "metric.l1": "Mức 1",
+    "metric.l2": "Mức 2",
+    "rep.stored": "✅ Đã ghi báo cáo ngày {day}:",
+    "rep.updated": "✏️ Đã cập nhật báo cáo ngày {day} theo tin đã sửa:",
+    "rep.line": "• {unit} — {metric}: <b>{value}</b> ({cum})",
+    "rep.cum_target": "lũy kế {cum}/{target}, đạt {pct}",
+    "rep.cum": "lũy kế {cum}",
+    "rep.no_target": "chưa có",
+    "rep.cum_mismatch": (
+        "⚠️ {unit}: tin báo lũy kế {stated}, bot tính được {ours}. Bot giữ số {ours}. "
+        "Nếu thiếu ngày nào, hãy báo bù cho ngày đó (ví dụ «hqua 8»), hoặc nhờ quản trị nhập mốc bằng /moc."
+    ),
+    "rep.target_mismatch": "ℹ️ {unit}: chỉ tiêu trong tin là {stated}, bot đang lưu {ours}. Nếu cần sửa, nhờ quản trị dùng /chitieu.",
+    "rep.no_report_noted": "Ghi nhận chưa báo cáo: {units}.",
+    "rep.undo_hint": "Nhầm số? Bấm «Hủy» hoặc gõ /huy.",
+    "rep.removed": "↩️ Đã hủy báo cáo:",
+    "rep.removed_line": "• {unit} — {metric} ngày {day}: {old} → {new}",
+    "rep.confirm_head": "⚠️ Số liệu này cao bất thường, bot chưa ghi:",
+    "rep.confirm_over_limit": "• {unit}: {value} trong một ngày (ngưỡng {limit}).",
+    "rep.confirm_over_target": "• {unit}: {value}, vượt số còn lại của chỉ tiêu ({limit}).",
+    "rep.confirm_tail": "Nếu đúng, bấm «Xác nhận». Nếu sai, bấm «Hủy bỏ» rồi gửi lại.",
+    "rep.confirmed_note": "Đã xác nhận.",
+    "rep.cancelled": "Đã hủy bỏ, bot không ghi số liệu nào.",
+    "rep.btn_undo": "↩️ Hủy",
+    "rep.btn_confirm": "✅ Xác nhận",
+    "rep.btn_cancel": "✖️ Hủy bỏ",
+    "rep.example": "Ví dụ: <code>Thôn 3 hôm nay 12 mức 2</code> hoặc <code>/baocao 12</code>",
+    "rep.not_member": (
+        "Bạn chưa có trong danh sách tổ nên bot chưa ghi số liệu này. "
+        "Xin mã đăng ký từ tổ trưởng rồi gõ <code>/dangky MÃ</code>, sau đó gửi lại báo cáo."
+    ),
+    "rep.nothing_stored": "Đã ghi nhận: {units} chưa báo cáo. Không có số liệu nào được ghi.",
+    "rep.out_of_scope": "Bạn không được báo cáo cho {unit} (ngoài phạm vi của bạn). Bot không ghi gì.",
+    "rep.ambiguous": "Có nhiều đơn vị tên «{unit}» trong phạm vi của bạn. Hãy ghi rõ hơn. Bot không ghi gì.",
+    "rep.future_day": "Ngày {day} chưa tới, bot không ghi báo cáo cho ngày tương lai.",
+    "rep.locked_day": "Ngày {day} đã khóa sổ (chỉ sửa được trong {days} ngày gần nhất). Nhờ quản trị nếu cần sửa.",
+    "rep.unknown_metric": "Bot chưa có chỉ số «{metric}». Dùng mức 1 (m1) hoặc mức 2 (m2).",
+    "rep.pending_gone": "Báo cáo này đã được xử lý hoặc đã hết hạn xác nhận.",
+    "rep.not_yours": "Chỉ người gửi báo cáo mới được xác nhận hoặc hủy báo cáo này.",
+    "rep.nothing_to_undo": "Bạn chưa có báo cáo nào để hủy.",
+    "parse.generic": "Bot chưa đọc được số liệu trong tin này.",
+    "parse.unknown_unit": "Bot không tìm thấy đơn vị trong tin này.",
+    "parse.ambiguous_unit": "Tên đơn vị trong tin khớp với nhiều đơn vị.",
+    "parse.negative": "Số liệu không được âm.",
+    "parse.future_day": "Không báo cáo cho ngày chưa tới.",
+    "parse.no_value": "Tin chưa có số lượng trong ngày.",
+    "parse.bad_line": "Có dòng bot chưa đọc được.",
+    "parse.bad_date": "Ngày trong tin không hợp lệ.",
+}
+
+EN: dict[str, str] = {
+    "metric.l1": "Level 1",
+    "metric.l2": "Level 2",
+    "rep.stored": "✅ Report for {day} stored:",
+    "rep.updated": "✏️ Report for {day} updated from the edited message:",
+    "rep.line": "• {unit} — {metric}: <b>{value}</b> ({cum})",
+    "rep.cum_target": "cumulative {cum}/{target}, {pct} done",
+    "rep.cum": "cumulative {cum}",
+    "rep.no_target": "none",
+    "rep.cum_mismatch": (
+        "⚠️ {unit}: the message says cumulative {stated}, the bot counts {ours}. The bot keeps {ours}. "
+        "If a day is missing, report it for that day (e.g. «hqua 8»), or ask an admin to set a baseline with /baseline."
+    ),
+    "rep.target_mismatch": "ℹ️ {unit}: the message says target {stated}, the bot has {ours}. An admin can change it with /target.",
+    "rep.no_report_noted": "Noted as not reported: {units}.",
+    "rep.undo_hint": "Wrong number? Press «Undo» or type /undo.",
+    "rep.removed": "↩️ Report undone:",
+    "rep.removed_line": "• {unit} — {metric} on {day}: {old} → {new}",
+    "rep.confirm_head": "⚠️ These figures are unusually high; nothing is stored yet:",
+    "rep.confirm_over_limit": "• {unit}: {value} in one day (limit {limit}).",
+    "rep.confirm_over_target": "• {unit}: {value}, more than what remains of the target ({limit}).",
+    "rep.confirm_tail": "If it is right, press «Confirm». If not, press «Cancel» and send it again.",
+    "rep.confirmed_note": "Confirmed.",
+    "rep.cancelled": "Cancelled; nothing was stored.",
+    "rep.btn_undo": "↩️ Undo",
+    "rep.btn_confirm": "✅ Confirm",
+    "rep.btn_cancel": "✖️ Cancel",
+    "rep.example": "Example: <code>Thôn 3 hôm nay 12 mức 2</code> or <code>/report 12</code>",
+    "rep.not_member": (
+        "You are not on a team roster, so this report was not stored. "
+        "Ask your team leader for the join code, type <code>/dangky CODE</code>, then send the report again."
+    ),
+    "rep.nothing_stored": "Noted: {units} not reported yet. No figures were stored.",
+    "rep.out_of_scope": "You may not report for {unit} (outside your scope). Nothing was stored.",
+    "rep.ambiguous": "Several units in your scope are called «{unit}». Please be more specific. Nothing was stored.",
+    "rep.future_day": "{day} has not come yet; the bot does not store reports for future days.",
+    "rep.locked_day": "{day} is locked (only the last {days} days can be changed). Ask an admin if it must be fixed.",
+    "rep.unknown_metric": "The bot has no metric «{metric}». Use level 1 (m1) or level 2 (m2).",
+    "rep.pending_gone": "This report was already handled or its confirmation expired.",
+    "rep.not_yours": "Only the person who sent this report can confirm or undo it.",
+    "rep.nothing_to_undo": "You have no report to undo.",
+    "parse.generic": "The bot could not read the figures in this message.",
+    "parse.unknown_unit": "The bot does not know the unit named in this message.",
+    "parse.ambiguous_unit": "The unit name in this message matches several units.",
+    "parse.negative": "Figures cannot be negative.",
+    "parse.future_day": "Reports for future days are not accepted.",
+    "parse.no_value": "The message has no daily figure.",
+    "parse.bad_line": "One line could not be read.",
+    "parse.bad_date": "The date in the message is not valid.",
+}

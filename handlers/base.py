@@ -1,0 +1,91 @@
+"""Shared plumbing for the thin PTB callbacks: services, caller, role gate, replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.access import Caller
+from bot.audit import log_refusal
+from bot.commands import BY_NAME, Role
+from bot.services import Services
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+Ctx = ContextTypes.DEFAULT_TYPE
+Callback = Callable[[Update, Ctx], Awaitable[Any]]
+CHANNEL = "telegram"
+
+
+def services(context: Ctx) -> Services:
+    svc: Services = context.application.bot_data["svc"]
+    return svc
+
+
+def caller_of(update: Update, context: Ctx) -> Caller:
+    user = update.effective_user
+    if user is None:
+        return Caller(CHANNEL, "0", "")
+    return services(context).caller(CHANNEL, user.id, user.full_name)
+
+
+def lang_of(update: Update, context: Ctx, caller: Caller | None = None) -> str:
+    if caller is not None:
+        return caller.language
+    return services(context).settings.language
+
+
+def chat_key(update: Update) -> str:
+    chat = update.effective_chat
+    return str(chat.id) if chat else "0"
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Reply to the message that triggered the update (quoted), or send to the chat."""
+    msg = update.effective_message
+    if msg is not None:
+        return await msg.reply_text(text, do_quote=True, **kwargs)
+    chat = update.effective_chat
+    if chat is not None:
+        return await chat.send_message(text, **kwargs)
+    return None
+
+
+def args_text(update: Update) -> str:
+    """The text after `/command[@bot]` (keeps the original line breaks)."""
+    msg = update.effective_message
+    text = (msg.text or msg.caption or "") if msg else ""
+    if not text.startswith("/"):
+        return text.strip()
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def add_command(app: Application[Any, Any, Any, Any, Any, Any], name: str, callback: Callback) -> None:
+    """Register a command from the command table, with its alias and the role gate."""
+    spec = BY_NAME[name]
+
+    async def gated(update: Update, context: Ctx) -> None:
+        if update.effective_user is None or update.effective_message is None:
+            return
+        if update.effective_user.is_bot:
+            return
+        if spec.role > Role.NONE:
+            caller = caller_of(update, context)
+            if not caller.has_role(spec.role):
+                lang = lang_of(update, context, caller)
+                key = "err.not_member" if not caller.on_roster and not caller.global_admin else "err.role"
+                log_refusal(services(context), caller, spec.name, reason=key)
+                await reply(update, t(key, lang, command=spec.name, role=t(f"role.{spec.role.name.lower()}", lang)))
+                return
+        await callback(update, context)
+
+    app.add_handler(CommandHandler(list(spec.names), gated))
+    registered: list[str] = app.bot_data.setdefault("commands", [])  # the menu is built from it
+    if spec.name not in registered:
+        registered.append(spec.name)

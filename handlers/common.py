@@ -1,0 +1,81 @@
+"""/start, /help, unknown commands, chat tracking and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.commands import BY_NAME, Role
+from bot.fmt import esc
+from bot.texts import t
+from handlers.base import Ctx, add_command, caller_of, lang_of, reply
+
+log = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    lang = lang_of(update, context, caller)
+    key = "start.member" if caller.on_roster else "start.stranger"
+    await reply(update, t(key, lang, name=_esc_name(update)) + "\n\n" + t("help.report", lang))
+
+
+async def help_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    lang = lang_of(update, context, caller)
+    lines = [t("help.title", lang), t("help.report", lang), ""]
+    registered: list[str] = context.application.bot_data.get("commands", [])
+    for role in (Role.NONE, Role.MEMBER, Role.LEADER, Role.ADMIN):
+        names = [n for n in registered if BY_NAME[n].role == role and n not in ("start",)]
+        if not names or (role > Role.MEMBER and not caller.has_role(role)):
+            continue
+        lines.append(t(f"help.section.{role.name.lower()}", lang))
+        for n in names:
+            spec = BY_NAME[n]
+            lines.append(t("help.line", lang, name=spec.name, alias=spec.alias, desc=t(f"cmd.{spec.name}", lang)))
+    chat = update.effective_chat
+    if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        me = await context.bot.get_me()
+        if not me.can_read_all_group_messages:
+            lines += ["", t("help.privacy", lang)]
+    await reply(update, "\n".join(lines))
+
+
+async def unknown_command(update: Update, context: Ctx) -> None:
+    msg = update.effective_message
+    if msg is None or update.effective_user is None or update.effective_user.is_bot:
+        return
+    word = (msg.text or "").split(maxsplit=1)[0]
+    name, _, target = word[1:].partition("@")
+    if target and target.lower() != (context.bot.username or "").lower():
+        return  # a command for another bot in the same group
+    lang = lang_of(update, context)
+    await reply(update, t("err.unknown_command", lang, command=esc(name[:32])))
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await update.effective_chat.send_message(t("err.internal", context.application.bot_data["svc"].settings.language))
+        except Exception:  # noqa: BLE001 - never let the error handler raise
+            log.warning("could not tell the user about the error")
+
+
+def _esc_name(update: Update) -> str:
+    return esc(update.effective_user.first_name if update.effective_user else "")
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    add_command(app, "start", start)
+    add_command(app, "trogiup", help_cmd)
+    app.add_error_handler(on_error)
+
+
+def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Registered after every module: a command nobody handled gets a usage hint."""
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))

@@ -1,0 +1,152 @@
+"""Report handlers: /baocao, free text, edited messages, /huy, confirm/undo buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import render
+from bot.reports import Outcome, ReportService
+from bot.texts import t
+from handlers.base import CHANNEL, Ctx, add_command, caller_of, chat_key, reply, services
+
+
+def _service(context: Ctx) -> ReportService:
+    svc = services(context)
+    rs = svc.extras.get("reports")
+    if rs is None:
+        rs = svc.extras["reports"] = ReportService(svc)
+    return rs
+
+
+def _undo_markup(out: Outcome, lang: str) -> InlineKeyboardMarkup | None:
+    if out.undo_id is None:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t("rep.btn_undo", lang), callback_data=f"u:{out.undo_id}")]])
+
+
+def _confirm_markup(token: str, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("rep.btn_confirm", lang), callback_data=f"cf:{token}"),
+        InlineKeyboardButton(t("rep.btn_cancel", lang), callback_data=f"cx:{token}"),
+    ]])
+
+
+async def _answer(update: Update, context: Ctx, out: Outcome, lang: str, *, is_command: bool) -> None:
+    """Render one outcome as a reply to the report message."""
+    if out.status == "stored":
+        sent = await reply(update, render.stored(out, lang), reply_markup=_undo_markup(out, lang))
+        if sent is not None:
+            _service(context).set_reply(out.undo_id, sent.message_id)
+    elif out.status == "removed":
+        await reply(update, render.removed(out, lang))
+    elif out.status == "confirm":
+        assert out.pending_token is not None
+        await reply(update, render.confirm_question(out, lang), reply_markup=_confirm_markup(out.pending_token, lang))
+    elif out.status == "parse_error":
+        await reply(update, render.parse_error(out, lang))
+    elif out.status == "refused":
+        await reply(update, render.refused(out, lang))
+    elif out.status == "not_member":
+        await reply(update, t("rep.not_member", lang))
+    elif out.status == "nothing" and out.no_report_units:
+        await reply(update, t("rep.nothing_stored", lang, units=", ".join(out.no_report_units)))
+    elif out.status == "ignored" and is_command:
+        await reply(update, render.parse_error(Outcome("parse_error", parse_error_code="no_value"), lang))
+    # duplicate / ignored chatter: say nothing
+
+
+def _acceptable(msg: Message | None) -> bool:
+    """Only fresh human messages count: no bots, no forwards, no via-bot, no channel posts."""
+    if msg is None or msg.from_user is None or msg.from_user.is_bot:
+        return False
+    if msg.forward_origin is not None or msg.via_bot is not None or msg.is_automatic_forward:
+        return False
+    return msg.sender_chat is None
+
+
+async def on_report(update: Update, context: Ctx) -> None:
+    msg = update.message
+    if not _acceptable(msg) or msg is None or msg.from_user is None:
+        return
+    text = msg.text or ""
+    is_command = text.startswith("/")
+    caller = caller_of(update, context)
+    out = _service(context).submit(caller, chat_key(update), msg.message_id, text)
+    if out.status == "ignored" and not is_command:
+        return
+    await _answer(update, context, out, caller.language, is_command=is_command)
+
+
+async def on_edit(update: Update, context: Ctx) -> None:
+    msg = update.edited_message
+    if not _acceptable(msg) or msg is None:
+        return
+    caller = caller_of(update, context)
+    edit_date = int(msg.edit_date.timestamp()) if msg.edit_date else int(msg.date.timestamp()) + 1
+    out = _service(context).edit(caller, chat_key(update), msg.message_id, msg.text or "", edit_date)
+    if out.status in ("ignored", "duplicate"):
+        return
+    await _answer(update, context, out, caller.language, is_command=False)
+
+
+async def undo_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    out = _service(context).undo(caller)
+    await _answer(update, context, out, caller.language, is_command=True)
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    q = update.callback_query
+    if q is None or q.data is None or q.from_user is None:
+        return
+    caller = services(context).caller(CHANNEL, q.from_user.id, q.from_user.full_name)
+    lang = caller.language
+    kind, _, arg = q.data.partition(":")
+    rs = _service(context)
+    if kind == "u" and arg.isdigit():
+        out = rs.undo(caller, int(arg))
+        await q.answer()
+        if out.status == "removed":
+            await _edit_or_send(q.message, render.removed(out, lang))
+        else:
+            await q.answer(render.refused(out, lang)[:190], show_alert=True)
+        return
+    if kind in ("cf", "cx") and len(arg) <= 32:
+        out = rs.confirm(caller, arg, accept=kind == "cf")
+        if out.status == "refused":
+            await q.answer(render.refused(out, lang)[:190], show_alert=True)
+            return
+        await q.answer()
+        if out.status == "stored":
+            text = render.stored(out, lang)
+            sent = await _edit_or_send(q.message, text, _undo_markup(out, lang))
+            if sent is not None:
+                rs.set_reply(out.undo_id, sent.message_id)
+        elif out.status == "nothing":
+            await _edit_or_send(q.message, t("rep.cancelled", lang))
+        else:
+            await _edit_or_send(q.message, render.refused(out, lang) if out.error_key else t("rep.pending_gone", lang))
+        return
+    await q.answer()
+
+
+async def _edit_or_send(message: object, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    if isinstance(message, Message):
+        try:
+            edited = await message.edit_text(text, reply_markup=markup)
+            return edited if isinstance(edited, Message) else message
+        except BadRequest:
+            return await message.reply_text(text, reply_markup=markup)
+    return None
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    add_command(app, "baocao", on_report)
+    add_command(app, "huy", undo_cmd)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(u|cf|cx):"))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_report))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, on_edit))
