@@ -1,0 +1,50 @@
+"""Foundation e2e: the real bot over HTTP against the emulator, in a group and in private."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo_data import GROUP_ID, LEADER_ID, member_id
+from tests.conftest import Harness
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_start_in_private_for_stranger(harness: Harness) -> None:
+    replies = await harness.say(555, 555, "/start")
+    assert "/dangky" in replies[0].text
+    assert replies[0].chat_id == 555
+
+
+async def test_start_and_help_in_group(harness: Harness) -> None:
+    replies = await harness.say(GROUP_ID, member_id(0), "/start")
+    assert "Bot đã sẵn sàng" in replies[0].text
+    replies = await harness.say(GROUP_ID, member_id(0), "/help")
+    text = replies[0].text
+    assert "Cách báo cáo" in text and "/baocao" in text
+    assert "/donvi" not in text  # admin commands are not shown to a plain member
+    replies = await harness.say(GROUP_ID, LEADER_ID, "/trogiup@VneidTestBot")
+    assert "/huy" in replies[0].text
+    assert "/xephang" not in text  # nor leader commands
+
+
+async def test_unknown_command_gets_hint(harness: Harness) -> None:
+    replies = await harness.say(GROUP_ID, member_id(0), "/khongco")
+    assert "/khongco" in replies[0].text and "/trogiup" in replies[0].text
+
+
+async def test_command_for_another_bot_is_ignored(harness: Harness) -> None:
+    assert await harness.say_quiet(GROUP_ID, member_id(0), "/start@OtherBot") == []
+
+
+async def test_command_menus_registered(harness: Harness) -> None:
+    vi = [c["command"] for c in harness.emu.get_commands("default", "")]
+    en = [c["command"] for c in harness.emu.get_commands("default", "en")]
+    assert "baocao" in vi and "report" in en
+    admin_vi = [c["command"] for c in harness.emu.get_commands("all_chat_administrators", "")]
+    assert "baocao" in admin_vi
+
+
+async def test_member_only_command_refused_for_stranger(harness: Harness) -> None:
+    replies = await harness.say(777, 777, "/huy")
+    assert "/dangky" in replies[0].text
