@@ -109,11 +109,11 @@ async def on_button(update: Update, context: Ctx) -> None:
     rs = _service(context)
     if kind == "u" and arg.isdigit():
         out = rs.undo(caller, int(arg))
-        await q.answer()
-        if out.status == "removed":
-            await _edit_or_send(q.message, render.removed(out, lang))
-        else:
+        if out.status != "removed":
             await q.answer(render.refused(out, lang)[:190], show_alert=True)
+            return
+        await q.answer()
+        await _edit_or_send(q.message, render.removed(out, lang))
         return
     if kind in ("cf", "cx") and len(arg) <= 32:
         out = rs.confirm(caller, arg, accept=kind == "cf")
