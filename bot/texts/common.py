@@ -13,7 +13,7 @@ VI: dict[str, str] = {
         "• <code>Thôn 3 hôm nay 12 mức 2</code>\n"
         "• <code>hqua 8 m1, 5 m2</code>\n"
         "• <code>/baocao 12</code> (cho thôn của bạn)\n"
-        "Gõ <code>+5</code> để cộng thêm, <code>/huy</code> để hủy báo cáo vừa gửi."
+        "Gõ <code>/baocao +5</code> để cộng thêm vào số đã báo, <code>/huy</code> để hủy báo cáo vừa gửi."
     ),
     "help.section.none": "<b>Chung</b>",
     "help.section.member": "<b>Thành viên tổ</b>",
@@ -72,7 +72,7 @@ EN: dict[str, str] = {
         "• <code>Thôn 3 hôm nay 12 mức 2</code>\n"
         "• <code>hqua 8 m1, 5 m2</code>\n"
         "• <code>/report 12</code> (for your own village)\n"
-        "Type <code>+5</code> to add, <code>/undo</code> to undo the report you just sent."
+        "Type <code>/report +5</code> to add to what you reported, <code>/undo</code> to undo the report you just sent."
     ),
     "help.section.none": "<b>General</b>",
     "help.section.member": "<b>Team members</b>",

@@ -1,0 +1,123 @@
+"""ReportService on SQLite and PostgreSQL: exactly once, replace/add, edits, undo, races."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
+from bot.reports import ReportService
+from bot.services import Services
+from storage import repo
+from storage.db import Database
+from storage.models import Report
+
+DAY = date(2025, 8, 14)
+NOW = datetime(2025, 8, 14, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
+
+
+@pytest.fixture
+def setup(any_db: Database) -> tuple[Services, ReportService, Demo]:
+    demo = seed_demo(any_db)
+    svc = Services(Settings(_env_file=None), any_db, clock=lambda: NOW)  # type: ignore[call-arg]
+    return svc, ReportService(svc), demo
+
+
+def total(svc: Services, demo: Demo, name: str, metric: str = "l2") -> int:
+    with svc.db.session() as s:
+        unit = repo.unit_by_id(s, demo.village_ids[name])
+        assert unit is not None
+        return repo.reported_total(s, unit, metric, since=DAY, until=DAY)
+
+
+def rows(svc: Services) -> int:
+    with svc.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Report)) or 0)
+
+
+def test_same_message_twice_is_stored_once(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    who = svc.caller("telegram", member_id(3))
+    assert rs.submit(who, "-1", 10, "Thôn 3 hôm nay 12").status == "stored"
+    assert rs.submit(who, "-1", 10, "Thôn 3 hôm nay 12").status == "duplicate"
+    assert total(svc, demo, "Thôn 3") == 12 and rows(svc) == 1
+
+
+def test_concurrent_duplicate_deliveries_store_once(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    who = svc.caller("telegram", member_id(3))
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda _: rs.submit(who, "-1", 77, "Thôn 3 hôm nay 9").status, range(8)))
+    assert outcomes.count("stored") == 1 and set(outcomes) <= {"stored", "duplicate"}
+    assert total(svc, demo, "Thôn 3") == 9 and rows(svc) == 1
+
+
+def test_concurrent_distinct_messages_of_one_reporter_keep_one_current_row(
+    setup: tuple[Services, ReportService, Demo],
+) -> None:
+    svc, rs, demo = setup
+    who = svc.caller("telegram", member_id(3))
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda i: rs.submit(who, "-1", 100 + i, f"Thôn 3 hôm nay {i + 1}").status, range(6)))
+    with svc.db.session() as s:
+        current = s.scalar(select(func.count()).select_from(Report).where(
+            Report.superseded_at.is_(None), Report.deleted_at.is_(None)))
+    assert current == 1
+    assert 1 <= total(svc, demo, "Thôn 3") <= 6
+
+
+def test_replace_add_edit_undo(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    who = svc.caller("telegram", member_id(3))
+    rs.submit(who, "-1", 1, "Thôn 3 hôm nay 12")
+    out = rs.submit(who, "-1", 2, "Thôn 3 hôm nay 15")
+    assert (out.lines[0].old, out.lines[0].new) == (12, 15)
+    out = rs.submit(who, "-1", 3, "/baocao +5")
+    assert out.lines[0].new == 20 and total(svc, demo, "Thôn 3") == 20
+    # editing the +5 message to +7 adds to what it replaced (15), not to itself
+    out = rs.edit(who, "-1", 3, "/baocao +7", edit_date=1000)
+    assert (out.lines[0].old, out.lines[0].new) == (20, 22)
+    assert rs.edit(who, "-1", 3, "/baocao +7", edit_date=1000).status == "duplicate"
+    out = rs.undo(who)
+    assert out.status == "removed" and total(svc, demo, "Thôn 3") == 15
+    rs.undo(who)
+    assert total(svc, demo, "Thôn 3") == 12
+    rs.undo(who)
+    assert total(svc, demo, "Thôn 3") == 0
+    assert rs.undo(who).status == "refused"
+
+
+def test_edit_to_other_unit_moves_the_entry(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    leader = svc.caller("telegram", LEADER_ID)
+    rs.submit(leader, "-1", 5, "Thôn 3: 4\nThôn 5: 6")
+    rs.edit(leader, "-1", 5, "Thôn 3: 4\nThôn Hạ: 6", edit_date=99)
+    assert (total(svc, demo, "Thôn 3"), total(svc, demo, "Thôn 5"), total(svc, demo, "Thôn Hạ")) == (4, 0, 6)
+    out = rs.edit(leader, "-1", 5, "cảm ơn mọi người", edit_date=100)
+    assert out.status == "removed" and total(svc, demo, "Thôn 3") == 0
+
+
+def test_multiline_all_or_nothing_when_one_line_is_out_of_scope(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    member = svc.caller("telegram", member_id(3))
+    out = rs.submit(member, "-1", 6, "Thôn 3: 4\nThôn 5: 6")
+    assert out.status == "refused" and rows(svc) == 0
+
+
+def test_two_reporters_add_up(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    rs.submit(svc.caller("telegram", member_id(3)), "-1", 1, "hôm nay được 5 tk")
+    rs.submit(svc.caller("telegram", member_id(3, True)), "-1", 2, "hôm nay được 7 tk")
+    assert total(svc, demo, "Thôn 3") == 12
+
+
+def test_zero_is_a_report_and_chua_bc_is_not(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    leader = svc.caller("telegram", LEADER_ID)
+    out = rs.submit(leader, "-1", 1, "Thôn 3: 0\nThôn 5: chưa bc")
+    assert out.status == "stored" and out.no_report_units == ["Thôn 5"]
+    assert rows(svc) == 1
