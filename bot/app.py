@@ -6,7 +6,12 @@ import logging
 from importlib import import_module
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeDefault, LinkPreviewOptions
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot import fmt
 from bot.reports import LineResult, Outcome
 from bot.texts import CATALOG, t
@@ -76,5 +78,5 @@ def parse_error(out: Outcome, lang: str) -> str:
 
 
 def refused(out: Outcome, lang: str) -> str:
-    args = {k: (fmt.day(v, lang) if hasattr(v, "isoformat") else fmt.esc(v)) for k, v in out.error_args.items()}
+    args = {k: (fmt.day(v, lang) if isinstance(v, date) else fmt.esc(v)) for k, v in out.error_args.items()}
     return t(out.error_key or "parse.generic", lang, **args)

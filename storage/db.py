@@ -36,6 +36,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
     else:
+        if url.startswith("postgresql"):
+            kwargs.setdefault("connect_args", {"connect_timeout": 10})
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
@@ -62,7 +64,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        orig = getattr(exc, "orig", None)
+        reason = (str(orig if orig is not None else exc).strip().splitlines() or ["unknown error"])[0]
         raise DatabaseError(f"DATABASE_URL: cannot connect to {safe_url(engine)}: {reason}") from None
     command.upgrade(alembic_config(engine), revision)
 

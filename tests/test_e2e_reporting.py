@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from storage import repo
 from storage.models import PendingReport, Report
 from tests.conftest import TZ, Harness
-
-import pytest
 
 pytestmark = pytest.mark.e2e
 
