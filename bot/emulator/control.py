@@ -1,0 +1,237 @@
+"""The emulator's HTTP control API (``/control/...``): act as users and read what the bot did.
+
+Every answer is ``{"ok": true, "result": ...}`` or ``{"ok": false, "description": ...}`` (HTTP 400/404).
+
+    POST /control/chat/private     {"user": U}                                          -> Chat
+    POST /control/chat/group       {"chat_id", "title", "type"?, "members"?: [U], "admins"?: [U],
+                                    "bot_admin"?}                                       -> Chat
+    POST /control/message          {"chat_id", "user": U, "text", "reply_to"?}          -> Message
+    POST /control/edit             {"chat_id", "message_id", "text"}                     -> Message
+    POST /control/press            {"chat_id", "message_id", "user": U, "data"}          -> Update
+    POST /control/document         {"chat_id", "user": U, "filename", "content" (base64), "caption"?,
+                                    "mime_type"?}                                       -> Message
+    POST /control/update           {"update": {...}} or the raw update                   -> Update
+    POST /control/redeliver        {"update_id"}                                          -> Update
+    POST /control/block            {"chat_id", "blocked"?: true}                          -> true
+    POST /control/faults           {"rate", "kinds"?, "methods"?, "seed"?} (rate 0 clears) -> true
+    GET  /control/sent?chat_id=&after_id=            bot messages (message_id > after_id) -> [SentMessage]
+    GET  /control/wait?chat_id=&after_id=&count=&timeout=   long-poll for those            -> [SentMessage]
+    GET  /control/file?chat_id=&message_id=          the bytes of a photo/document the bot sent
+    GET  /control/commands | /control/stats | /control/callback_answers | /control/info
+
+A user ``U`` is ``{"id", "first_name", "last_name"?, "username"?, "language_code"?}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .models import JSON, SentMessage, User
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ControlError(Exception):
+    def __init__(self, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.description = description
+        self.status = status
+
+
+def _ok(result: Any) -> web.Response:
+    return web.Response(text=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
+                        content_type="application/json")
+
+
+async def _body(request: web.Request) -> JSON:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ControlError("body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ControlError("body must be a JSON object")
+    return body
+
+
+def _need(body: JSON, *names: str) -> None:
+    missing = [name for name in names if body.get(name) in (None, "")]
+    if missing:
+        raise ControlError(f"missing field(s): {', '.join(missing)}")
+
+
+def _user(body: JSON, key: str = "user") -> User:
+    raw = body.get(key)
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise ControlError(f"{key} must be an object with an id")
+    return User.from_dict(raw)
+
+
+def _int_query(request: web.Request, name: str, default: int | None = None) -> int | None:
+    value = request.query.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ControlError(f"{name} must be an integer") from None
+
+
+def _after(records: list[SentMessage], after_id: int | None) -> list[SentMessage]:
+    return [r for r in records if after_id is None or r.message_id > after_id]
+
+
+def add_control_routes(app: web.Application, emu: Emulator) -> None:
+    def route(func: Callable[[web.Request], Awaitable[Any]]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            try:
+                result = await func(request)
+            except ControlError as exc:
+                status, text = exc.status, exc.description
+            except (KeyError, LookupError, ValueError, TypeError) as exc:
+                status, text = 400, str(exc.args[0] if exc.args else exc)
+            else:
+                return result if isinstance(result, web.StreamResponse) else _ok(result)
+            return web.Response(text=json.dumps({"ok": False, "description": text}, ensure_ascii=False),
+                                status=status, content_type="application/json")
+
+        return handler
+
+    async def chat_private(request: web.Request) -> Any:
+        return emu.private_chat(_user(await _body(request)))
+
+    async def chat_group(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id", "title")
+        return emu.group_chat(
+            int(body["chat_id"]),
+            str(body["title"]),
+            str(body.get("type") or "group"),
+            members=[User.from_dict(u) for u in body.get("members") or []],
+            admins=[User.from_dict(u) for u in body.get("admins") or []],
+            bot_admin=bool(body.get("bot_admin")),
+        )
+
+    async def message(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id", "text")
+        reply_to = body.get("reply_to")
+        return emu.send_message(int(body["chat_id"]), _user(body), str(body["text"]),
+                                reply_to=int(reply_to) if reply_to else None)
+
+    async def edit(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id", "message_id", "text")
+        return emu.edit_message(int(body["chat_id"]), int(body["message_id"]), str(body["text"]))
+
+    async def press(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id", "message_id", "data")
+        return emu.press_button(int(body["chat_id"]), int(body["message_id"]), _user(body), str(body["data"]))
+
+    async def document(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id", "filename")
+        try:
+            content = base64.b64decode(str(body.get("content") or ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise ControlError("content must be base64") from None
+        return emu.send_document(int(body["chat_id"]), _user(body), str(body["filename"]), content,
+                                 body.get("caption"), mime_type=body.get("mime_type"))
+
+    async def update(request: web.Request) -> Any:
+        body = await _body(request)
+        raw = body["update"] if isinstance(body.get("update"), dict) else body
+        return emu.send_update(raw)
+
+    async def redeliver(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "update_id")
+        return emu.redeliver(int(body["update_id"]))
+
+    async def block(request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id")
+        emu.block_chat(int(body["chat_id"]), bool(body.get("blocked", True)))
+        return True
+
+    async def faults(request: web.Request) -> Any:
+        body = await _body(request)
+        rate = float(body.get("rate") or 0)
+        if rate <= 0:
+            emu.clear_faults()
+        else:
+            emu.inject_faults(rate, tuple(body.get("kinds") or ("429", "500", "timeout")),
+                              body.get("methods"), int(body.get("seed") or 0))
+        return True
+
+    async def sent(request: web.Request) -> Any:
+        chat_id = _int_query(request, "chat_id")
+        records = _after(emu.sent(chat_id), _int_query(request, "after_id"))
+        return [r.to_dict() for r in records]
+
+    async def wait(request: web.Request) -> Any:
+        chat_id = _int_query(request, "chat_id")
+        if chat_id is None:
+            raise ControlError("chat_id is required")
+        after_id = _int_query(request, "after_id", 0)
+        count = _int_query(request, "count", 1) or 1
+        try:
+            timeout = min(120.0, float(request.query.get("timeout") or 10.0))
+        except ValueError:
+            raise ControlError("timeout must be a number") from None
+
+        def found() -> list[SentMessage]:
+            return _after(emu.sent(chat_id), after_id)
+
+        await emu.wait_until(lambda: len(found()) >= count, timeout)
+        return [r.to_dict() for r in found()]
+
+    async def file(request: web.Request) -> Any:
+        chat_id = _int_query(request, "chat_id")
+        message_id = _int_query(request, "message_id")
+        if chat_id is None or message_id is None:
+            raise ControlError("chat_id and message_id are required")
+        record = emu.sent_message(chat_id, message_id)
+        if record.file_bytes is None:
+            raise ControlError("that message has no file", 404)
+        return web.Response(body=record.file_bytes, content_type=record.mime_type or "application/octet-stream",
+                            headers={"Content-Disposition": f'attachment; filename="{record.filename or "file"}"'})
+
+    async def commands(request: web.Request) -> Any:
+        return [{"scope": scope, "language_code": lang, "commands": cmds}
+                for (scope, lang), cmds in emu.commands.items()]
+
+    async def stats(request: web.Request) -> Any:
+        return emu.stats.to_dict()
+
+    async def callback_answers(request: web.Request) -> Any:
+        return emu.callback_answers
+
+    async def info(request: web.Request) -> Any:
+        return {"url": emu.url, "base_url": emu.base_url, "base_file_url": emu.base_file_url,
+                "token": emu.token, "bot": emu.bot_user}
+
+    post = {
+        "chat/private": chat_private, "chat/group": chat_group, "message": message, "edit": edit,
+        "press": press, "document": document, "update": update, "redeliver": redeliver, "block": block,
+        "faults": faults,
+    }
+    get = {
+        "sent": sent, "wait": wait, "file": file, "commands": commands, "stats": stats,
+        "callback_answers": callback_answers, "info": info,
+    }
+    for name, func in post.items():
+        app.router.add_post(f"/control/{name}", route(func))
+    for name, func in get.items():
+        app.router.add_get(f"/control/{name}", route(func))

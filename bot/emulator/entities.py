@@ -1,0 +1,400 @@
+"""Formatting of message text the way the Bot API does it: parse_mode parsing and automatic entities.
+
+Offsets and lengths of entities are in UTF-16 code units, as in Telegram. Error texts follow the ones the
+real Bot API (tdlib) returns after ``Bad Request: can't parse entities: ``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+class EntityParseError(ValueError):
+    pass
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+@dataclass
+class _Builder:
+    """Accumulates plain text and tracks the UTF-16 position."""
+
+    parts: list[str] = field(default_factory=list)
+    pos: int = 0  # UTF-16 units so far
+    entities: list[JSON] = field(default_factory=list)
+
+    def add(self, chunk: str) -> None:
+        if chunk:
+            self.parts.append(chunk)
+            self.pos += utf16_len(chunk)
+
+    def entity(self, kind: str, start: int, **extra: Any) -> None:
+        length = self.pos - start
+        if length <= 0:
+            return
+        ent: JSON = {"type": kind, "offset": start, "length": length}
+        ent.update({k: v for k, v in extra.items() if v is not None})
+        self.entities.append(ent)
+
+    def result(self) -> tuple[str, list[JSON]]:
+        ents = sorted(self.entities, key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.parts), ents
+
+
+# ---------------------------------------------------------------- HTML
+
+_HTML_SIMPLE = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+}
+_HTML_TAGS = set(_HTML_SIMPLE) | {"a", "span", "tg-emoji", "tg-time"}
+_ENTITY_RE = re.compile(r"&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,8}|[a-zA-Z]{2,8});")
+_TAG_NAME_RE = re.compile(r"[a-zA-Z0-9-]*")
+_ATTR_RE = re.compile(r"\s*([a-zA-Z0-9_-]+)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[^\s>\"']+))?")
+
+
+def _decode_entity(match: re.Match[str]) -> str | None:
+    name = match.group(1)
+    if name.startswith(("#x", "#X")):
+        code = int(name[2:], 16)
+    elif name.startswith("#"):
+        code = int(name[1:])
+    else:
+        return {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}.get(name)
+    if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    return chr(code)
+
+
+def parse_html(text: str) -> tuple[str, list[JSON]]:
+    out = _Builder()
+    # stack items: (tag name, start position, attributes, byte offset of the tag)
+    stack: list[tuple[str, int, dict[str, str], int]] = []
+    pre_language: dict[int, str] = {}  # stack depth of a <pre> -> language from a nested <code class=...>
+    attrs: dict[str, str] = {}
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "&":
+            m = _ENTITY_RE.match(text, i)
+            decoded = _decode_entity(m) if m else None
+            if m and decoded is not None:
+                out.add(decoded)
+                i = m.end()
+            else:
+                out.add("&")
+                i += 1
+            continue
+        if c != "<":
+            j = i
+            while j < n and text[j] not in "<&":
+                j += 1
+            out.add(text[i:j])
+            i = j
+            continue
+        tag_offset = _byte_offset(text, i)
+        if text.startswith("</", i):
+            close = text.find(">", i)
+            if close == -1:
+                raise EntityParseError(f"Unclosed end tag at byte offset {tag_offset}")
+            name = text[i + 2 : close].strip().lower()
+            if not stack:
+                raise EntityParseError(f"Unexpected end tag at byte offset {tag_offset}")
+            open_name, start, open_attrs, _ = stack[-1]
+            if name != open_name:
+                raise EntityParseError(
+                    f'Unmatched end tag at byte offset {tag_offset}, expected "</{open_name}>", found "</{name}>"'
+                )
+            stack.pop()
+            depth = len(stack)
+            if open_name == "code" and stack and stack[-1][0] == "pre":
+                cls = open_attrs.get("class", "")
+                if cls.startswith("language-"):
+                    pre_language[depth - 1] = cls[len("language-") :]
+            elif open_name == "pre":
+                out.entity("pre", start, language=pre_language.pop(depth, None))
+            elif open_name in _HTML_SIMPLE:
+                kind = _HTML_SIMPLE[open_name]
+                if kind == "blockquote" and "expandable" in open_attrs:
+                    kind = "expandable_blockquote"
+                out.entity(kind, start)
+            elif open_name == "span":
+                out.entity("spoiler", start)
+            elif open_name == "a":
+                href = open_attrs.get("href", "")
+                user_id = href[len("tg://user?id="):] if href.startswith("tg://user?id=") else ""
+                if user_id.isdigit():
+                    out.entity("text_mention", start, user={"id": int(user_id), "is_bot": False,
+                                                             "first_name": "User"})
+                elif href:
+                    out.entity("text_link", start, url=href)
+            elif open_name == "tg-emoji":
+                out.entity("custom_emoji", start, custom_emoji_id=open_attrs.get("emoji-id"))
+            elif open_name == "tg-time":
+                out.entity("date_time", start)
+            i = close + 1
+            continue
+        m = _TAG_NAME_RE.match(text, i + 1)
+        name = m.group(0).lower() if m else ""
+        if name not in _HTML_TAGS:
+            raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {tag_offset}')
+        j = m.end() if m else i + 1
+        attrs = {}
+        while True:
+            while j < n and text[j].isspace():
+                j += 1
+            if j >= n:
+                raise EntityParseError(f"Unclosed start tag at byte offset {tag_offset}")
+            if text[j] == ">":
+                break
+            am = _ATTR_RE.match(text, j)
+            if not am or am.end() == j:
+                raise EntityParseError(f'Unclosed start tag "{name}" at byte offset {tag_offset}')
+            value = am.group(2) or ""
+            if value[:1] in ("'", '"'):
+                value = value[1:-1]
+            attrs[am.group(1).lower()] = html.unescape(value)
+            j = am.end()
+        if name == "span" and attrs.get("class") != "tg-spoiler":
+            raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {tag_offset}')
+        if name == "tg-emoji" and not attrs.get("emoji-id"):
+            raise EntityParseError(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {tag_offset}')
+        stack.append((name, out.pos, attrs, tag_offset))
+        i = j + 1
+    if stack:
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    return out.result()
+
+
+# ---------------------------------------------------------------- MarkdownV2
+
+_MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
+_MDV2_NAMES = {
+    "*": "Bold",
+    "_": "Italic",
+    "__": "Underline",
+    "~": "Strikethrough",
+    "||": "Spoiler",
+}
+_MDV2_TYPES = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
+
+
+def parse_markdown_v2(text: str) -> tuple[str, list[JSON]]:
+    out = _Builder()
+    stack: list[tuple[str, int, int]] = []  # (marker, start pos, byte offset)
+    link_stack: list[tuple[int, int]] = []  # (start pos, byte offset) of an open "["
+    quote_start: int | None = None
+    i, n = 0, len(text)
+    at_line_start = True
+    while i < n:
+        c = text[i]
+        if at_line_start and c == ">" and quote_start is None:
+            quote_start = out.pos
+            i += 1
+            at_line_start = False
+            continue
+        at_line_start = False
+        if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) < 127:
+            out.add(text[i + 1])
+            i += 2
+            continue
+        if c == "`":
+            offset = _byte_offset(text, i)
+            if text.startswith("```", i):
+                end = text.find("```", i + 3)
+                if end == -1:
+                    raise EntityParseError(f"Can't find end of Pre entity at byte offset {offset}")
+                body = text[i + 3 : end]
+                language = None
+                if "\n" in body:
+                    first, rest = body.split("\n", 1)
+                    if first and not first.isspace():
+                        language, body = first.strip(), rest
+                start = out.pos
+                out.add(_unescape_code(body))
+                out.entity("pre", start, language=language)
+                i = end + 3
+                continue
+            end = i + 1
+            while end < n and text[end] != "`":
+                end += 2 if text[end] == "\\" else 1
+            if end >= n:
+                raise EntityParseError(f"Can't find end of Code entity at byte offset {offset}")
+            start = out.pos
+            out.add(_unescape_code(text[i + 1 : end]))
+            out.entity("code", start)
+            i = end + 1
+            continue
+        if c == "[":
+            link_stack.append((out.pos, _byte_offset(text, i)))
+            i += 1
+            continue
+        if c == "]" and link_stack:
+            start, offset = link_stack.pop()
+            if i + 1 >= n or text[i + 1] != "(":
+                raise EntityParseError(f"Can't find end of TextUrl entity at byte offset {offset}")
+            close = text.find(")", i + 2)
+            if close == -1:
+                raise EntityParseError(f"Can't find end of a URL at byte offset {_byte_offset(text, i + 1)}")
+            url = text[i + 2 : close].replace("\\)", ")").replace("\\\\", "\\")
+            out.entity("text_link", start, url=url)
+            i = close + 1
+            continue
+        marker = None
+        for candidate in ("__", "||", "*", "_", "~"):
+            if text.startswith(candidate, i):
+                marker = candidate
+                break
+        if marker is not None:
+            if stack and stack[-1][0] == marker:
+                _, start, _ = stack.pop()
+                out.entity(_MDV2_TYPES[marker], start)
+            elif any(item[0] == marker for item in stack):
+                raise EntityParseError(
+                    f"Can't find end of {_MDV2_NAMES[stack[-1][0]]} entity at byte offset {stack[-1][2]}"
+                )
+            else:
+                stack.append((marker, out.pos, _byte_offset(text, i)))
+            i += len(marker)
+            continue
+        if c in _MDV2_RESERVED:
+            raise EntityParseError(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
+        if c == "\n":
+            if quote_start is not None and not text.startswith(">", i + 1):
+                out.entity("blockquote", quote_start)
+                quote_start = None
+            out.add(c)
+            i += 1
+            at_line_start = True
+            if quote_start is not None and text.startswith(">", i):
+                i += 1
+                at_line_start = False
+            continue
+        out.add(c)
+        i += 1
+    if stack:
+        marker, _, offset = stack[-1]
+        raise EntityParseError(f"Can't find end of {_MDV2_NAMES[marker]} entity at byte offset {offset}")
+    if link_stack:
+        raise EntityParseError(f"Can't find end of TextUrl entity at byte offset {link_stack[-1][1]}")
+    if quote_start is not None:
+        out.entity("blockquote", quote_start)
+    return out.result()
+
+
+def _unescape_code(body: str) -> str:
+    return re.sub(r"\\([`\\])", r"\1", body)
+
+
+# ---------------------------------------------------------------- legacy Markdown
+
+_MD_TYPES = {"*": "bold", "_": "italic"}
+
+
+def parse_markdown(text: str) -> tuple[str, list[JSON]]:
+    out = _Builder()
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] in "_*`[":
+            out.add(text[i + 1])
+            i += 2
+            continue
+        if c in "*_`[":
+            offset = _byte_offset(text, i)
+            if text.startswith("```", i):
+                end = text.find("```", i + 3)
+                if end == -1:
+                    raise EntityParseError(f"Can't find end of the entity starting at byte offset {offset}")
+                body = text[i + 3 : end]
+                language = None
+                if "\n" in body:
+                    first, rest = body.split("\n", 1)
+                    if first and " " not in first.strip():
+                        language, body = first.strip() or None, rest
+                start = out.pos
+                out.add(body)
+                out.entity("pre", start, language=language)
+                i = end + 3
+                continue
+            if c == "[":
+                close = text.find("]", i + 1)
+                if close == -1 or not text.startswith("(", close + 1) or text.find(")", close) == -1:
+                    raise EntityParseError(f"Can't find end of the entity starting at byte offset {offset}")
+                url_end = text.find(")", close)
+                start = out.pos
+                out.add(text[i + 1 : close])
+                out.entity("text_link", start, url=text[close + 2 : url_end])
+                i = url_end + 1
+                continue
+            end = text.find(c, i + 1)
+            if end == -1:
+                raise EntityParseError(f"Can't find end of the entity starting at byte offset {offset}")
+            start = out.pos
+            out.add(text[i + 1 : end])
+            out.entity(_MD_TYPES.get(c, "code"), start)
+            i = end + 1
+            continue
+        out.add(c)
+        i += 1
+    return out.result()
+
+
+# ---------------------------------------------------------------- entry points
+
+def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[JSON]]:
+    """Apply ``parse_mode`` (None, "HTML", "MarkdownV2", "Markdown"); raises EntityParseError."""
+    mode = (parse_mode or "").strip().lower()
+    if not mode:
+        return text, []
+    if mode == "html":
+        return parse_html(text)
+    if mode == "markdownv2":
+        return parse_markdown_v2(text)
+    if mode == "markdown":
+        return parse_markdown(text)
+    raise EntityParseError(f'Unsupported parse_mode "{parse_mode}"')
+
+
+_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,64})?")
+_MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{4,32}\b")
+_URL_RE = re.compile(r"\bhttps?://[^\s<>\"]+")
+
+
+def auto_entities(text: str) -> list[JSON]:
+    """Entities Telegram adds to a user's plain message: bot_command (at the start), mention, url."""
+    ents: list[JSON] = []
+
+    def add(kind: str, start: int, end: int) -> None:
+        ents.append({"type": kind, "offset": utf16_len(text[:start]), "length": utf16_len(text[start:end])})
+
+    m = _COMMAND_RE.match(text)
+    if m and (m.end() == len(text) or not (text[m.end()].isalnum() or text[m.end()] in "_@/")):
+        add("bot_command", 0, m.end())
+    for m in _MENTION_RE.finditer(text):
+        add("mention", m.start(), m.end())
+    for m in _URL_RE.finditer(text):
+        add("url", m.start(), m.end())
+    return sorted(ents, key=lambda e: e["offset"])
