@@ -37,10 +37,20 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 
     from bot.app import build_application
 
-    token = settings.token()
-    setup_logging(settings.log_level, [token])
+    telegram, zalo = settings.channels in ("telegram", "both"), settings.channels in ("zalo", "both")
+    secrets = ([settings.token()] if telegram else []) + ([settings.zalo_token()] if zalo else [])
+    setup_logging(settings.log_level, secrets)
     db = open_database(settings)
+    if not telegram:  # CHANNELS=zalo
+        from bot.services import Services
+        from bot.zalo.runner import run_zalo_only
+
+        return run_zalo_only(settings, Services(settings, db))
     app = build_application(settings, db=db)
+    if zalo:  # CHANNELS=both: the Zalo runner in the same event loop
+        from bot.zalo.runner import attach
+
+        attach(app, settings)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         log.info("starting in webhook mode on port %s", settings.webhook_port)
@@ -75,7 +85,7 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vneid-bot", description="VNeID report bot for community technology teams")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
+    sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set; CHANNELS=telegram|zalo|both)")
     demo = sub.add_parser("demo", help="local emulator + demo commune + the real bot; chat in this terminal")
     demo.add_argument("--db", default=None, help="SQLite file for the demo (default: a fresh temporary file)")
     demo.add_argument("--port", type=int, default=0, help="emulator port (default: any free port)")

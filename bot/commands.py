@@ -55,6 +55,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("lich", "schedule", Role.LEADER),
     CommandSpec("nhap", "import", Role.ADMIN),
     CommandSpec("nhatky", "audit", Role.ADMIN),
+    CommandSpec("lienketzalo", "linkzalo", Role.MEMBER),
 )
 
 BY_NAME: dict[str, CommandSpec] = {n: spec for spec in COMMANDS for n in spec.names}

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     default_weekly_day: int = Field(default=6, ge=0, le=6)  # 0 = Monday ... 6 = Sunday
     escalate_after_days: int = Field(default=2, ge=1, le=60)
     catchup_grace_hours: float = Field(default=3.0, ge=0, le=48)
+    # Zalo channel (bot/zalo/, docs/zalo.md)
+    channels: Literal["telegram", "zalo", "both"] = "telegram"
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_public_base_url: str | None = None
+    zalo_web_port: int = Field(default=8088, ge=1, le=65535)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -79,6 +86,12 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value().strip():
             raise SettingsError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env")
         return self.telegram_bot_token.get_secret_value().strip()
+
+    def zalo_token(self) -> str:
+        tok = self.zalo_bot_token.get_secret_value().strip() if self.zalo_bot_token else ""
+        if not tok:
+            raise SettingsError("ZALO_BOT_TOKEN is not set: create a bot with Zalo Bot Creator and put its token in .env")
+        return tok
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -68,6 +68,16 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class _Scope:
+    """A reporter's neighbourhood for name matching (cached per area; detached Unit objects)."""
+
+    own: Unit
+    names: dict[str, list[Unit]]
+    sorted_names: list[str]
+    by_id: dict[int, Unit]
+
+
+@dataclass(frozen=True)
 class Planned:
     unit_id: int
     metric: str
@@ -84,35 +94,70 @@ class ReportService:
 
     # ---- parsing against the caller's scope -----------------------------------------------------
 
-    def _scope_units(self, s: Session, caller: Caller) -> tuple[Unit, list[Unit]]:
+    def _scope(self, unit_id: int, unit_path: str | None = None) -> _Scope:
         """The caller's unit and the units whose names the parser may match.
 
         Names are matched in the caller's neighbourhood (the parent's subtree for a village member),
         so that naming a sibling village is recognised and refused as "outside your scope" rather than
-        as an unknown name.
+        as an unknown name. Cached (Database.cached: exact for writes made by this process, at most
+        CACHE_TTL seconds old for other processes' writes): the parse step runs on every message.
         """
-        assert caller.unit_id is not None
-        own = repo.unit_by_id(s, caller.unit_id)
-        assert own is not None
-        area = own
-        if own.parent_id is not None and not repo.children(s, own):
-            parent = repo.unit_by_id(s, own.parent_id)
-            area = parent or own
-        return own, repo.subtree(s, area)
+        db = self.svc.db
+        ids = [int(x) for x in (unit_path or "").strip("/").split("/") if x.isdigit()]
+        if not ids or ids[-1] != unit_id:
+            ids = db.cached(("rep.path", unit_id), lambda: self._path_ids(unit_id))
+        parents = db.cached(("rep.parents",), self._parent_ids)  # units with active children
+        area_id = ids[-2] if len(ids) >= 2 and unit_id not in parents else unit_id
+        scope = db.cached(("rep.area", area_id), lambda: self._load_area(area_id))
+        own = scope.by_id.get(unit_id)
+        if own is None:  # an inactive own unit
+            return db.cached(("rep.scope", unit_id), lambda: self._load_area(unit_id))
+        return _Scope(own, scope.names, scope.sorted_names, scope.by_id)
+
+    def _path_ids(self, unit_id: int) -> list[int]:
+        with self.svc.db.session() as s:
+            own = repo.unit_by_id(s, unit_id)
+            assert own is not None
+            return [int(x) for x in own.path.strip("/").split("/") if x.isdigit()]
+
+    def _parent_ids(self) -> frozenset[int]:
+        with self.svc.db.session() as s:
+            return frozenset(repo.parent_ids(s))
+
+    def _load_area(self, area_id: int) -> _Scope:
+        """The area's subtree; `.own` is the area itself."""
+        with self.svc.db.session() as s:
+            area = repo.unit_by_id(s, area_id)
+            assert area is not None
+            units = repo.subtree(s, area)
+            s.expunge_all()
+        names: dict[str, list[Unit]] = {}
+        for u in units:
+            names.setdefault(u.name, []).append(u)
+        by_id = {u.id: u for u in units}
+        by_id.setdefault(area.id, area)
+        return _Scope(area, names, sorted(names), by_id)
+
+    def _metric_codes(self) -> list[str]:
+        def load() -> list[str]:
+            with self.svc.db.session() as s:
+                return [m.code for m in repo.metrics(s)]
+
+        return self.svc.db.cached(("rep.metrics",), load)
+
+    def _target(self, s: Session, unit: Unit, metric: str) -> int | None:
+        return self.svc.db.cached(("rep.target", unit.id, metric), lambda: repo.effective_target(s, unit, metric))
+
+    def _baseline(self, s: Session, unit: Unit, metric: str) -> int:
+        return self.svc.db.cached(("rep.baseline", unit.id, metric), lambda: repo.baseline_total(s, unit, metric))
 
     def parse(self, caller: Caller, text: str) -> tuple[ParsedReport, Unit | None, dict[str, list[Unit]]]:
-        with self.svc.db.session() as s:
-            if caller.unit_id is None:
-                names: dict[str, list[Unit]] = {}
-                return parse_report(text, today=self.svc.today(), units=[]), None, names
-            own, units = self._scope_units(s, caller)
-            names = {}
-            for u in units:
-                names.setdefault(u.name, []).append(u)
-            metrics = [m.code for m in repo.metrics(s)]
-            s.expunge_all()
-        parsed = parse_report(text, today=self.svc.today(), units=sorted(names), metrics=metrics)
-        return parsed, own, names
+        if caller.unit_id is None:
+            names: dict[str, list[Unit]] = {}
+            return parse_report(text, today=self.svc.today(), units=[]), None, names
+        scope = self._scope(caller.unit_id, caller.unit_path)
+        parsed = parse_report(text, today=self.svc.today(), units=scope.sorted_names, metrics=self._metric_codes())
+        return parsed, scope.own, scope.names
 
     # ---- submit / edit / confirm -----------------------------------------------------------------
 
@@ -158,8 +203,9 @@ class ReportService:
         refusal = self._check_day(caller, parsed.day)
         if refusal:
             return refusal
+        units = self._scope(caller.unit_id, caller.unit_path).by_id if caller.unit_id is not None else None
         return self._store(caller, chat_id, message_id, source_rev, text, plan, confirmed=False,
-                           skipped=skipped)
+                           skipped=skipped, units=units)
 
     def _check_day(self, caller: Caller, day: date) -> Outcome | None:
         today = self.svc.today()
@@ -181,20 +227,25 @@ class ReportService:
         *,
         confirmed: bool,
         skipped: list[str] | None = None,
+        units: dict[int, Unit] | None = None,
     ) -> Outcome:
         assert caller.member_id is not None
         ch = caller.channel
         now = self.svc.clock()
+        known = set(self._metric_codes())
+        for p in plan:
+            if p.metric not in known:
+                return Outcome("refused", error_key="rep.unknown_metric", error_args={"metric": p.metric})
         try:
             with self.svc.db.session() as s:
-                if repo.message_seen(s, ch, chat_id, message_id, source_rev):
+                # one query: was this revision of the message stored (by anyone), and the reporter's rows
+                of_message = repo.rows_of_message(s, ch, chat_id, message_id)
+                if any(r.source_rev == source_rev for r in of_message):
                     return Outcome("duplicate")
-                known = {m.code for m in repo.metrics(s)}
-                for p in plan:
-                    if p.metric not in known:
-                        return Outcome("refused", error_key="rep.unknown_metric", error_args={"metric": p.metric})
-                previous = report_repo.current_rows_of_message(s, ch, chat_id, message_id, caller.member_id)
+                previous = [r for r in of_message if r.reporter_id == caller.member_id
+                            and r.superseded_at is None and r.deleted_at is None]
                 edited = bool(previous) or source_rev > 0
+                unit_of = units or {}
                 # values after the change
                 staged: list[tuple[Planned, Report | None, int | None, int]] = []
                 for p in plan:
@@ -206,8 +257,9 @@ class ReportService:
                     base = base_row.value if base_row is not None else 0
                     new = base + p.value if p.mode == "add" else p.value
                     staged.append((p, cur, old, new))
+                done: dict[int, int] = {}  # staged index -> unit's cumulative before the change
                 if not confirmed:
-                    reasons = self._implausible(s, staged)
+                    reasons = self._implausible(s, staged, unit_of, done)
                     if reasons:
                         token = secrets.token_urlsafe(12)
                         s.add(PendingReport(
@@ -218,11 +270,15 @@ class ReportService:
                         return Outcome("confirm", pending_token=token, reasons=reasons)
                 # an edit drops the entries the new text no longer names
                 keys = {(p.unit_id, p.metric, p.day) for p in plan}
+                retracted = False
                 for row in previous:
                     if (row.unit_id, row.metric, row.day) not in keys:
                         report_repo.retract(s, row, now)
+                        retracted = True
+                # one line, nothing else changed: the cumulative follows from the one computed before
+                shortcut = len(staged) == 1 and not retracted
                 results: list[LineResult] = []
-                for p, cur, old, new in staged:
+                for i, (p, cur, old, new) in enumerate(staged):
                     rev = 1
                     if cur is not None:
                         if cur.message_id == message_id and cur.chat_id == chat_id:
@@ -237,7 +293,8 @@ class ReportService:
                     )
                     s.add(row)
                     s.flush()
-                    results.append(self._line_result(s, p, old, new))
+                    cumulative = done[i] - (old or 0) + new if shortcut and i in done else None
+                    results.append(self._line_result(s, p, old, new, unit_of, cumulative))
                 undo_id = row.id
             return Outcome("stored", lines=results, no_report_units=skipped or [], undo_id=undo_id,
                            edited=edited)
@@ -245,30 +302,39 @@ class ReportService:
             # a concurrent delivery of the same message won the race: nothing of ours was stored
             return Outcome("duplicate")
 
-    def _implausible(self, s: Session, staged: list[tuple[Planned, Report | None, int | None, int]]) -> list[str]:
+    @staticmethod
+    def _unit(s: Session, unit_id: int, units: dict[int, Unit] | None = None) -> Unit:
+        unit = (units or {}).get(unit_id) or repo.unit_by_id(s, unit_id)
+        assert unit is not None
+        return unit
+
+    def _implausible(self, s: Session, staged: list[tuple[Planned, Report | None, int | None, int]],
+                     units: dict[int, Unit] | None = None, done_out: dict[int, int] | None = None) -> list[str]:
         reasons: list[str] = []
         limit = self.svc.settings.max_daily_value
-        for p, _cur, old, new in staged:
-            unit = repo.unit_by_id(s, p.unit_id)
-            assert unit is not None
+        for i, (p, _cur, old, new) in enumerate(staged):
+            unit = self._unit(s, p.unit_id, units)
             if new > limit:
                 reasons.append(f"over_limit:{unit.name}:{new}:{limit}")
                 continue
-            target = repo.effective_target(s, unit, p.metric)
+            target = self._target(s, unit, p.metric)
             if target is not None:
-                done = repo.baseline_total(s, unit, p.metric) + repo.reported_total(s, unit, p.metric, until=p.day)
+                done = self._baseline(s, unit, p.metric) + repo.reported_total(s, unit, p.metric, until=p.day)
+                if done_out is not None:
+                    done_out[i] = done
                 remaining = max(target - (done - (old or 0)), 0)
                 if new > remaining:
                     reasons.append(f"over_target:{unit.name}:{new}:{remaining}")
         return reasons
 
-    def _line_result(self, s: Session, p: Planned, old: int | None, new: int) -> LineResult:
-        unit = repo.unit_by_id(s, p.unit_id)
-        assert unit is not None
-        cumulative = repo.baseline_total(s, unit, p.metric) + repo.reported_total(s, unit, p.metric, until=p.day)
+    def _line_result(self, s: Session, p: Planned, old: int | None, new: int,
+                     units: dict[int, Unit] | None = None, cumulative: int | None = None) -> LineResult:
+        unit = self._unit(s, p.unit_id, units)
+        if cumulative is None:
+            cumulative = self._baseline(s, unit, p.metric) + repo.reported_total(s, unit, p.metric, until=p.day)
         return LineResult(
             unit_id=unit.id, unit_name=unit.name, metric=p.metric, day=p.day, old=old, new=new,
-            cumulative=cumulative, target=repo.effective_target(s, unit, p.metric),
+            cumulative=cumulative, target=self._target(s, unit, p.metric),
             stated_cumulative=p.stated_cumulative, stated_target=p.stated_target,
         )
 

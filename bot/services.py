@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.access import Caller
 from bot.config import Settings
-from storage import repo
+from storage import link_repo, repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -41,5 +41,9 @@ class Services:
         is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
         with self.db.session() as s:
             member = repo.member_by_external(s, channel, ext)
+            if member is not None and member.linked_member_id is not None:  # a linked account: the primary member
+                member = link_repo.primary_of(s, member)
+                if member is not None and not is_admin and member.channel == "telegram":
+                    is_admin = member.external_id.isdigit() and int(member.external_id) in self.settings.admin_ids
             return Caller.of(channel, ext, name, member, global_admin=is_admin,
                              language=language or self.settings.language)

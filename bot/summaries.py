@@ -145,10 +145,11 @@ def _move(prev_rank: int | None, rank: int | None, lang: str) -> str:
 
 
 def week_change(cur: int, prev: int, lang: str) -> str:
-    if prev == 0:
-        return "–" if cur == 0 else "+∞"
+    """' (+12%)' this week against the previous one ('' when the previous week had nothing)."""
+    if prev <= 0:
+        return ""
     change = 100.0 * (cur - prev) / prev
-    return ("+" if change >= 0 else "") + fmt.pct(change, lang, 0)
+    return " (" + ("+" if change >= 0 else "") + fmt.pct(change, lang, 0) + ")"
 
 
 def weekly_text(r: Rollup, prev: Rollup | None, lang: str = "vi", *, names: Mapping[str, str] | None = None,

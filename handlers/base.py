@@ -28,10 +28,18 @@ def services(context: Ctx) -> Services:
 
 
 def caller_of(update: Update, context: Ctx) -> Caller:
+    """Who sent the update. Roster members are cached (`Database.cached`: dropped on any roster or unit
+    change made by this process, at most CACHE_TTL old otherwise); strangers are looked up every time,
+    so that someone who just joined (perhaps through another worker) is recognised at once."""
     user = update.effective_user
     if user is None:
         return Caller(CHANNEL, "0", "")
-    return services(context).caller(CHANNEL, user.id, user.full_name)
+    svc = services(context)
+    key = ("caller", CHANNEL, user.id, user.full_name)
+    caller = svc.db.cached(key, lambda: svc.caller(CHANNEL, user.id, user.full_name))
+    if not caller.on_roster:
+        svc.db.forget(key)
+    return caller
 
 
 def lang_of(update: Update, context: Ctx, caller: Caller | None = None) -> str:

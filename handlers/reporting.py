@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import render
 from bot.reports import Outcome, ReportService
 from bot.texts import t
-from handlers.base import CHANNEL, Ctx, add_command, caller_of, chat_key, reply, services
+from handlers.base import Ctx, add_command, caller_of, chat_key, reply, services
 
 
 def _service(context: Ctx) -> ReportService:
@@ -103,7 +103,7 @@ async def on_button(update: Update, context: Ctx) -> None:
     q = update.callback_query
     if q is None or q.data is None or q.from_user is None:
         return
-    caller = services(context).caller(CHANNEL, q.from_user.id, q.from_user.full_name)
+    caller = caller_of(update, context)
     lang = caller.language
     kind, _, arg = q.data.partition(":")
     rs = _service(context)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +18,64 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
+
+#: reference data that `Database.cached` may keep in memory (units, roster, metrics, targets ...)
+CACHED_TABLES = frozenset({"units", "members", "metrics", "targets", "baselines", "chats"})
+#: entries of `Database.cached` are reloaded after this many seconds even when nothing changed in this
+#: process: the bound on staleness for changes made by OTHER processes (CLI import, other workers)
+CACHE_TTL = 30.0
+CACHE_MAX_ENTRIES = 50_000
+_WRITE_HEAD = ("INSERT", "UPDATE", "DELETE", "REPLAC", "ALTER ", "DROP T", "CREATE", "TRUNCA")
+_CTE_WRITE_RE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_TABLE_RE = re.compile(r'\b(?:INTO|UPDATE|FROM|TABLE)\s+(?:"?\w+"?\.)?"?(\w+)', re.IGNORECASE)
+
+
+class _Generation:
+    """A process-wide counter, bumped when a transaction that wrote reference data commits.
+
+    Hooked on every SQLAlchemy Engine of the process (class-level events), so a write through any
+    Database, engine or raw SQL statement of this process invalidates every cache at once.
+    """
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+GENERATION = _Generation()
+
+
+def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    head = statement.lstrip()[:6].upper()
+    if head.startswith("WITH"):
+        if not _CTE_WRITE_RE.search(statement):
+            return
+    elif not head.startswith(_WRITE_HEAD):
+        return
+    m = _TABLE_RE.search(statement)
+    if m is None or head.startswith("WITH") or m.group(1).lower() in CACHED_TABLES:
+        # bump now (a reader filling a cache before our commit gets a stale generation) and at commit
+        conn.info["vneid_ref_write"] = True
+        GENERATION.bump()
+
+
+def _on_commit(conn: Any) -> None:
+    if conn.info.pop("vneid_ref_write", False):
+        GENERATION.bump()
+
+
+def _on_rollback(conn: Any) -> None:
+    conn.info.pop("vneid_ref_write", None)
+
+
+event.listen(Engine, "before_cursor_execute", _note_write)
+event.listen(Engine, "commit", _on_commit)
+event.listen(Engine, "rollback", _on_rollback)
 
 
 class DatabaseError(Exception):
@@ -27,6 +88,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA cache_size=-16000")  # 16 MB page cache per connection
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
@@ -41,6 +104,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_timeout", 10)
+        if url.startswith("postgresql"):  # an unreachable server fails in seconds, not after minutes
+            kwargs["connect_args"] = {"connect_timeout": 5, **kwargs.get("connect_args", {})}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -88,6 +154,31 @@ class Database:
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.engine = make_engine(url, **kwargs)
         self.sessions = session_factory(self.engine)
+        self._cache: dict[Hashable, tuple[int, float, Any]] = {}
+
+    def cached(self, key: Hashable, load: Callable[[], T], ttl: float = CACHE_TTL) -> T:
+        """`load()` once per `key` until reference data changes (see CACHED_TABLES) or `ttl` passes.
+
+        `load` must return plain values or detached ORM objects (read only their loaded attributes).
+        Exact within this process: any committed write to a reference table drops every entry;
+        changes made by other processes are seen after at most `ttl` seconds.
+        """
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == GENERATION.value and now - hit[1] < ttl:
+            return hit[2]  # type: ignore[no-any-return]
+        generation = GENERATION.value  # read before loading: a write committed meanwhile invalidates
+        value = load()
+        if len(self._cache) >= CACHE_MAX_ENTRIES:
+            self._cache.clear()
+        self._cache[key] = (generation, now, value)
+        return value
+
+    def forget(self, key: Hashable) -> None:
+        self._cache.pop(key, None)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
     @property
     def dialect(self) -> str:

@@ -76,13 +76,15 @@ class Metric(Base):
 
 class Unit(Base):
     __tablename__ = "units"
+    # varchar_pattern_ops: PostgreSQL serves `path LIKE '/1/12/%'` from the index whatever the collation
+    __table_args__ = (Index("ix_units_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(32), default="village")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     # materialised path of ids, e.g. "/1/12/305/": a subtree is `path LIKE '/1/12/%'`
-    path: Mapped[str] = mapped_column(String(255), default="/", index=True)
+    path: Mapped[str] = mapped_column(String(255), default="/")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -126,8 +128,24 @@ class Member(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # another channel's account of the same person (bot/zalo/linking.py): callers resolve to this member
+    linked_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
     unit: Mapped[Unit] = relationship()
+
+
+class LinkCode(Base):
+    """A one-time code (valid a few minutes) that links an account on another channel to a member."""
+
+    __tablename__ = "link_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    channel: Mapped[str] = mapped_column(String(16), default="zalo")  # where the code may be redeemed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by: Mapped[str | None] = mapped_column(String(64))  # the external id that redeemed it
 
 
 class Chat(Base):
@@ -183,6 +201,16 @@ class Report(Base):
             postgresql_where=text("superseded_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_reports_day_unit", "day", "unit_id", "metric"),
+        # roll-ups (bot/rollup.py): per-unit sums of current rows as index-only scans / seeks by unit
+        Index(
+            "ix_reports_rollup",
+            "unit_id",
+            "metric",
+            "day",
+            "value",
+            sqlite_where=text("superseded_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL AND deleted_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -228,10 +256,13 @@ class Delivery(Base):
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))  # reminder | daily | weekly | escalation | ...
     day: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed | dead
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # sending | sent | failed | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # status "sending": when the claim's lease expires; "failed": when the next attempt is due
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

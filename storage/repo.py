@@ -40,6 +40,12 @@ def roots(s: Session) -> list[Unit]:
     return list(s.scalars(select(Unit).where(Unit.parent_id.is_(None), Unit.active.is_(True)).order_by(Unit.name)))
 
 
+def parent_ids(s: Session) -> list[int]:
+    """Ids of the units that have at least one active child."""
+    q = select(Unit.parent_id).where(Unit.parent_id.is_not(None), Unit.active.is_(True)).distinct()
+    return [int(i) for i in s.scalars(q)]
+
+
 def is_within(unit: Unit, scope: Unit) -> bool:
     return unit.path.startswith(scope.path)
 

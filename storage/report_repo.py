@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.models import PendingReport, Report
@@ -64,13 +64,13 @@ def pending_by_token(s: Session, token: str) -> PendingReport | None:
 
 
 def set_reply_id(s: Session, report_id: int, reply_message_id: int) -> None:
-    row = s.get(Report, report_id)
-    if row is None:
-        return
+    """Record the bot's confirmation on every row of the report's message (one statement)."""
+    source = select(Report.channel, Report.chat_id, Report.message_id).where(Report.id == report_id)
     s.execute(
         update(Report)
-        .where(Report.chat_id == row.chat_id, Report.message_id == row.message_id, Report.channel == row.channel)
+        .where(tuple_(Report.channel, Report.chat_id, Report.message_id).in_(source))
         .values(reply_message_id=reply_message_id)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -90,7 +90,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("units", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_units_parent_id"), ["parent_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_units_path"), ["path"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_units_path"), ["path"], unique=False, postgresql_ops={"path": "varchar_pattern_ops"}
+        )
 
     op.create_table(
         "baselines",
@@ -143,12 +145,30 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("linked_member_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["linked_member_id"], ["members.id"], name=op.f("fk_members_linked_member_id_members")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_members_unit_id_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
         sa.UniqueConstraint("channel", "external_id", name=op.f("uq_members_channel_external_id")),
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_members_unit_id"), ["unit_id"], unique=False)
+
+    op.create_table(
+        "link_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=16), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("used_by", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_link_codes_member_id_members")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_link_codes")),
+    )
+    with op.batch_alter_table("link_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_link_codes_code"), ["code"], unique=False)
 
     op.create_table(
         "targets",
@@ -198,6 +218,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("sent_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("next_attempt_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], name=op.f("fk_deliveries_chat_id_chats")),
@@ -264,6 +286,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_reports_day_unit", ["day", "unit_id", "metric"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_reporter_id"), ["reporter_id"], unique=False)
         batch_op.create_index(
+            "ix_reports_rollup",
+            ["unit_id", "metric", "day", "value"],
+            unique=False,
+            sqlite_where=sa.text("superseded_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=sa.text("superseded_at IS NULL AND deleted_at IS NULL"),
+        )
+        batch_op.create_index(
             "uq_reports_current",
             ["reporter_id", "unit_id", "metric", "day"],
             unique=True,
@@ -301,6 +330,11 @@ def downgrade() -> None:
             postgresql_where=sa.text("superseded_at IS NULL AND deleted_at IS NULL"),
         )
         batch_op.drop_index(batch_op.f("ix_reports_reporter_id"))
+        batch_op.drop_index(
+            "ix_reports_rollup",
+            sqlite_where=sa.text("superseded_at IS NULL AND deleted_at IS NULL"),
+            postgresql_where=sa.text("superseded_at IS NULL AND deleted_at IS NULL"),
+        )
         batch_op.drop_index("ix_reports_day_unit")
 
     op.drop_table("reports")
@@ -319,6 +353,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_targets_unit_id"))
 
     op.drop_table("targets")
+    with op.batch_alter_table("link_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_link_codes_code"))
+
+    op.drop_table("link_codes")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_unit_id"))
 

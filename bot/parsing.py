@@ -1,0 +1,1133 @@
+"""Vietnamese report text -> ParsedReport (pure functions, no I/O).
+
+Pipeline (DESIGN §4):
+
+1. fold the text: drop zero-width/format characters, ``Ð`` -> ``Đ``, NFC, lower-case, fold whitespace;
+   keep three aligned copies of every line: *cased* (original case, diacritics), *acc* (lower case,
+   diacritics) and *plain* (lower case, no diacritics) - positions are the same in all three;
+2. a slash command is split off; only ``/baocao`` and ``/report`` carry a report;
+3. each line: strip list numbering, find unit names (longest match on normalised words),
+   find names that look like units but are not known (``Thôn 99``) or match several units,
+   then scan the rest with one tokenizer regex (figures, metrics, dates, times, percentages, ...);
+4. a line with several units is cut into one segment per unit; each segment pairs its daily
+   figures with its metric words;
+5. the message is all or nothing: the first bad line makes the whole result an error naming it.
+
+Chatter (no figure next to a report keyword, a unit name or a metric word) is ``not_report``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+
+__all__ = ["ParsedReport", "ReportLine", "match_unit", "normalize", "parse_report", "ERROR_CODES"]
+
+Kind = Literal["report", "not_report", "error"]
+Mode = Literal["set", "add"]
+
+#: Every ``error_code`` the parser can return.
+ERROR_CODES = (
+    "unknown_unit",  # the message names a unit that is not in `units`
+    "ambiguous_unit",  # the name matches several units
+    "negative",  # a negative figure
+    "future_day",  # a day after `today`
+    "no_value",  # looks like a report, but has no daily figure
+    "bad_line",  # a line whose figures cannot be told apart (several numbers, metric mismatch)
+    "bad_date",  # an impossible date (31/2), or several different days in one message
+    "bad_number",  # a decimal where a count is expected (4,5)
+    "duplicate",  # the same unit and metric twice in one message
+    "unknown_metric",  # "mức 3" when there is no such metric
+    "usage",  # /baocao without a readable report
+)
+
+REPORT_COMMANDS = frozenset({"baocao", "report"})
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    unit: str | None = None  # canonical name from `units`; None = the reporter's own unit
+    metric: str | None = None  # "l1", "l2", another code from `metrics`; None = the default metric
+    value: int | None = None  # the daily figure; None only on a no_report line
+    mode: Mode = "set"  # "add" for "+N"
+    cumulative: int | None = None  # stated lũy kế, to be checked
+    target: int | None = None  # the "/530" in "412/530"
+    no_report: bool = False  # "chưa bc": the unit has not reported (not a zero)
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    kind: Kind
+    day: date | None = None
+    lines: list[ReportLine] = field(default_factory=list)
+    error: str | None = None  # short Vietnamese explanation for the user
+    error_code: str | None = None  # one of ERROR_CODES
+    error_line: int | None = None  # 1-based number of the bad line, when the message has several lines
+    is_command: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Text folding
+# ---------------------------------------------------------------------------------------------
+
+_EXTRA_ZERO_WIDTH = "\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f"
+_NEWLINES = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _build_tables() -> tuple[
+    dict[int, int | None], dict[int, str | None], dict[int, str], dict[int, str], list[int]
+]:
+    """Translation tables: before NFC, after NFC, lower case, diacritics; and the combining marks."""
+    pre: dict[int, int | None] = {ord(c): None for c in _EXTRA_ZERO_WIDTH}
+    pre.update({0x00D0: 0x0110, 0x00F0: 0x0111, 0x0189: 0x0110, 0x0256: 0x0111})  # Ð ð Ɖ ɖ -> Đ đ
+    post: dict[int, str | None] = {}  # after NFC: leftover combining marks, whitespace
+    lower: dict[int, str] = {}
+    strip: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    marks: list[int] = []
+    # CJK ideographs, Yi, Hangul syllables and private use have no case, marks or spaces: skipped
+    codepoints = (*range(0x3400), *range(0xA000, 0xAC00), *range(0xD7A4, 0xD800), *range(0xF900, 0x10000))
+    for cp in codepoints:
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            pre[cp] = None
+            continue
+        if unicodedata.combining(ch):
+            marks.append(cp)
+        if unicodedata.combining(ch) or cat in ("Mn", "Me"):
+            post[cp] = None
+        elif ch in _NEWLINES:
+            post[cp] = "\n"
+        elif ch == "\t":
+            pass
+        elif ch.isspace():
+            post[cp] = " "
+        low = ch.lower()
+        if len(low) == 1 and low != ch:
+            lower[cp] = low
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if len(base) == 1 and base != ch and cp not in strip:
+            strip[cp] = base
+    for cp in range(0xE0000, 0xE0080):
+        pre[cp] = None
+    return pre, post, lower, strip, marks
+
+
+_PRE, _POST, _LOWER, _STRIP, _MARKS = _build_tables()
+
+
+def _char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
+    """A regex character class of these code points, written as ranges (a long list is slow)."""
+    parts: list[str] = []
+    cps = sorted(set(codepoints))
+    start = 0
+    while start < len(cps):
+        end = start
+        while end + 1 < len(cps) and cps[end + 1] == cps[end] + 1:
+            end += 1
+        lo, hi = re.escape(chr(cps[start])), re.escape(chr(cps[end]))
+        parts.append(lo if start == end else f"{lo}-{hi}")
+        start = end + 1
+    return re.compile("[" + "".join(parts) + "]") if parts else re.compile(r"(?!)")
+
+
+# quick checks so that the (slow, per character) translations only run when they change something
+_PRE_RE = _char_class(_PRE)
+_POST_RE = _char_class(cp for cp, to in _POST.items() if to != chr(cp))
+_SPACES_RE = re.compile(r"[ \t]*\t[ \t]*| {2,}")
+_MARKS_RE = _char_class(_MARKS)
+
+
+def _fold_ws(m: re.Match[str]) -> str:
+    return "\t" if "\t" in m.group() else " "
+
+
+def _prepare(text: str) -> str:
+    """Zero-width characters dropped, Ð -> Đ, NFC, leftover combining marks dropped, odd spaces -> ' '."""
+    if _PRE_RE.search(text):
+        text = text.translate(_PRE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if _POST_RE.search(text):
+            text = text.translate(_POST)
+    elif "\r" in text or "\x0b" in text or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text:
+        text = text.translate(_POST)
+    if "\t" in text or "  " in text:
+        text = _SPACES_RE.sub(_fold_ws, text)
+    return text
+
+
+def _lower(cased: str) -> str:
+    low = cased.lower()
+    return low if len(low) == len(cased) else cased.translate(_LOWER)
+
+
+def _plain(acc: str) -> str:
+    """Diacritics stripped, character for character (same length as `acc`)."""
+    if acc.isascii():
+        return acc
+    fast = _MARKS_RE.sub("", unicodedata.normalize("NFD", acc.replace("đ", "d")))
+    # `acc` is NFC without stray marks, so every character decomposes to one base + marks, except a few
+    # scripts (Hangul...) whose characters decompose to several: then the length differs -> the table
+    return fast if len(fast) == len(acc) else acc.translate(_STRIP)
+
+
+def _fold_lines(text: str) -> list[tuple[str, str, str]]:
+    """Split into lines; each as (cased, acc, plain), all three of the same length."""
+    cased_all = _prepare(text)
+    acc_all = _lower(cased_all)
+    plain_all = _plain(acc_all)
+    out = []
+    for c, a, p in zip(cased_all.split("\n"), acc_all.split("\n"), plain_all.split("\n"), strict=True):
+        left = len(c) - len(c.lstrip(" \t"))
+        right = len(c.rstrip(" \t"))
+        if left >= right:
+            out.append(("", "", ""))
+        else:
+            out.append((c[left:right], a[left:right], p[left:right]))
+    return out
+
+
+def _fold_one(text: str) -> tuple[str, str, str]:
+    """One-line (cased, acc, plain) of a name: newlines count as spaces."""
+    cased = " ".join(_prepare(text).split())
+    acc = _lower(cased)
+    return cased, acc, _plain(acc)
+
+
+def normalize(text: str) -> str:
+    """Lower case, diacritics stripped, đ -> d, zero-width characters removed, whitespace folded."""
+    return _fold_one(text)[2]
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit table
+# ---------------------------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_NUMERIC_WORD_RE = re.compile(r"\d+[a-z]?")
+
+# kind words of unit names: plain form -> accented spellings accepted (an unaccented word always is)
+_KIND_ACCENTS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("thon",): ("thôn",),
+    ("xom",): ("xóm",),
+    ("ban",): ("bản",),
+    ("ap",): ("ấp",),
+    ("tdp",): ("tdp",),
+    ("to", "dan", "pho"): ("tổ",),
+    ("khu", "pho"): ("khu",),
+    ("kp",): ("kp",),
+    ("buon",): ("buôn",),
+    ("bon",): ("bon", "bôn"),
+    ("soc",): ("sóc",),
+    ("khom",): ("khóm",),
+    ("plei",): ("plei",),
+    ("to",): ("tổ",),
+    ("khu",): ("khu",),
+    ("lang",): ("làng",),
+    ("doi",): ("đội",),
+    ("xa",): ("xã",),
+    ("phuong",): ("phường",),
+    ("thi", "tran"): ("thị",),
+    ("tt",): ("tt",),
+}
+# weak kinds are also ordinary words: they name a unit only before a number or a capitalised name
+_WEAK_KINDS = frozenset({("to",), ("khu",), ("lang",), ("doi",), ("xa",), ("phuong",), ("tt",), ("kp",)})
+_KIND_SYNONYMS: tuple[frozenset[tuple[str, ...]], ...] = (
+    frozenset({("tdp",), ("to", "dan", "pho")}),
+    frozenset({("khu", "pho"), ("kp",)}),
+    frozenset({("thi", "tran"), ("tt",)}),
+)
+_KINDS_BY_LEN = sorted(_KIND_ACCENTS, key=len, reverse=True)
+_KINDS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _kind in _KINDS_BY_LEN:
+    _KINDS_BY_FIRST[_kind[0]] = (*_KINDS_BY_FIRST.get(_kind[0], ()), _kind)
+_KIND_FIRST = frozenset(_KINDS_BY_FIRST)
+
+# words that end a unit name (report vocabulary, pronouns, particles)
+_STOP_WORDS = (
+    """
+    hom nay hnay hqua qua kia hkia ngay mai sang chieu toi trua dem duoc dc cai dat kich hoat kh tk
+    tai khoan muc m1 m2 m3 l1 l2 lv lk luy ke bc bao cao chua khong ko k co them tong so dddt dinh danh
+    vneid la va voi cua o tu den minh em anh chi ta do ay khac nha nhe a ah oi ben con da dang se
+    cac nhung het xong roi cung lai vua nao gi cho nen thi ma vi de hop ubnd luc gio h thu tuan thang
+    nam lan dot buoi sau truoc ngoai trong nguoi
+    """
+)
+_STOP = frozenset(_STOP_WORDS.split()) | frozenset(k[0] for k in _KIND_ACCENTS)
+
+
+@dataclass(frozen=True)
+class _UnitTable:
+    names: tuple[str, ...]
+    aliases: dict[tuple[str, ...], tuple[str, ...]]  # word tuple -> canonical units
+    prefixes: dict[tuple[str, ...], tuple[str, ...]]  # kind + first name words -> canonical units
+    first_words: frozenset[str]
+    sizes: dict[str, tuple[int, ...]]  # first word -> word counts of its aliases, longest first
+    short: dict[str, tuple[str, ...]]  # one-word name without its kind ("Thượng" of "Thôn Thượng")
+    accented: dict[str, str]  # canonical -> lower-case accented words (tie-break)
+    words: dict[str, tuple[str, ...]]  # canonical -> its normalised words
+
+
+def _split_kind(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    for kind in _KINDS_BY_LEN:
+        if len(words) > len(kind) and words[: len(kind)] == kind:
+            return kind, words[len(kind) :]
+    return None
+
+
+def _unit_aliases(words: tuple[str, ...]) -> set[tuple[str, ...]]:
+    out = {words}
+    split = _split_kind(words)
+    if split is None:
+        return out
+    kind, rest = split
+    kinds = {kind}
+    for group in _KIND_SYNONYMS:
+        if kind in group:
+            kinds |= group
+    for k in kinds:
+        out.add(k + rest)
+        if len(rest) == 1 and _NUMERIC_WORD_RE.fullmatch(rest[0]):
+            out.add(k + ("so",) + rest)
+            out.add(("".join(k) + rest[0],))
+    if len(rest) >= 2 and not all(w.isdigit() for w in rest):
+        out.add(rest)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _unit_table(units: tuple[str, ...]) -> _UnitTable:
+    names: list[str] = []
+    aliases: dict[tuple[str, ...], list[str]] = {}
+    prefixes: dict[tuple[str, ...], list[str]] = {}
+    accented: dict[str, str] = {}
+    words_of: dict[str, tuple[str, ...]] = {}
+    short: dict[str, list[str]] = {}
+    for name in units:
+        if not isinstance(name, str) or name in words_of:
+            continue
+        folded = _fold_one(name)
+        words = tuple(_WORD_RE.findall(folded[2]))
+        if not words or not any(c.isalpha() for w in words for c in w):
+            continue
+        names.append(name)
+        words_of[name] = words
+        accented[name] = " ".join(folded[1].split())
+        split_name = _split_kind(words)
+        rest = split_name[1] if split_name is not None else ()
+        if len(rest) == 1 and rest[0].isalpha() and rest[0] not in _STOP:
+            short.setdefault(rest[0], []).append(name)
+        for alias in _unit_aliases(words):
+            if not any(c.isalpha() for w in alias for c in w) or alias in (("to",), ("so",)):
+                continue
+            bucket = aliases.setdefault(alias, [])
+            if name not in bucket:
+                bucket.append(name)
+            split = _split_kind(alias)
+            if split is not None:
+                kind, rest = split
+                for i in range(1, len(rest)):
+                    pbucket = prefixes.setdefault(kind + rest[:i], [])
+                    if name not in pbucket:
+                        pbucket.append(name)
+    return _UnitTable(
+        names=tuple(names),
+        aliases={k: tuple(v) for k, v in aliases.items()},
+        prefixes={k: tuple(v) for k, v in prefixes.items()},
+        first_words=frozenset(k[0] for k in aliases),
+        sizes={w: tuple(sorted({len(k) for k in aliases if k[0] == w}, reverse=True)) for w in {k[0] for k in aliases}},
+        accented=accented,
+        words=words_of,
+        short={k: tuple(v) for k, v in short.items()},
+    )
+
+
+def _tie_break(cands: tuple[str, ...], acc_text: str, table: _UnitTable) -> tuple[str, ...]:
+    """Several units share a normalised name: the one spelled with exactly these diacritics wins."""
+    if len(cands) < 2:
+        return cands
+    wanted = " ".join(acc_text.split())
+    exact = tuple(c for c in cands if table.accented.get(c) == wanted)
+    return exact if len(exact) == 1 else cands
+
+
+def match_unit(name: str, units: Sequence[str]) -> list[str]:
+    """Units that `name` may mean, in `units` order, diacritics- and case-insensitively.
+
+    An exact name (or alias: ``tdp 5`` = ``Tổ dân phố 5``, ``Đồng Tâm`` = ``Thôn Đồng Tâm``) wins;
+    otherwise units whose name starts with, then contains, the given words.  More than one result means
+    the name is ambiguous; none means unknown.
+    """
+    table = _unit_table(tuple(units))
+    folded = _fold_one(str(name))
+    words = tuple(_WORD_RE.findall(folded[2]))
+    if not words:
+        return []
+    cands = table.aliases.get(words)
+    if cands:
+        return list(_tie_break(cands, folded[1], table))
+    cands = table.prefixes.get(words)
+    if cands:
+        return list(cands)
+    n = len(words)
+    found = []
+    for unit in table.names:
+        uw = table.words[unit]
+        if any(uw[i : i + n] == words for i in range(len(uw) - n + 1)):
+            found.append(unit)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenizer
+# ---------------------------------------------------------------------------------------------
+
+_NUM = r"(?:\d{1,3}(?:\.\d{3})+(?!\d)|\d{1,3}(?:\ \d{3})+(?!\d|[.,]\d)|\d+)"
+_END = r"(?!\d|[.,]\d)"  # a number ends here ("412/530," is fine)
+_E = r"(?![a-z])"  # a word ends here
+
+# One scan per line. Alternatives are tried in order at each position, so the specific forms come
+# before the general ones ("lk 412/530" before "412/530", "ngày 14/8" before "14", "17h" before "17").
+# Two branches: tokens that start a word (a digit may precede it: "12tk"), tokens that start a number
+# (or its sign; never inside another number: "1.046" is one token).
+_TOKEN_RE = re.compile(
+    rf"""
+    (?<![a-z])(?=[a-z])(?:
+      (?P<nr>(?:chua\ (?:co\ )?(?:bc|bao\ cao|bao|gui|nop)|(?:khong|ko|k)\ (?:co\ )?(?:bc|bao\ cao)){_E})
+    | (?P<zero2>chua\ (?:co|cai\ duoc|duoc)\ (?:tk|tai\ khoan|ai|nguoi|ca|truong\ hop){_E})
+    | (?P<nr2>chua\ co(?:\ so\ lieu|\ sl)?{_E})
+    | (?P<zero>(?:khong|ko|k)\ (?:co|phat\ sinh|duoc|cai\ duoc)
+          (?:\ (?:tk|tai\ khoan|ai|nguoi|ca|truong\ hop|them|nao|gi|a|nhe|nha|ah|luon|het))*
+          (?=\s*(?:[^a-z0-9\s]|$|hom\ |hnay|hqua)))
+    | (?P<cum>(?:lk|luy\ ke|luyke|tong\ so|tong\ cong|tong|cong\ don)\s*
+          (?:(?:muc|m)\s*(?P<cm>\d)(?!\d)\s*)?(?:(?:den\ nay|hien\ tai|toi\ nay|den\ hom\ nay)\s*)?[:=]?\s*(?:(?:la|dat|duoc|dc)\s*)?
+          (?P<cv>{_NUM})(?:\s*/\s*(?P<ct>{_NUM}))?{_END})
+    | (?P<rem>(?<!ba\ )con(?:\ lai)?\s*:?\s*{_NUM}{_END})
+    | (?P<add>(?:cong\ them|them)\s*:?\s*(?P<av>{_NUM}){_END})
+    | (?P<metric>(?:muc|cap)(?:\s*do)?\s*(?P<mn>\d{{1,2}})(?![\d/]|[.,]\d) | (?:m|l|lv|level\ ?)(?P<mn2>\d)(?!\d))
+    | (?P<wdate>ngay\s*\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/])
+          | ngay\s*\d{{1,2}}-\d{{1,2}}(?:-(?:\d{{4}}|\d{{2}}))?(?![\d\-])
+          | ngay\s*\d{{1,2}}\.\d{{1,2}}(?:\.(?:\d{{4}}|\d{{2}}))?(?!\d|\.\d)
+          | ngay\s*\d{{1,2}}\s*thang\s*\d{{1,2}}(?:\s*nam\s*\d{{4}})?(?!\d)
+          | (?<!moi\ )(?<!hang\ )ngay\s*\d{{1,2}}(?![\d/.,:h]))
+    | (?P<dayw>(?:hom\ nay|hnay|h\ nay|sang\ nay|chieu\ nay|toi\ nay|trua\ nay|dem\ nay
+          |hom\ qua|hqua|h\ qua|toi\ qua|chieu\ qua|sang\ qua|dem\ qua|trua\ qua
+          |hom\ kia|hkia|ngay\ mai){_E})
+    | (?P<wtime>(?:luc|vao\ luc)\s*\d{{1,2}}(?:\s?(?:h|g|gio|:)\s?(?:\d{{1,2}}\s?(?:p|ph|phut)?)?)?(?![a-z0-9]))
+    | (?P<ord>(?:thu|lan|dot|buoi|tuan|thang|nam|phong|lop|khoi|ky|cau|trang|quyen|so\ nha|ban\ so)
+          \s*\d+(?!\d))
+    | (?P<kw>(?:cai\ dat|cai|kich\ hoat|tai\ khoan|tk|luy\ ke|lk|bao\ cao|bc|dddt|dinh\ danh|vneid|duoc|dc
+          |ho\ so){_E})
+    )
+  | (?<![\d.,])(?=[\d+\-−–])(?:
+      (?P<glued>(?P<gv>\d{{1,4}})m(?P<gm>[12])(?![a-z0-9]))
+    | (?P<area>\d+(?:[.,]\d+)?(?:m2|m²|km2)(?![a-z0-9]))
+    | (?P<date>(?<!/)\d{{1,2}}\s*thang\s*\d{{1,2}}(?:\s*nam\s*\d{{4}})?(?!\d)
+          | (?<!/)\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/])
+          | (?<!/)\d{{1,2}}\.\d{{1,2}}\.\d{{4}}(?![\d.]))
+    | (?P<time>\d{{1,2}}\s?(?:h|g|gio)(?:\s?\d{{1,2}}(?:\s?(?:p|ph|phut))?)?(?![a-z0-9]) | \d{{1,2}}:\d{{2}}(?!\d))
+    | (?P<pct>(?:\d+[.,]\d+|{_NUM})\s*(?:%|phan\ tram))
+    | (?P<frac>(?<!/){_NUM}\s*/\s*{_NUM}(?![\d/]))
+    | (?P<phone>(?:\+84|84|0)\s?\d{{2,3}}(?:[ .\-]?\d{{3}}){{2}}\d?(?!\d) | \d{{7,}})
+    | (?P<dec>(?!\d{{1,3}}(?:\.\d{{3}})+(?!\d))\d+[.,]\d+(?!\d))
+    | (?P<num>(?:(?<![\w+\-−–])(?P<sign>\+\s?|[\-−–](?=\d)))?{_NUM})
+    )
+    """,
+    re.VERBOSE,
+)
+# a number followed by one of these is a duration, an amount of money, a distance... never a count
+# ("5 ngày 13/8" is a figure and a date: "ngày", "tháng"... before a number start a date, not a duration)
+_NOT_COUNT_SUFFIX_RE = re.compile(
+    r"\s?(?:(?:ngay|thang|tuan|nam)(?![a-z0-9])(?!\s*\d)"
+    r"|(?:gio|tieng|phut|giay|lan|tuoi|buoi|k|tr|trieu|ty|nghin|ngan|dong|vnd|d|km|kg|cm|m|ha)(?![a-z0-9])"
+    # "20 người chưa cài", "2 hộ không có điện thoại": people still to do, not done
+    r"|(?:(?:nguoi|ho|ca|truong hop|tk|tai khoan|cong dan|nhan khau)\s?)?(?:chua|khong|ko)(?![a-z]))"
+)
+_BULLET_RE = re.compile(
+    r"^(?:\d{1,2}[.)](?=\s|[^\W\d])|\d{1,2}/\s|\(\d{1,2}\)|\d{1,2}\t|[\-•*·–—>▪◦●○■□➢➤✓✔√]+(?=\s)|\+(?=\s+\D))\s*"
+)
+_LEAD_NAME_RE = re.compile(r"([a-z]+)\s*:")
+_TOTAL_LINE_RE = re.compile(r"^(?:tong|toan xa|ca xa|toan phuong|cong)(?![a-z])")
+_DIGITS_RE = re.compile(r"\d+")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+\-])[\w.+\-]+@[\w\-]+\.[\w.\-]+|#\w+")
+
+
+def _to_int(s: str) -> int | None:
+    """The digits of a number; None when it is too long to be a count (an id, a phone number...)."""
+    digits = s.replace(".", "").replace(" ", "")
+    return int(digits) if 0 < len(digits) <= 9 and digits.isdigit() else None
+
+
+@dataclass(slots=True)
+class _Seg:
+    """Tokens of one unit's part of a line."""
+
+    unit: str | None
+    start: int
+    end: int
+    counts: list[tuple[int, int, Mode]] = field(default_factory=list)  # (pos, value, mode)
+    metrics: list[tuple[int, str]] = field(default_factory=list)
+    cums: list[tuple[int, int, int | None, str | None]] = field(default_factory=list)  # (pos, cum, target, metric)
+    negative: str | None = None
+    bad_metric: str | None = None
+    decimal: str | None = None
+    pct: bool = False
+    no_report: bool = False
+    zero: bool = False
+
+
+@dataclass(slots=True)
+class _Mention:
+    text: str  # as written
+    candidates: tuple[str, ...]  # () = unknown
+
+
+@dataclass(slots=True)
+class _Line:
+    no: int  # 1-based line number in the message
+    text: str
+    segs: list[_Seg]
+    prefix: _Seg | None  # text before the first unit of a multi-unit line
+    units: list[str]
+    mentions: list[_Mention]
+    days: list[date] = field(default_factory=list)
+    day_error: tuple[str, str] | None = None  # (code, detail)
+    keyword: bool = False
+    metric_word: bool = False
+    question: bool = False
+    total: bool = False
+
+    def all_segs(self) -> list[_Seg]:
+        return ([self.prefix] if self.prefix else []) + self.segs
+
+    @property
+    def has_number(self) -> bool:
+        return any(s.counts or s.cums or s.negative or s.decimal or s.pct for s in self.all_segs())
+
+    @property
+    def reportish(self) -> bool:
+        named = bool(self.units or self.mentions)
+        segs = self.all_segs()
+        if self.has_number and (named or self.keyword or self.metric_word):
+            return True
+        if any(s.no_report for s in segs) and named and not self.question:
+            return True
+        return any(s.zero for s in segs) and (named or self.keyword)
+
+
+# ---------------------------------------------------------------------------------------------
+# Line analysis
+# ---------------------------------------------------------------------------------------------
+
+
+def _scan_units(
+    cased: str, acc: str, plain: str, table: _UnitTable
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, _Mention]]]:
+    """Known unit spans and spans that name a unit we do not know (or that is ambiguous)."""
+    all_words = _WORD_RE.findall(plain)
+    if table.first_words.isdisjoint(all_words) and _KIND_FIRST.isdisjoint(all_words):
+        return [], []
+    words = [(*m.span(), w) for m, w in zip(_WORD_RE.finditer(plain), all_words, strict=True)]
+    n = len(words)
+    gaps = [plain[words[k][1] : words[k + 1][0]] for k in range(n - 1)]  # gaps[k]: between word k and k+1
+    spaced = [not g.strip(" -") for g in gaps]
+
+    def joined(i: int, j: int) -> bool:  # words i..j-1 separated by spaces (or hyphens) only
+        return all(spaced[i : j - 1])
+
+    def single_gap(k: int) -> bool:
+        return k + 1 < n and gaps[k] == " "
+
+    known: list[tuple[int, int, str]] = []
+    mentions: list[tuple[int, int, _Mention]] = []
+    i = 0
+    while i < n:
+        w = words[i][2]
+        matched = False
+        if w in table.first_words:
+            for size in table.sizes[w]:
+                if i + size > n:
+                    continue
+                key = tuple(all_words[i : i + size])
+                cands = table.aliases.get(key)
+                if cands and joined(i, i + size):
+                    s, e = words[i][0], words[i + size - 1][1]
+                    cands = _tie_break(cands, acc[s:e], table)
+                    last = i + size - 1
+                    nxt = last + 1
+                    if (
+                        single_gap(last)
+                        and words[nxt][2] not in _STOP
+                        and words[nxt][2].isalpha()
+                        and cased[words[nxt][0]].isupper()
+                        and (key + (words[nxt][2],)) not in table.aliases
+                    ):
+                        # "Thôn Hạ Long" is not "Thôn Hạ"
+                        e2 = words[nxt][1]
+                        mentions.append((s, e2, _Mention(cased[s:e2], ())))
+                        i = nxt + 1
+                    elif len(cands) == 1:
+                        known.append((s, e, cands[0]))
+                        i += size
+                    else:
+                        mentions.append((s, e, _Mention(cased[s:e], cands)))
+                        i += size
+                    matched = True
+                    break
+        if matched:
+            continue
+        mention = _kind_mention(i, words, cased, acc, table, joined) if w in _KINDS_BY_FIRST else None
+        if mention is not None:
+            end_index, m = mention
+            mentions.append((words[i][0], words[end_index][1], m))
+            i = end_index + 1
+            continue
+        i += 1
+    return known, mentions
+
+
+def _kind_mention(
+    i: int,
+    words: list[tuple[int, int, str]],
+    cased: str,
+    acc: str,
+    table: _UnitTable,
+    joined: Callable[[int, int], bool],
+) -> tuple[int, _Mention] | None:
+    """`words[i]` starts a kind word (thôn, xóm, tổ...) followed by a name we do not know."""
+    n = len(words)
+    for kind in _KINDS_BY_FIRST.get(words[i][2], ()):
+        k = len(kind)
+        if i + k > n or tuple(x[2] for x in words[i : i + k]) != kind:
+            continue
+        first_acc = acc[words[i][0] : words[i][1]]
+        if first_acc != words[i][2] and first_acc not in _KIND_ACCENTS[kind]:
+            continue  # "bạn" is not "bản", "tờ" is not "tổ"
+        if k > 1 and not joined(i, i + k):
+            continue
+        name: list[int] = []
+        j = i + k
+        while j < n and len(name) < 4:
+            prev_end = words[j - 1][1]
+            if cased[prev_end : words[j][0]] != " ":
+                break
+            w = words[j][2]
+            if _NUMERIC_WORD_RE.fullmatch(w):
+                if not name:
+                    name.append(j)
+                break
+            if w in _STOP or not w.isalpha():
+                break
+            name.append(j)
+            j += 1
+        if not name:
+            return None
+        last = name[-1]
+        s, e = words[i][0], words[last][1]
+        text = cased[s:e]
+        name_words = tuple(words[x][2] for x in name)
+        if _NUMERIC_WORD_RE.fullmatch(name_words[0]):
+            return last, _Mention(text, ())
+        for p in range(len(name_words), 0, -1):
+            cands = table.prefixes.get(kind + name_words[:p])
+            if cands:
+                return name[p - 1], _Mention(cased[s : words[name[p - 1]][1]], cands)
+        if kind not in _WEAK_KINDS or cased[words[name[0]][0]].isupper():
+            return last, _Mention(text, ())
+        return None
+    return None
+
+
+def _resolve_day(nums: list[int], today: date) -> tuple[date | None, tuple[str, str] | None]:
+    """Numbers of a date token ([d], [d, m] or [d, m, y]) -> a date, or an error (code, detail)."""
+    d = nums[0]
+    if len(nums) == 1:
+        m, y, explicit_year = today.month, today.year, True
+    else:
+        m = nums[1]
+        explicit_year = len(nums) > 2
+        y = nums[2] if explicit_year else today.year
+        if explicit_year and y < 100:
+            y += 2000
+    shown = "/".join(str(x) for x in nums)
+    try:
+        day = date(y, m, d)
+    except (ValueError, OverflowError):
+        if explicit_year:
+            return None, ("bad_date", shown)
+        try:
+            day = date(y - 1, m, d)  # 29/2 of last year
+        except (ValueError, OverflowError):
+            return None, ("bad_date", shown)
+    if not explicit_year and day > today and (day - today).days > 183:
+        try:
+            day = date(y - 1, m, d)  # "31/12" written on 2 January
+        except (ValueError, OverflowError):
+            return None, ("bad_date", shown)
+    return day, None
+
+
+def _day_word(word: str, today: date) -> date:
+    w = word.replace(" ", "")
+    if w.endswith("nay"):
+        return today
+    if w.endswith("qua"):
+        return today - timedelta(days=1)
+    if w.endswith("kia"):
+        return today - timedelta(days=2)
+    return today + timedelta(days=1)  # ngày mai
+
+
+def _analyse_line(
+    no: int, cased: str, acc: str, plain: str, table: _UnitTable, today: date, metrics: frozenset[str],
+    extra_metrics: frozenset[str],
+) -> _Line | None:
+    bullet = _BULLET_RE.match(plain)
+    if bullet:
+        cut = bullet.end()
+        cased, acc, plain = cased[cut:], acc[cut:], plain[cut:]
+    if not plain.strip():
+        return None
+    known, mentions = _scan_units(cased, acc, plain, table)
+    if not known and not mentions and table.short:
+        lead = _LEAD_NAME_RE.match(plain)  # "Thượng: 25" in a leader's table
+        if lead and lead.group(1) in table.short and cased[0].isupper():
+            cands = _tie_break(table.short[lead.group(1)], acc[: lead.end(1)], table)
+            if len(cands) == 1:
+                known = [(0, lead.end(1), cands[0])]
+            else:
+                mentions = [(0, lead.end(1), _Mention(cased[: lead.end(1)], cands))]
+    text = plain
+    if known or mentions:
+        masked = list(plain)
+        for s, e, _ in known:
+            masked[s:e] = " " * (e - s)
+        for s, e, _ in mentions:
+            masked[s:e] = " " * (e - s)
+        for _, e, _ in known:
+            if e < len(masked) and masked[e] == "-":  # "Thôn 3-12": a separator, not a minus
+                masked[e] = " "
+        text = "".join(masked)
+    if "/" in text or "@" in text or "#" in text or "www." in text:
+        text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+
+    # segments: one per unit; with several units the text before the first one is a shared prefix
+    segs: list[_Seg]
+    prefix: _Seg | None = None
+    if len(known) <= 1:
+        segs = [_Seg(known[0][2] if known else None, 0, len(text))]
+    else:
+        prefix = _Seg(None, 0, known[0][0])
+        segs = [
+            _Seg(u, e, known[k + 1][0] if k + 1 < len(known) else len(text)) for k, (_, e, u) in enumerate(known)
+        ]
+    line = _Line(
+        no=no,
+        text=cased,
+        segs=segs,
+        prefix=prefix,
+        units=[u for _, _, u in known],
+        mentions=[m for _, _, m in mentions],
+        question="?" in cased,
+        total=not known and bool(_TOTAL_LINE_RE.match(text.lstrip())),
+    )
+    single = segs[0] if prefix is None and len(segs) == 1 else None
+
+    def seg_at(pos: int) -> _Seg:
+        if single is not None:
+            return single
+        if prefix is not None and pos < prefix.end:
+            return prefix
+        for seg in segs:
+            if seg.start <= pos < seg.end:
+                return seg
+        return segs[-1]
+
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        pos = m.start()
+        if kind == "num":
+            if _NOT_COUNT_SUFFIX_RE.match(text, m.end()):
+                continue
+            raw = m.group()
+            sign = (m.group("sign") or "").strip()
+            digits = raw.lstrip("+-−– ")
+            value = _to_int(digits)
+            if value is None:
+                continue
+            if sign in ("-", "−", "–"):
+                seg_at(pos).negative = seg_at(pos).negative or raw
+                continue
+            seg_at(pos).counts.append((pos, value, "add" if sign == "+" else "set"))
+        elif kind == "add":
+            value = _to_int(m.group("av"))
+            if value is None or _NOT_COUNT_SUFFIX_RE.match(text, m.end()):
+                continue
+            seg_at(pos).counts.append((pos, value, "add"))
+        elif kind == "glued":
+            # "12m2": 12 at level 2 - but only next to a unit name or a report keyword ("nhà 50m2" is an area)
+            value = _to_int(m.group("gv"))
+            code = f"l{m.group('gm')}"
+            if value is not None and code in metrics:
+                seg_at(pos).counts.append((pos, value, "set"))
+                seg_at(pos).metrics.append((pos + len(m.group("gv")), code))
+        elif kind == "metric":
+            line.metric_word = True
+            number = m.group("mn") or m.group("mn2")
+            code = f"l{int(number)}"
+            if code in metrics:
+                seg_at(pos).metrics.append((pos, code))
+            else:
+                seg_at(pos).bad_metric = cased[m.start() : m.end()]
+        elif kind == "cum":
+            line.keyword = True
+            cum = _to_int(m.group("cv"))
+            cm = f"l{m.group('cm')}" if m.group("cm") else None
+            if cm is not None and cm not in metrics:
+                seg_at(pos).bad_metric = cased[m.start() : m.end()]
+            elif cum is not None:
+                seg_at(pos).cums.append((pos, cum, _to_int(m.group("ct") or ""), cm))
+        elif kind == "frac":
+            a, b = m.group().split("/")
+            cum = _to_int(a)
+            if cum is not None:
+                seg_at(pos).cums.append((pos, cum, _to_int(b), None))
+        elif kind == "pct":
+            seg_at(pos).pct = True
+        elif kind == "dec":
+            seg = seg_at(pos)
+            seg.decimal = seg.decimal or m.group()
+        elif kind in ("nr", "nr2"):
+            seg_at(pos).no_report = True
+            line.keyword = True
+        elif kind in ("zero", "zero2"):
+            seg_at(pos).zero = True
+        elif kind == "kw":
+            line.keyword = True
+        elif kind in ("date", "wdate"):
+            nums = [int(x) for x in _DIGITS_RE.findall(m.group())]
+            day, err = _resolve_day(nums, today)
+            if err is not None:
+                line.day_error = line.day_error or err
+            elif day is not None:
+                line.days.append(day)
+        elif kind == "dayw":
+            try:
+                line.days.append(_day_word(m.group(), today))
+            except OverflowError:
+                line.day_error = line.day_error or ("bad_date", m.group())
+        # time, wtime, ord, phone, area: never counts
+    if extra_metrics:
+        for w in _WORD_RE.finditer(text):
+            if w.group() in extra_metrics:
+                line.metric_word = True
+                seg_at(w.start()).metrics.append((w.start(), w.group()))
+    for seg in line.all_segs():
+        seg.metrics.sort()
+    return line
+
+
+# ---------------------------------------------------------------------------------------------
+# Segments -> report lines
+# ---------------------------------------------------------------------------------------------
+
+
+class _LineError(Exception):
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def _pair(
+    counts: list[tuple[int, int, Mode]], metrics: list[tuple[int, str]], default_metric: str | None
+) -> list[tuple[int, int, Mode, str | None]]:
+    """(pos, value, mode, metric) for each daily figure of a segment."""
+    if not metrics:
+        if len(counts) != 1:
+            raise _LineError("bad_line", "several")
+        pos, value, mode = counts[0]
+        return [(pos, value, mode, default_metric)]
+    if len(metrics) != len(counts):
+        raise _LineError("bad_line", "mismatch")
+    if len(metrics) == 1:
+        pos, value, mode = counts[0]
+        return [(pos, value, mode, metrics[0][1])]
+    # several metrics: "m1 4, m2 9" (metric first) or "4 mức 1 và 6 mức 2" (figure first)
+    events = sorted([(p, "m") for p, _ in metrics] + [(p, "c") for p, _, _ in counts])
+    order = "".join(k for _, k in events)
+    if order not in ("mc" * len(metrics), "cm" * len(metrics)):
+        raise _LineError("bad_line", "mismatch")
+    return [(c[0], c[1], c[2], m[1]) for c, m in zip(counts, metrics, strict=True)]
+
+
+def _segment_lines(seg: _Seg, unit: str | None, default_metric: str | None) -> list[ReportLine] | None:
+    """Report lines of one segment, None when it has no figure at all; raises _LineError."""
+    if seg.negative:
+        raise _LineError("negative", seg.negative)
+    if seg.bad_metric:
+        raise _LineError("unknown_metric", seg.bad_metric)
+    counts = seg.counts
+    if not counts:
+        if seg.no_report:
+            metric = seg.metrics[0][1] if len(seg.metrics) == 1 else default_metric
+            return [ReportLine(unit=unit, metric=metric, no_report=True)]
+        if not seg.zero or seg.cums:
+            return None
+        counts = [(seg.start, 0, "set")]  # "không phát sinh"
+    elif seg.no_report:
+        raise _LineError("bad_line", "no_report_and_value")
+    if seg.decimal:
+        raise _LineError("bad_number", seg.decimal)
+    pairs = _pair(counts, seg.metrics, default_metric)
+    cums: dict[int, tuple[int, int | None]] = {}
+    for cpos, cum, tgt, cmetric in seg.cums:
+        if cmetric is not None and len(pairs) > 1:  # "LK m2: 402/600"
+            same = [k for k, p in enumerate(pairs) if p[3] == cmetric]
+            if len(same) != 1:
+                raise _LineError("bad_line", "cumulative_metric")
+            idx = same[0]
+        elif len(pairs) == 1:
+            if cmetric is not None and pairs[0][3] not in (None, cmetric):
+                raise _LineError("bad_line", "cumulative_metric")
+            idx = 0
+        else:
+            before = [k for k, p in enumerate(pairs) if p[0] < cpos]
+            idx = before[-1] if before else 0
+        if idx in cums:
+            raise _LineError("bad_line", "several_cumulative")
+        cums[idx] = (cum, tgt)
+    return [
+        ReportLine(
+            unit=unit,
+            metric=metric,
+            value=value,
+            mode=mode,
+            cumulative=cums.get(k, (None, None))[0],
+            target=cums.get(k, (None, None))[1],
+        )
+        for k, (_, value, mode, metric) in enumerate(pairs)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+
+# a report needs a digit, or a "no report" / "none today" phrase (see `_Line.reportish`)
+_MAYBE_REPORT_RE = re.compile(r"\d|(?<![a-z])(?:chua|khong|ko|k)(?![a-z])")
+_COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?=\s|$)")
+
+
+def _fmt_day(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def _example_unit(table: _UnitTable) -> str:
+    return table.names[0] if table.names else "Thôn 3"
+
+
+def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | None = None) -> str:
+    ex_unit = _example_unit(table)
+    example = f"Ví dụ: «{ex_unit} hôm nay 12 mức 2»."
+    if code == "unknown_unit" and mention is not None and len(mention.candidates) == 1:
+        return (
+            f"Không tìm thấy đơn vị «{mention.text}». Có phải ý bạn là {mention.candidates[0]}? "
+            f"Hãy ghi đủ tên, ví dụ: «{mention.candidates[0]} hôm nay 12»."
+        )
+    if code == "unknown_unit" and mention is not None:
+        known = ", ".join(table.names[:8]) + (", …" if len(table.names) > 8 else ".")
+        where = f" Các đơn vị bạn có thể báo cáo: {known}" if table.names else ""
+        return f"Không tìm thấy đơn vị «{mention.text}».{where} {example}"
+    if code == "ambiguous_unit" and mention is not None:
+        cands = ", ".join(mention.candidates)
+        return (
+            f"«{mention.text}» khớp với nhiều đơn vị: {cands}. Bot chưa ghi gì, vui lòng ghi rõ tên đơn vị, "
+            f"ví dụ: «{mention.candidates[0]} hôm nay 12»."
+        )
+    if code == "negative":
+        return (
+            f"Số liệu không được âm ({detail}). Nếu muốn sửa số đã báo, hãy gửi lại số đúng của ngày đó "
+            f"hoặc gõ /huy. {example}"
+        )
+    if code == "future_day":
+        return (
+            f"Ngày {detail} chưa tới, bot không ghi báo cáo cho ngày tương lai. "
+            f"Ví dụ: «{ex_unit} hôm qua 12» hoặc «{ex_unit} ngày 13/8: 12»."
+        )
+    if code == "bad_date":
+        if detail == "mixed":
+            return f"Tin có nhiều ngày khác nhau; mỗi tin chỉ báo cho một ngày. {example}"
+        return f"Ngày «{detail}» không hợp lệ. Ghi ngày theo dạng «ngày 14/8» hoặc «14/08/2025»."
+    if code == "bad_number":
+        return f"«{detail}» không phải số nguyên; số tài khoản là số đếm, ví dụ 12 hoặc 1.046. {example}"
+    if code == "duplicate":
+        return f"{detail} được báo hai lần trong cùng một tin. Mỗi đơn vị, mỗi mức chỉ ghi một số. {example}"
+    if code == "unknown_metric":
+        return f"Bot chưa có chỉ số «{detail}». Dùng mức 1 (m1) hoặc mức 2 (m2). {example}"
+    if code == "bad_line":
+        return (
+            "Bot chưa rõ đâu là số trong ngày (có nhiều số, hoặc số không khớp với mức). "
+            f"Mỗi mức ghi một số, ví dụ: «{ex_unit} hôm nay m1 4, m2 9»."
+        )
+    if code == "usage":
+        return (
+            "Cách dùng: /baocao [đơn vị] [ngày] SỐ [mức 1|mức 2]. "
+            f"Ví dụ: «/baocao 12» hoặc «/baocao {ex_unit} hôm qua 12 m2»."
+        )
+    # no_value
+    return (
+        "Tin chưa có số tài khoản làm được trong ngày (tỷ lệ % hay lũy kế thôi thì chưa đủ). "
+        f"{example}"
+    )
+
+
+def _error(
+    code: str, table: _UnitTable, *, line: _Line | None = None, multi: bool = False, detail: str = "",
+    mention: _Mention | None = None, is_command: bool = False,
+) -> ParsedReport:
+    text = _error_text(code, detail, table, mention)
+    line_no = line.no if (line is not None and multi) else None
+    if line_no is not None and line is not None:
+        text = f"Dòng {line_no} («{line.text}»): {text}"
+    return ParsedReport(kind="error", error=text, error_code=code, error_line=line_no, is_command=is_command)
+
+
+@lru_cache(maxsize=64)
+def _metric_sets(metrics: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """All metric codes, and those that are written as words (not lN, which "mức N" / "mN" names)."""
+    codes = frozenset(str(m) for m in metrics)
+    return codes, frozenset(m for m in codes if m.isalnum() and not re.fullmatch(r"l\d{1,2}", m))
+
+
+def parse_report(
+    text: str, *, today: date, units: Sequence[str], metrics: Sequence[str] = ("l1", "l2")
+) -> ParsedReport:
+    """Parse one chat message (or the arguments of /baocao, /report) into a report.
+
+    `units`: the unit names the reporter may name (canonical names are returned);
+    `metrics`: metric codes that exist (``mức 2`` / ``m2`` is ``l2``).
+    """
+    if isinstance(today, datetime):
+        today = today.date()
+    table = _unit_table(tuple(units))
+    metric_set, extra_metrics = _metric_sets(tuple(metrics))
+    if not isinstance(text, str):
+        text = ""
+    folded = _fold_lines(text)
+
+    is_command = False
+    first = next((k for k, f in enumerate(folded) if f[0]), None)
+    if first is not None:
+        cmd = _COMMAND_RE.match(folded[first][0])
+        if cmd:
+            is_command = True
+            if cmd.group(1).lower() not in REPORT_COMMANDS:
+                return ParsedReport(kind="not_report", is_command=True)
+            cut = cmd.end()
+            c, a, p = folded[first]
+            folded[first] = (c[cut:].strip(), a[cut:].strip(), p[cut:].strip())
+
+    if not is_command and not any(_MAYBE_REPORT_RE.search(p) for _, _, p in folded):
+        return ParsedReport(kind="not_report")  # no digit, no "chưa bc" / "không có": chatter
+    lines: list[_Line] = []
+    for k, (c, a, p) in enumerate(folded):
+        ln = _analyse_line(k + 1, c, a, p, table, today, metric_set, extra_metrics)
+        if ln is not None:
+            lines.append(ln)
+    multi = len(lines) > 1
+
+    if not is_command and not any(ln.reportish for ln in lines):
+        return ParsedReport(kind="not_report")
+    if is_command and not lines:
+        return _error("usage", table, is_command=True)
+    return _assemble(lines, table, today, multi=multi, is_command=is_command)
+
+
+def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool, is_command: bool) -> ParsedReport:
+    out: list[ReportLine] = []
+    origin: list[_Line] = []  # the line each report line came from
+    day: date | None = None
+    day_line: _Line | None = None
+    context: str | None = None  # unit named by an earlier line
+    headers: dict[str, tuple[_Line, bool]] = {}  # unit header lines (unit, no figure) -> used?
+    has_totals = any(not ln.total and (ln.units or ln.has_number) for ln in lines)
+
+    def fail(code: str, line: _Line | None, detail: str = "", mention: _Mention | None = None) -> ParsedReport:
+        return _error(code, table, line=line, multi=multi, detail=detail, mention=mention, is_command=is_command)
+
+    for ln in lines:
+        if ln.mentions:
+            m = ln.mentions[0]
+            return fail("ambiguous_unit" if len(m.candidates) > 1 else "unknown_unit", ln, mention=m)
+        if ln.day_error:
+            return fail(ln.day_error[0], ln, ln.day_error[1])
+        for d in ln.days:
+            if day is None:
+                day, day_line = d, ln
+            elif d != day:
+                return fail("bad_date", ln, "mixed")
+        if ln.total and has_totals:
+            continue  # "Tổng: 43" under a leader's table
+        default_metric: str | None = None
+        if ln.prefix is not None:
+            if ln.prefix.counts or ln.prefix.negative or ln.prefix.cums:
+                return fail("bad_line", ln)
+            if ln.prefix.bad_metric:
+                return fail("unknown_metric", ln, ln.prefix.bad_metric)
+            if len(ln.prefix.metrics) == 1:
+                default_metric = ln.prefix.metrics[0][1]
+            elif ln.prefix.metrics:
+                return fail("bad_line", ln)
+        for seg in ln.segs:
+            if ln.prefix is not None and ln.prefix.no_report and not seg.counts:
+                seg.no_report = True  # "Chưa bc: Thôn 3, Thôn 5"
+            unit = seg.unit if seg.unit is not None else context
+            try:
+                got = _segment_lines(seg, unit, default_metric)
+            except _LineError as exc:
+                return fail(exc.code, ln, exc.detail)
+            if got is None:
+                if seg.decimal and not seg.pct and not seg.cums:
+                    return fail("bad_number", ln, seg.decimal)
+                if seg.unit is not None:
+                    if seg.pct or seg.cums or len(ln.segs) > 1:
+                        return fail("no_value", ln)
+                    headers.setdefault(seg.unit, (ln, False))
+                elif len(seg.cums) == 1 and out and out[-1].unit == unit and out[-1].value is not None:
+                    # "Lũy kế 412/530" on the line under the figure
+                    _, cum, tgt, cmetric = seg.cums[0]
+                    if out[-1].cumulative is None and cmetric in (None, out[-1].metric):
+                        out[-1] = replace(out[-1], cumulative=cum, target=tgt)
+                continue
+            if seg.unit is None and unit is not None and unit in headers:
+                headers[unit] = (headers[unit][0], True)
+            out.extend(got)
+            origin.extend([ln] * len(got))
+        if len(ln.units) == 1:
+            context = ln.units[0]
+
+    unused = [h for h, used in headers.values() if not used and not any(r.unit == h.units[0] for r in out)]
+    if unused:
+        return fail("no_value", min(unused, key=lambda h: h.no))
+    if not out:
+        if is_command:
+            return fail("usage", None)
+        return fail("no_value", lines[0] if len(lines) == 1 else None)
+    seen: set[tuple[str | None, str | None]] = set()
+    for r, ln in zip(out, origin, strict=True):
+        key = (r.unit, r.metric)
+        if key in seen:
+            return fail("duplicate", ln, r.unit or "Đơn vị của bạn")
+        seen.add(key)
+    if day is None:
+        day = today
+    if day > today:
+        return fail("future_day", day_line, _fmt_day(day))
+    return ParsedReport(kind="report", day=day, lines=out, is_command=is_command)

@@ -1,0 +1,122 @@
+"""Scheduled reminders and summaries to Zalo chats, through the scheduler's own outbox.
+
+`ZaloScheduler` is the Telegram scheduler (bot/scheduling.py) with the Zalo client as its transport:
+the same due-times, the same content (reminder, escalation, daily and weekly summary texts built by
+`Scheduler._build`), the same ``deliveries`` outbox (unique per chat/kind/day, leases, backoff), but it
+reads the chats whose ``channel`` is "zalo", sends plain text in ≤2,000-character parts, and sends the
+chart as a photo URL served by the bot's web server (only when ZALO_PUBLIC_BASE_URL is set). It holds an
+advisory lock of its own on PostgreSQL, so it runs next to the Telegram scheduler in the same process.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from telegram import Bot
+
+from bot.scheduling import Content, Due, LeaderLock, Scheduler, TickReport, due_for_chat, pending
+from bot.services import Services
+from bot.zalo import CHANNEL
+from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.dispatch import message_key
+from bot.zalo.text import for_zalo
+from bot.zalo.web import CHART_TTL, LinkSigner
+from storage import schedule_repo
+from storage.schedule_repo import BoundChat
+
+log = logging.getLogger(__name__)
+
+#: the advisory lock key of the Zalo scheduler ("vneidZAL"), distinct from the Telegram one
+ZALO_LOCK_KEY = 0x766E_6569_645A_414C
+
+
+class ZaloScheduler(Scheduler):
+    def __init__(self, svc: Services, client: ZaloClient, signer: LinkSigner | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("notify_admins", False)  # admins are told through Telegram's scheduler
+        super().__init__(svc, cast(Bot, None), **kwargs)
+        self.client = client
+        self.signer = signer
+        self.lock = LeaderLock(svc.db, key=ZALO_LOCK_KEY)
+
+    def due(self, now: datetime) -> list[Due]:
+        d = self.defaults()
+        first = (now - d.grace).date()
+        with self.svc.db.session() as s:
+            chats = schedule_repo.active_bound_chats(s, CHANNEL)
+            if not chats:
+                return []
+            holidays = schedule_repo.holidays_between(s, first, now.date())
+            rows = schedule_repo.deliveries_between(s, first, now.date())
+            state = {k: (r.status, r.next_attempt_at, r.attempts) for k, r in rows.items()}
+        out: list[Due] = []
+        for chat in chats:
+            for item in due_for_chat(chat, now, d, holidays):
+                st = state.get((chat.id, item.kind, item.day))
+                if st is not None and st[2] >= self.max_attempts and st[0] != "sending":
+                    continue
+                if pending(st[0] if st else None, st[1] if st else None, now):
+                    out.append(item)
+        return out
+
+    async def _deliver(self, item: Due, now: datetime, report: TickReport) -> str:
+        chat = item.chat
+        with self.svc.db.session() as s:
+            row = schedule_repo.claim_delivery(s, chat.id, item.kind, item.day, now, now + self.lease,
+                                               self.max_attempts)
+            if row is None:
+                report.busy += 1
+                return "busy"
+            delivery_id, attempts, first_part = row.id, row.attempts, row.sent_message_id
+        try:
+            content = self._build(item)
+        except Exception as exc:  # noqa: BLE001 - a bug in building must not stop other chats
+            log.exception("cannot build %s for Zalo chat %s", item.kind, chat.external_id)
+            self._failed(delivery_id, attempts, f"build: {exc!r}", now, report)
+            return "failed"
+        if content is None:
+            with self.svc.db.session() as s:
+                schedule_repo.mark_skipped(s, delivery_id, "nothing to send", now)
+            report.skipped += 1
+            return "skipped"
+        try:
+            message_id = await self._send_zalo(chat, item.day, content, delivery_id, first_part, now)
+        except ZaloError as exc:
+            code = exc.code
+            if exc.retryable or code == 401:  # 401: our token, not this chat: retry once it is fixed
+                wait = timedelta(seconds=exc.retry_after) if exc.retry_after else timedelta(0)
+                self._failed(delivery_id, attempts, f"zalo: {exc.description}", now, report, at_least=wait)
+                return "failed"
+            if code in (403, 404) or "block" in exc.description.lower() or "not found" in exc.description.lower():
+                await self._disable(chat, delivery_id, f"zalo {code}: {exc.description}", "adm.reason_blocked", now,
+                                    report)
+                return "disabled"
+            log.error("Zalo refused %s for chat %s: %s", item.kind, chat.external_id, exc.description)
+            with self.svc.db.session() as s:
+                schedule_repo.mark_failed(s, delivery_id, f"zalo {code}: {exc.description}", None, now, dead=True)
+            report.failed += 1
+            return "failed"
+        with self.svc.db.session() as s:
+            schedule_repo.mark_sent(s, delivery_id, message_id, now)
+        report.sent += 1
+        return "sent"
+
+    async def _send_zalo(self, chat: BoundChat, day: date, content: Content, delivery_id: int,
+                         first_part: int | None, now: datetime) -> int | None:
+        lang = chat.language or self.svc.settings.language
+        message_id = first_part
+        if message_id is None:
+            sent = await self.client.send_text(chat.external_id, for_zalo(content.text, lang))
+            ids = [str(m.get("message_id", "")) for m in sent if m.get("message_id")]
+            message_id = message_key(ids[0]) if ids else 0
+            if content.photo is not None:
+                with self.svc.db.session() as s:
+                    schedule_repo.record_part(s, delivery_id, message_id, now)
+        if content.photo is not None and self.signer is not None and self.signer.enabled:
+            url = self.signer.url("chart", {"u": chat.unit_id, "d": day.isoformat(), "l": lang},
+                                  "chart.png", CHART_TTL)
+            if url is not None:
+                caption = for_zalo(content.caption or "", lang) or None
+                await self.client.send_photo(chat.external_id, url, caption)
+        return message_id

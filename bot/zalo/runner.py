@@ -1,0 +1,262 @@
+"""The Zalo side of `vneid-bot run`: poll loop or webhook, the web server, scheduled deliveries.
+
+    runner = ZaloRunner.from_settings(settings, svc)
+    await runner.start()          # getMe, then polling (or setWebhook when a public URL and a secret are set)
+    ...
+    await runner.stop()
+
+Each update goes through `ZaloDispatcher.handle` (the same domain services as Telegram) one at a time,
+in arrival order; replies are sent with the client (plain text, ≤2,000 characters a message). A Zalo
+update delivered twice (webhook retries) is handled once. Every `tick_seconds` the Zalo scheduler sends
+what is due to chats whose channel is "zalo".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections import OrderedDict
+from typing import Any
+
+from bot.config import Settings
+from bot.scheduling import TICK_SECONDS
+from bot.services import Services
+from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.delivery import ZaloScheduler
+from bot.zalo.dispatch import BlobCache, Incoming, Out, ZaloDispatcher, parse_update
+from bot.zalo.files import export_file, summary_chart, view_chart
+from bot.zalo.web import File, LinkSigner, WebServer, build_app, derive_key
+
+log = logging.getLogger(__name__)
+
+SEEN_SIZE = 2000
+
+
+class ZaloRunner:
+    def __init__(
+        self,
+        svc: Services,
+        client: ZaloClient,
+        *,
+        public_base_url: str | None = None,
+        webhook_secret: str | None = None,
+        web_host: str = "0.0.0.0",
+        web_port: int = 8088,
+        poll_timeout: int = 30,
+        schedule: bool = True,
+        tick_seconds: float = TICK_SECONDS,
+        link_key: bytes | None = None,
+    ) -> None:
+        self.svc = svc
+        self.client = client
+        self.public_base_url = (public_base_url or "").rstrip("/") or None
+        self.webhook_secret = webhook_secret or None
+        self.web_host, self.web_port = web_host, web_port
+        self.poll_timeout = poll_timeout
+        self.schedule = schedule
+        self.tick_seconds = tick_seconds
+        self.signer = LinkSigner(link_key or derive_key(client.token), self.public_base_url, svc.clock)
+        self.blobs = BlobCache()
+        self.dispatcher = ZaloDispatcher(svc, self.signer, blobs=self.blobs)
+        self.scheduler = ZaloScheduler(svc, client, self.signer)
+        self.web: WebServer | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._stopped = asyncio.Event()
+        self.handled = 0  # updates handled (tests)
+        self.me: dict[str, Any] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, svc: Services, **kwargs: Any) -> ZaloRunner:
+        client = ZaloClient(settings.zalo_token(), settings.zalo_api_base_url)
+        secret = settings.zalo_webhook_secret.get_secret_value().strip() if settings.zalo_webhook_secret else ""
+        return cls(svc, client, public_base_url=settings.zalo_public_base_url, webhook_secret=secret or None,
+                   web_host=settings.webhook_listen, web_port=settings.zalo_web_port, **kwargs)
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.public_base_url and self.webhook_secret)
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            self.me = await self.client.get_me()
+        except ZaloError as exc:
+            log.warning("Zalo getMe failed (%s); continuing", exc)
+        names = tuple(str(self.me.get(k)) for k in ("display_name", "name", "account_name") if self.me.get(k))
+        self.dispatcher.bot_names = names
+        if self.public_base_url:
+            app = build_app(self.signer, self._renderers(), webhook=self.enqueue if self.webhook_mode else None,
+                            webhook_secret=self.webhook_secret)
+            self.web = WebServer(app, self.web_host, self.web_port)
+            await self.web.start()
+            log.info("Zalo web server on port %s (public URL %s)", self.web.port, self.public_base_url)
+        if self.webhook_mode:
+            assert self.webhook_secret is not None
+            await self.client.set_webhook(f"{self.public_base_url}/zalo/webhook", self.webhook_secret)
+            self._tasks.append(asyncio.create_task(self._worker(), name="zalo-worker"))
+            log.info("Zalo: webhook mode")
+        else:
+            try:
+                await self.client.delete_webhook()
+            except ZaloError as exc:
+                log.info("Zalo deleteWebhook: %s", exc)
+            self._tasks.append(asyncio.create_task(self._poll_loop(), name="zalo-poll"))
+            log.info("Zalo: polling mode")
+        if self.schedule:
+            self._tasks.append(asyncio.create_task(self._tick_loop(), name="zalo-scheduler"))
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
+        self.scheduler.close()
+        await self.client.aclose()
+
+    async def run_forever(self) -> None:
+        """`vneid-bot run` with CHANNELS=zalo: until SIGINT/SIGTERM."""
+        await self.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._stopped.set)
+        try:
+            await self._stopped.wait()
+        finally:
+            await self.stop()
+
+    # ---- updates --------------------------------------------------------------------------------
+
+    async def enqueue(self, raw: dict[str, Any]) -> None:
+        """The webhook hands updates over here; the worker handles them in order."""
+        await self._queue.put(raw)
+
+    async def _worker(self) -> None:
+        while True:
+            raw = await self._queue.get()
+            try:
+                await self.process(raw)
+            finally:
+                self._queue.task_done()
+
+    async def _poll_loop(self) -> None:
+        delay = 1.0
+        while not self._stopped.is_set():
+            try:
+                updates = await self.client.get_updates(self.poll_timeout)
+                delay = 1.0
+            except ZaloError as exc:
+                log.warning("Zalo getUpdates failed: %s; retrying in %.0fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            for raw in updates:
+                await self.process(raw)
+
+    async def process(self, raw: dict[str, Any]) -> list[Out]:
+        """Handle one update (errors are logged, never raised: the loop must go on)."""
+        msg = parse_update(raw)
+        if msg is None:
+            log.debug("Zalo update ignored: %s", str(raw)[:200])
+            return []
+        key = (msg.chat_id, msg.message_id)
+        if key in self._seen:
+            return []
+        self._seen[key] = None
+        while len(self._seen) > SEEN_SIZE:
+            self._seen.popitem(last=False)
+        try:  # the services are synchronous (SQL, charts): keep the event loop free for Telegram and the webhook
+            outs = await asyncio.to_thread(self.dispatcher.handle, msg)
+        except Exception:  # noqa: BLE001 - one bad message must not stop the bot
+            log.exception("error while handling a Zalo message")
+            outs = [Out(text=_internal_error(self.svc))]
+        await self.send(msg, outs)
+        self.handled += 1
+        return outs
+
+    async def send(self, msg: Incoming, outs: list[Out]) -> None:
+        """Texts are joined into one message where they fit (the free plan counts messages), photos follow."""
+        texts = [o.text for o in outs if o.text and not o.photo_url]
+        merged = [Out(text="\n\n".join(texts))] if texts else []
+        for out in merged + [o for o in outs if o.photo_url]:
+            try:
+                if out.photo_url:
+                    await self.client.send_photo(msg.chat_id, out.photo_url, out.caption)
+                elif out.text:
+                    await self.client.send_text(msg.chat_id, out.text)
+            except ZaloError as exc:
+                log.warning("cannot reply in Zalo chat %s: %s", msg.chat_id, exc)
+            except ValueError as exc:
+                log.warning("cannot send to Zalo chat %s: %s", msg.chat_id, exc)
+
+    # ---- scheduled deliveries -------------------------------------------------------------------
+
+    async def _tick_loop(self) -> None:
+        while not self._stopped.is_set():
+            if not self.scheduler.busy:
+                try:
+                    await self.scheduler.tick()
+                except Exception:  # noqa: BLE001 - never let the loop die
+                    log.exception("Zalo scheduler tick failed")
+            await asyncio.sleep(self.tick_seconds)
+
+    # ---- files for the web server ----------------------------------------------------------------
+
+    def _renderers(self) -> dict[str, Any]:
+        def blob(params: dict[str, Any]) -> File | None:
+            return self.blobs.get(str(params.get("b", "")))
+
+        svc = self.svc
+        return {"blob": blob, "chart": lambda p: summary_chart(svc, p), "vchart": lambda p: view_chart(svc, p),
+                "export": lambda p: export_file(svc, p)}
+
+
+def _internal_error(svc: Services) -> str:
+    from bot.texts import t
+    from bot.zalo.text import to_plain
+
+    return to_plain(t("err.internal", svc.settings.language))
+
+
+# ---- `vneid-bot run` -------------------------------------------------------------------------------
+
+
+def run_zalo_only(settings: Settings, svc: Services) -> int:
+    """CHANNELS=zalo: the Zalo runner alone, until SIGINT/SIGTERM."""
+    runner = ZaloRunner.from_settings(settings, svc)
+    log.info("starting the Zalo bot against %s", settings.zalo_api_base_url.split("/bot")[0])
+    asyncio.run(runner.run_forever())
+    return 0
+
+
+def attach(app: Any, settings: Settings) -> None:
+    """CHANNELS=both: start the Zalo runner in PTB's event loop once the application is up, stop it with it."""
+    previous_init, previous_shutdown = app.post_init, app.post_shutdown
+
+    async def init(application: Any) -> None:
+        if previous_init is not None:
+            await previous_init(application)
+        runner = ZaloRunner.from_settings(settings, application.bot_data["svc"])
+        await runner.start()
+        application.bot_data["zalo"] = runner
+
+    async def shutdown(application: Any) -> None:
+        runner = application.bot_data.pop("zalo", None)
+        if runner is not None:
+            await runner.stop()
+        if previous_shutdown is not None:
+            await previous_shutdown(application)
+
+    app.post_init = init
+    app.post_shutdown = shutdown

@@ -1,0 +1,112 @@
+"""Zalo text: the catalog's HTML as plain text, button hints as typed words, typed command words.
+
+Zalo's sendMessage takes plain text (no parse mode), has no inline buttons and no slash-command menu.
+So the same catalog text (bot/texts/*) is rendered, then:
+- lines that talk about buttons are swapped for their typed equivalents ("gõ HUY để hủy"),
+- mentions ``<a href="tg://user?id=…">Tên</a>`` become the plain name, other tags are dropped,
+  entities unescaped.
+A message is a command when it starts with a command word, with or without "/", with or without
+diacritics and spaces: "/tiendo", "tiendo", "Tiến độ", "dang ky ABC123", "HUY".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot.commands import BY_NAME
+from bot.parsing import normalize
+from bot.texts import t
+
+_BR = re.compile(r"<br\s*/?>", re.I)
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+#: catalog lines about buttons -> the Zalo wording (typed words instead of buttons)
+BUTTON_LINES = {
+    "rep.undo_hint": "zalo.undo_hint",
+    "rep.confirm_tail": "zalo.confirm_tail",
+}
+
+#: Zalo-only words (no Telegram command behind them)
+EXTRA_WORDS = {
+    "xacnhan": "xacnhan", "confirm": "xacnhan", "dongy": "xacnhan",
+    "huybo": "huybo", "cancel": "huybo",
+    "lienketzalo": "lienketzalo", "linkzalo": "lienketzalo",
+    "huylienketzalo": "huylienketzalo", "unlinkzalo": "huylienketzalo",
+}
+_MAX_WORDS = 4
+
+
+def to_plain(text: str) -> str:
+    """Telegram-HTML catalog text -> plain text for Zalo."""
+    text = _BR.sub("\n", text)
+    text = _TAG.sub("", text)
+    return html.unescape(text)
+
+
+def for_zalo(text: str, lang: str) -> str:
+    """Swap the button lines for typed words, then make it plain text."""
+    for tg_key, zalo_key in BUTTON_LINES.items():
+        line = t(tg_key, lang)
+        if line in text:
+            text = text.replace(line, t(zalo_key, lang))
+    return to_plain(text).strip()
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # a bot.commands name ("tiendo") or a Zalo word ("xacnhan")
+    args: str  # what follows the command word(s), original spelling and line breaks
+    word: str  # the words as typed
+
+
+def parse_command(text: str) -> Command | None:
+    """The command a message starts with, or None (then it may be a report, or chatter)."""
+    body = text.strip()
+    if not body:
+        return None
+    slash = body.startswith("/")
+    if slash:
+        body = body[1:]
+    # the first line holds the command; up to four words ("chua bao cao", "huy lien ket zalo")
+    first_line, _, rest_lines = body.partition("\n")
+    words = first_line.split()
+    if not words:
+        return None
+    for n in range(min(_MAX_WORDS, len(words)), 0, -1):
+        typed = words[:n]
+        key = normalize(" ".join(typed)).replace(" ", "")
+        if n == 1:
+            key = key.split("@", 1)[0]  # "/tiendo@bot"
+        name = _lookup(key)
+        if name is None:
+            continue
+        args = " ".join(words[n:])
+        if rest_lines:
+            args = (args + "\n" + rest_lines).strip("\n")
+        return Command(name, args.strip(), " ".join(typed))
+    return None
+
+
+def _lookup(key: str) -> str | None:
+    if not key or not key.isascii():
+        return None
+    if key in EXTRA_WORDS:
+        return EXTRA_WORDS[key]
+    spec = BY_NAME.get(key)
+    return spec.name if spec is not None else None
+
+
+_MENTION = re.compile(r"^\s*@\S+\s*")
+
+
+def strip_mention(text: str, bot_names: tuple[str, ...] = ()) -> str:
+    """A group message addressed to the bot: drop "@Bot Name" (its known names first, else the first @word)."""
+    low = text.lower()
+    for name in sorted((n for n in bot_names if n), key=len, reverse=True):
+        tag = "@" + name.lower()
+        i = low.find(tag)
+        if i != -1:
+            return (text[:i] + text[i + len(tag):]).strip()
+    return _MENTION.sub("", text, count=1).strip() if text.lstrip().startswith("@") else text.strip()

@@ -1,0 +1,217 @@
+"""Thin PTB callbacks for the organisation commands (units, targets, roster, binding, import, audit).
+
+Each callback reads the update, calls `bot.org.OrgService` / `bot.importer.run_import`, and replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from telegram import Document, InputFile, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
+
+from bot.access import Caller
+from bot.audit import log_refusal
+from bot.commands import Role
+from bot.importer import CHAT_LIMIT, MAX_FILE_BYTES, issues_file, kind_from_name, run_import
+from bot.org import ChatRef, OrgService, Outcome, UserRef
+from bot.texts import t
+from handlers.base import CHANNEL, Ctx, add_command, args_text, caller_of, reply, services
+
+log = logging.getLogger(__name__)
+
+IMPORT_CAPTION = re.compile(r"^/(?:nhap|import)(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
+
+
+def _org(context: Ctx) -> OrgService:
+    svc = services(context)
+    org = svc.extras.get("org")
+    if org is None:
+        org = svc.extras["org"] = OrgService(svc)
+    return org
+
+
+async def _send(update: Update, out: Outcome, lang: str) -> None:
+    for chunk in out.chunks(lang):
+        await reply(update, chunk)
+
+
+def _chat_ref(update: Update) -> ChatRef:
+    chat = update.effective_chat
+    if chat is None:
+        return ChatRef("0", ChatType.PRIVATE)
+    return ChatRef(str(chat.id), chat.type, chat.title)
+
+
+def _reply_user(update: Update) -> UserRef | None:
+    msg = update.effective_message
+    target = msg.reply_to_message if msg is not None else None
+    user = target.from_user if target is not None else None
+    if user is None or user.is_bot:
+        return None
+    return UserRef(str(user.id), user.full_name)
+
+
+# ---- commands ------------------------------------------------------------------------------------
+
+
+async def join_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    user = update.effective_user
+    out = _org(context).cmd_join(caller, args_text(update), username=user.username if user else None)
+    await _send(update, out, caller.language)
+
+
+async def join_code_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    await _send(update, _org(context).cmd_join_code(caller, args_text(update)), caller.language)
+
+
+async def unit_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    await _send(update, _org(context).cmd_unit(caller, args_text(update)), caller.language)
+
+
+async def target_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    await _send(update, _org(context).cmd_target(caller, args_text(update)), caller.language)
+
+
+async def baseline_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    await _send(update, _org(context).cmd_baseline(caller, args_text(update)), caller.language)
+
+
+async def member_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    out = _org(context).cmd_member(caller, args_text(update), reply_user=_reply_user(update))
+    await _send(update, out, caller.language)
+
+
+async def bind_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    await _send(update, _org(context).cmd_bind(caller, _chat_ref(update), args_text(update)), caller.language)
+
+
+async def audit_cmd(update: Update, context: Ctx) -> None:
+    caller = caller_of(update, context)
+    await _send(update, _org(context).cmd_audit(caller, args_text(update)), caller.language)
+
+
+# ---- /nhap -----------------------------------------------------------------------------------------
+
+
+async def import_cmd(update: Update, context: Ctx) -> None:
+    """`/nhap` typed as a reply to a document (the role gate already ran)."""
+    caller = caller_of(update, context)
+    msg = update.effective_message
+    target = msg.reply_to_message if msg is not None else None
+    doc = target.document if target is not None else None
+    if doc is None:
+        await reply(update, t("org.import_no_file", caller.language) + "\n" + t("usage.nhap", caller.language))
+        return
+    await _import(update, context, caller, doc, args_text(update))
+
+
+async def import_caption(update: Update, context: Ctx) -> None:
+    """A document sent with the caption `/nhap` (CommandHandler does not see captions)."""
+    msg = update.effective_message
+    user = update.effective_user
+    if msg is None or msg.document is None or user is None or user.is_bot:
+        return
+    m = IMPORT_CAPTION.match(msg.caption or "")
+    if m is None:
+        return
+    if m.group(1) and m.group(1).lower() != (context.bot.username or "").lower():
+        return  # meant for another bot
+    caller = caller_of(update, context)
+    if not caller.has_role(Role.ADMIN):
+        key = "err.not_member" if not caller.on_roster and not caller.global_admin else "err.role"
+        log_refusal(services(context), caller, "nhap", reason=key)
+        await reply(update, t(key, caller.language, command="nhap", role=t("role.admin", caller.language)))
+        return
+    await _import(update, context, caller, msg.document, args_text(update))
+
+
+async def _import(update: Update, context: Ctx, caller: Caller, doc: Document, args: str) -> None:
+    lang = caller.language
+    if doc.file_size and doc.file_size > MAX_FILE_BYTES:
+        await reply(update, t("org.import_too_big", lang, mb=MAX_FILE_BYTES // (1024 * 1024)))
+        return
+    try:
+        tg_file = await doc.get_file()
+        data = bytes(await tg_file.download_as_bytearray())
+    except TelegramError:
+        log.warning("could not download import file %s", doc.file_name, exc_info=True)
+        await reply(update, t("org.import_download_failed", lang))
+        return
+    word = args.split()[0] if args.split() else ""
+    kind = kind_from_name(word) if word else None
+    name = doc.file_name or "file.csv"
+    report = await asyncio.to_thread(run_import, services(context), caller, [(name, data)], kind=kind)
+    out = report.outcome()
+    for chunk in out.chunks(lang):
+        await reply(update, chunk)
+    if len(report.issues) > CHAT_LIMIT:
+        filename, content = issues_file(report, lang)
+        msg = update.effective_message
+        if msg is not None:
+            await msg.reply_document(InputFile(content, filename=filename), caption=t("org.import_attached", lang))
+
+
+# ---- bot added/removed, group -> supergroup -----------------------------------------------------------
+
+
+async def on_my_chat_member(update: Update, context: Ctx) -> None:
+    cmu = update.my_chat_member
+    if cmu is None:
+        return
+    chat = cmu.chat
+    actor_user = cmu.from_user
+    svc = services(context)
+    actor = svc.caller(CHANNEL, actor_user.id, actor_user.full_name) if actor_user else Caller(CHANNEL, "0", "")
+    old, new = cmu.old_chat_member.status, cmu.new_chat_member.status
+    out = _org(context).bot_status_changed(ChatRef(str(chat.id), chat.type, chat.title), old, new, actor)
+    gone = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+    added = old in gone and new in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+    if added and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not out.data.get("bound"):
+        try:
+            await context.bot.send_message(chat.id, t("org.added_hint", svc.settings.language))
+        except TelegramError:
+            log.info("could not greet chat %s", chat.id)
+
+
+async def on_migrate(update: Update, context: Ctx) -> None:
+    msg: Message | None = update.effective_message
+    if msg is None:
+        return
+    if msg.migrate_to_chat_id:
+        old, new = msg.chat.id, msg.migrate_to_chat_id
+    elif msg.migrate_from_chat_id:
+        old, new = msg.migrate_from_chat_id, msg.chat.id
+    else:
+        return
+    user = msg.from_user
+    actor = Caller(CHANNEL, str(user.id) if user else "0", user.full_name if user else "")
+    out = _org(context).migrate_chat(str(old), str(new), msg.chat.title, actor)
+    log.info("chat %s migrated to %s: %s", old, new, out.data.get("result"))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    add_command(app, "dangky", join_cmd)
+    add_command(app, "madangky", join_code_cmd)
+    add_command(app, "donvi", unit_cmd)
+    add_command(app, "chitieu", target_cmd)
+    add_command(app, "moc", baseline_cmd)
+    add_command(app, "thanhvien", member_cmd)
+    add_command(app, "lienket", bind_cmd)
+    add_command(app, "nhap", import_cmd)
+    add_command(app, "nhatky", audit_cmd)
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION), import_caption))
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))

@@ -1,0 +1,192 @@
+"""/lich and /tonghop services: parsing, permissions, changes applied and audited, holidays."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from bot import scheduling
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
+from bot.scheduling import ScheduleService, parse_date, parse_time, parse_weekdays
+from bot.services import Services
+from storage import repo, schedule_repo
+from storage.db import Database
+from storage.models import AuditLog, Chat
+from tests.test_scheduling import ADMIN, at, make_services, report
+
+G = str(GROUP_ID)
+
+@pytest.fixture(autouse=True)
+def no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts take ~0.3 s each to draw; these tests are about the texts (one test puts a fake back)."""
+    monkeypatch.setattr(scheduling, "chart_function", lambda: None)
+
+
+
+@pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    return sqlite_db
+
+
+@pytest.fixture
+def demo(db: Database) -> Demo:
+    return seed_demo(db)
+
+
+@pytest.fixture
+def svc(db: Database, demo: Demo) -> Services:
+    return make_services(db, at(2025, 8, 14, 10, 0))
+
+
+def lich(svc: Services, user: int, args: str, chat: str = G) -> str:
+    return ScheduleService(svc).lich(svc.caller("telegram", user), chat, args)
+
+
+def group(db: Database) -> Chat:
+    with db.session() as s:
+        c = repo.chat_by_external(s, "telegram", G)
+        assert c is not None
+        s.expunge(c)
+        return c
+
+
+def audits(db: Database) -> list[AuditLog]:
+    with db.session() as s:
+        rows = list(s.query(AuditLog).order_by(AuditLog.id))
+        s.expunge_all()
+        return rows
+
+
+def test_parse_time() -> None:
+    assert parse_time("16:30") == time(16, 30)
+    assert parse_time("16h30") == time(16, 30)
+    assert parse_time("7h") == time(7, 0)
+    assert parse_time("8 giờ 15") == time(8, 15)
+    assert parse_time("20") == time(20, 0)
+    for bad in ("25:00", "16:75", "abc", "", "16:30:00"):
+        assert parse_time(bad) is None, bad
+
+
+def test_parse_weekdays() -> None:
+    assert parse_weekdays("CN") == {6}
+    assert parse_weekdays("T7,CN") == {5, 6}
+    assert parse_weekdays("thứ 7 và chủ nhật") == {5, 6}
+    assert parse_weekdays("Thứ Hai") == {0}
+    assert parse_weekdays("sat sun") == {5, 6}
+    assert parse_weekdays("T8") is None
+    assert parse_weekdays("") is None
+
+
+def test_parse_date() -> None:
+    today = date(2025, 8, 14)
+    assert parse_date("01/01/2026", today) == date(2026, 1, 1)
+    assert parse_date("2/9", today) == date(2025, 9, 2)
+    assert parse_date("1/1", today) == date(2026, 1, 1)  # the next one
+    assert parse_date("30-04-26", today) == date(2026, 4, 30)
+    assert parse_date("31/02/2026", today) is None
+    assert parse_date("hôm nay", today) is None
+
+
+def test_show_the_schedule_with_defaults(svc: Services) -> None:
+    text = lich(svc, LEADER_ID, "")
+    assert "Xã Tân Hòa" in text
+    assert "Nhắc báo cáo: 16:30 (mặc định)" in text
+    assert "Tổng hợp hằng ngày: 20:00 (mặc định)" in text
+    assert "Tổng kết tuần: Chủ nhật lúc 20:00" in text
+    assert "Không nhắc vào: không" in text
+    assert "02/09/2025 Quốc khánh" in text or "01/09/2025 Quốc khánh" in text
+
+
+def test_leader_changes_times_and_days_and_they_are_audited(svc: Services, db: Database) -> None:
+    assert "giờ nhắc báo cáo 17:15" in lich(svc, LEADER_ID, "nhac 17h15")
+    assert "giờ tổng hợp 21:00" in lich(svc, LEADER_ID, "tổng hợp 21:00")
+    assert "Thứ 6" in lich(svc, LEADER_ID, "tuan T6")
+    assert "Thứ 7, Chủ nhật" in lich(svc, LEADER_ID, "bo T7,CN")
+    c = group(db)
+    assert (c.reminder_time, c.summary_time, c.weekly_day, c.skip_weekdays) == (time(17, 15), time(21, 0), 4, "5,6")
+    assert "tắt nhắc báo cáo" in lich(svc, LEADER_ID, "nhac tat")
+    assert "tắt tổng hợp" in lich(svc, LEADER_ID, "tonghop tắt")
+    c = group(db)
+    assert not c.reminders_enabled and not c.summaries_enabled
+    assert "bật nhắc và tổng hợp" in lich(svc, LEADER_ID, "bat")
+    assert "không nhắc vào không" in lich(svc, LEADER_ID, "bo khong")
+    c = group(db)
+    assert c.reminders_enabled and c.summaries_enabled and c.skip_weekdays == ""
+    rows = [a for a in audits(db) if a.action == "schedule.change"]
+    assert len(rows) == 8
+    assert rows[0].before == {"reminder_time": None} and rows[0].after == {"reminder_time": "17:15"}
+    assert rows[0].actor_external_id == str(LEADER_ID) and rows[0].outcome == "ok"
+    shown = lich(svc, LEADER_ID, "")
+    assert "Nhắc báo cáo: 17:15\n" in shown and "Tổng kết tuần: Thứ 6 lúc 21:00" in shown
+
+
+def test_wrong_input_changes_nothing(svc: Services, db: Database) -> None:
+    before = group(db)
+    assert "không hợp lệ" in lich(svc, LEADER_ID, "nhac 25:99")
+    assert "không phải ngày trong tuần" in lich(svc, LEADER_ID, "tuan thứ tám")
+    assert "không phải ngày trong tuần" in lich(svc, LEADER_ID, "tuan T2,T3")
+    assert "Cách dùng" in lich(svc, LEADER_ID, "linh tinh")
+    assert "Cách dùng" in lich(svc, LEADER_ID, "nhac")
+    assert "/lich nghi 01/01/2026" in lich(svc, LEADER_ID, "?")
+    after = group(db)
+    assert (before.reminder_time, before.weekly_day) == (after.reminder_time, after.weekly_day)
+    assert [a for a in audits(db) if a.action == "schedule.change"] == []
+
+
+def test_only_leaders_of_the_bound_unit_or_admins(svc: Services, db: Database) -> None:
+    village_leader = member_id(0, True)  # leader of a village, not of the commune
+    assert "Chỉ trưởng/lãnh đạo của Xã Tân Hòa" in lich(svc, village_leader, "nhac 08:00")
+    assert group(db).reminder_time is None
+    refused = [a for a in audits(db) if a.outcome == "refused"]
+    assert refused and refused[-1].action == "lich"
+    assert "Đã lưu" in lich(svc, ADMIN_ID, "nhac 08:00")  # the commune's admin
+    assert "Đã lưu" in lich(svc, ADMIN, "nhac 09:00")  # a global admin (ADMIN_IDS)
+
+
+def test_an_unbound_chat_has_no_schedule(svc: Services) -> None:
+    with svc.db.session() as s:
+        repo.get_or_create_chat(s, "telegram", "-999", "lạ")
+    assert "chưa liên kết" in lich(svc, LEADER_ID, "nhac 08:00", chat="-999")
+    assert "chưa liên kết" in lich(svc, LEADER_ID, "", chat=str(LEADER_ID))
+
+
+def test_holidays_listed_added_renamed_removed_by_admins_only(svc: Services, db: Database) -> None:
+    listing = lich(svc, LEADER_ID, "nghi")
+    assert "01/09/2025 (Thứ 2): Quốc khánh" in listing and "Tết" in listing
+    assert "chỉ quản trị" in lich(svc, LEADER_ID, "nghi 20/11/2025 Ngày Nhà giáo")
+    assert "Đã thêm ngày nghỉ 20/11/2025: Ngày Nhà giáo" in lich(svc, ADMIN_ID, "nghỉ 20/11/2025 Ngày Nhà giáo")
+    assert "đổi tên" in lich(svc, ADMIN_ID, "nghi 20/11/2025 Ngày Nhà giáo Việt Nam")
+    with db.session() as s:
+        h = schedule_repo.holiday_on(s, date(2025, 11, 20))
+        assert h is not None and h.name == "Ngày Nhà giáo Việt Nam"
+    assert "Đã bỏ ngày nghỉ 20/11/2025" in lich(svc, ADMIN_ID, "bỏ nghỉ 20/11/2025")
+    assert "không có trong danh sách" in lich(svc, ADMIN_ID, "bonghi 20/11/2025")
+    assert "không hợp lệ" in lich(svc, ADMIN_ID, "nghi 32/13/2025 X")
+    actions = [a.action for a in audits(db) if a.outcome == "ok"]
+    assert actions == ["holiday.add", "holiday.add", "holiday.remove"]
+    # holiday commands work in a private chat too
+    assert "Đã thêm" in lich(svc, ADMIN_ID, "nghi 21/11/2025 Thử", chat=str(ADMIN_ID))
+
+
+def test_bat_switches_a_disabled_chat_back_on(svc: Services, db: Database) -> None:
+    with db.session() as s:
+        schedule_repo.disable_chat(s, group(db).id, "forbidden: kicked")
+    assert "Nhóm đang bị tắt" in lich(svc, LEADER_ID, "")
+    lich(svc, LEADER_ID, "bat")
+    c = group(db)
+    assert c.active and c.disabled_reason is None
+
+
+def test_summary_on_demand_for_leaders(svc: Services, db: Database, demo: Demo) -> None:
+    report(db, demo.village_ids["Thôn 3"], date(2025, 8, 14), 12)
+    ss = ScheduleService(svc)
+    out = ss.summary(svc.caller("telegram", LEADER_ID), G)
+    assert "Tổng hợp VNeID — Xã Tân Hòa" in out.text and "+12" in out.text
+    # in a private chat: the caller's own unit; a unit by name within scope
+    village_leader = member_id(3, True)  # Thôn 3
+    assert "Tổng hợp VNeID — Thôn 3" in ss.summary(svc.caller("telegram", village_leader), str(village_leader)).text
+    assert "Thôn 3" in ss.summary(svc.caller("telegram", LEADER_ID), str(LEADER_ID), "thon 3").text
+    assert "Không tìm thấy" in ss.summary(svc.caller("telegram", village_leader), str(village_leader), "Thôn Hạ").text
+    # a village leader cannot see the commune's summary
+    assert "Chỉ trưởng/lãnh đạo của Xã Tân Hòa" in ss.summary(svc.caller("telegram", village_leader), G).text
