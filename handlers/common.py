@@ -12,7 +12,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.commands import BY_NAME, Role
 from bot.fmt import esc
 from bot.texts import t
-from handlers.base import Ctx, add_command, caller_of, lang_of, reply
+from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,15 @@ async def start(update: Update, context: Ctx) -> None:
 async def help_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
     lang = lang_of(update, context, caller)
+    wanted = args_text(update).lstrip("/").split("@")[0].strip().lower()
+    if wanted:
+        spec = BY_NAME.get(wanted)
+        if spec is None:
+            await reply(update, t("help.no_such", lang, command=esc(wanted[:32])))
+            return
+        await reply(update, t("help.command", lang, name=spec.name, alias=spec.alias,
+                              desc=t(f"cmd.{spec.name}", lang), usage=t(f"usage.{spec.name}", lang)))
+        return
     lines = [t("help.title", lang), t("help.report", lang), ""]
     registered: list[str] = context.application.bot_data.get("commands", [])
     for role in (Role.NONE, Role.MEMBER, Role.LEADER, Role.ADMIN):
@@ -42,6 +51,7 @@ async def help_cmd(update: Update, context: Ctx) -> None:
         me = await context.bot.get_me()
         if not me.can_read_all_group_messages:
             lines += ["", t("help.privacy", lang)]
+    lines += ["", t("help.footer", lang)]
     await reply(update, "\n".join(lines))
 
 

@@ -48,3 +48,10 @@ async def test_command_menus_registered(harness: Harness) -> None:
 async def test_member_only_command_refused_for_stranger(harness: Harness) -> None:
     replies = await harness.say(777, 777, "/huy")
     assert "/dangky" in replies[0].text
+
+
+async def test_help_for_one_command_shows_its_usage(harness: Harness) -> None:
+    replies = await harness.say(GROUP_ID, member_id(0), "/help baocao")
+    assert "/baocao Thôn 3 12 m2" in (replies[0].text or "")
+    replies = await harness.say(GROUP_ID, member_id(0), "/trogiup khongco")
+    assert "Không có lệnh" in (replies[0].text or "")

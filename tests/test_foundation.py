@@ -176,3 +176,4 @@ def test_every_registered_command_has_texts() -> None:
 
     for spec in COMMANDS:
         assert f"cmd.{spec.name}" in CATALOG["vi"]
+        assert f"usage.{spec.name}" in CATALOG["vi"], spec.name

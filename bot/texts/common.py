@@ -57,6 +57,16 @@ VI: dict[str, str] = {
     "err.role": "Lệnh /{command} chỉ dành cho {role}. Bot không thay đổi gì.",
     "err.scope": "Đơn vị {unit} không thuộc phạm vi của bạn. Bot không thay đổi gì.",
     "err.usage": "Cách dùng: {usage}",
+    "usage.start": "<code>/start</code> — lời chào và cách báo cáo",
+    "usage.trogiup": "<code>/trogiup</code> — các lệnh; <code>/trogiup TÊN_LỆNH</code> — cách dùng một lệnh, ví dụ <code>/trogiup chitieu</code>",
+    "usage.baocao": (
+        "<code>/baocao [đơn vị] [ngày] SỐ [m1|m2]</code> — ví dụ <code>/baocao 12</code>, "
+        "<code>/baocao Thôn 3 12 m2</code>, <code>/baocao hqua 8</code>, <code>/baocao +5</code> (cộng thêm)"
+    ),
+    "usage.huy": "<code>/huy</code> — hủy báo cáo gần nhất của bạn (trong thời hạn sửa số liệu)",
+    "help.footer": "Gõ <code>/trogiup TÊN_LỆNH</code> để xem cách dùng một lệnh, ví dụ <code>/trogiup baocao</code>.",
+    "help.command": "<b>/{name}</b> (/{alias}) — {desc}\n{usage}",
+    "help.no_such": "Không có lệnh /{command}. Gõ /trogiup để xem các lệnh.",
 }
 
 EN: dict[str, str] = {
@@ -116,4 +126,14 @@ EN: dict[str, str] = {
     "err.role": "/{command} is for {role} only. Nothing was changed.",
     "err.scope": "Unit {unit} is outside your scope. Nothing was changed.",
     "err.usage": "Usage: {usage}",
+    "usage.start": "<code>/start</code> — greeting and how to report",
+    "usage.trogiup": "<code>/help</code> — the commands; <code>/help COMMAND</code> — how to use one, e.g. <code>/help target</code>",
+    "usage.baocao": (
+        "<code>/report [unit] [day] NUMBER [m1|m2]</code> — e.g. <code>/report 12</code>, "
+        "<code>/report Thôn 3 12 m2</code>, <code>/report hqua 8</code>, <code>/report +5</code> (adds)"
+    ),
+    "usage.huy": "<code>/undo</code> — undo your latest report (within the correction window)",
+    "help.footer": "Type <code>/help COMMAND</code> to see how to use a command, e.g. <code>/help report</code>.",
+    "help.command": "<b>/{alias}</b> (/{name}) — {desc}\n{usage}",
+    "help.no_such": "There is no /{command} command. Type /help to see the commands.",
 }
