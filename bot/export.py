@@ -20,7 +20,7 @@ import io
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -394,7 +394,7 @@ def write_xlsx(db: Database, unit_id: int, start: date, end: date, *, tz: ZoneIn
         unit = repo.unit_by_id(s, unit_id)
         assert unit is not None
         rows = (_raw_values(r, tz, data.metric_names) for r in views_repo.raw_reports(s, unit, start, end))
-        out, count = _stream_raw_sheet(base.getvalue(), len(wb.sheetnames), rows, _raw_header(lang))
+        out, count = _stream_raw_sheet(base.getvalue(), len(wb.sheetnames), rows, _raw_header(lang), template)
     return out, count
 
 
@@ -412,7 +412,8 @@ def _col(i: int) -> str:
     return get_column_letter(i + 1)
 
 
-def _stream_raw_sheet(package: bytes, sheet_no: int, rows: Iterable[list[Any]], header: list[str]) -> tuple[bytes, int]:
+def _stream_raw_sheet(package: bytes, sheet_no: int, rows: Iterable[list[Any]], header: list[str],
+                      template: list[Any]) -> tuple[bytes, int]:
     """Rewrite worksheet `sheet_no` of the package: header + every row, with the template row's styles."""
     name = f"xl/worksheets/sheet{sheet_no}.xml"
     src = zipfile.ZipFile(io.BytesIO(package))
@@ -458,15 +459,12 @@ def _stream_raw_sheet(package: bytes, sheet_no: int, rows: Iterable[list[Any]], 
                 cells = "".join(f'<c r="{c}1" s="{s}" t="inlineStr"><is><t>{_xml_text(h)}</t></is></c>'
                                 for c, s, h in zip(cols, head_style, header, strict=True))
                 f.write(f'<row r="1">{cells}</row>'.encode())
+                writers = [_column_writer(c, st, x) for c, st, x in zip(cols, row_style, template, strict=True)]
                 buf: list[str] = []
                 n = 1
                 for r in _chain(sample, it):
                     n += 1
-                    parts = [f'<row r="{n}">']
-                    for i, v in enumerate(r):
-                        parts.append(_cell(cols[i], n, row_style[i], v))
-                    parts.append("</row>")
-                    buf.append("".join(parts))
+                    buf.append(f'<row r="{n}">' + "".join([w(n, v) for w, v in zip(writers, r, strict=True)]) + "</row>")
                     if len(buf) >= 2000:
                         f.write("".join(buf).encode())
                         buf.clear()
@@ -481,22 +479,49 @@ def _chain(first: list[list[Any]], rest: Iterator[list[Any]]) -> Iterator[list[A
     yield from rest
 
 
-def _cell(col: str, row: int, style: str, v: Any) -> str:
-    ref = f"{col}{row}"
-    if v is None or v == "":
-        return ""
-    if isinstance(v, bool):
-        return f'<c r="{ref}" s="{style}" t="b"><v>{int(v)}</v></c>'
-    if isinstance(v, datetime):
-        serial = (v - EPOCH).total_seconds() / 86400.0
-        return f'<c r="{ref}" s="{style}"><v>{serial:.8f}</v></c>'
-    if isinstance(v, date):
-        return f'<c r="{ref}" s="{style}"><v>{(v - EPOCH.date()).days}</v></c>'
-    if isinstance(v, int | float):
-        return f'<c r="{ref}" s="{style}"><v>{v}</v></c>'
-    text = _xml_text(str(v))
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+def _column_writer(col: str, style: str, kind: Any) -> Callable[[int, Any], str]:
+    """A function (row number, value) -> the cell's XML, for one column whose values are like `kind`.
+
+    Strings are inline strings, escaped once per distinct value (names repeat on every row); dates and
+    times are Excel serial numbers with the template cell's number format; empty values are omitted.
+    """
+    if isinstance(kind, datetime):
+
+        def when(n: int, v: Any) -> str:
+            if v is None:
+                return ""
+            return f'<c r="{col}{n}" s="{style}"><v>{(v - EPOCH).total_seconds() / 86400.0:.8f}</v></c>'
+
+        return when
+    if isinstance(kind, date):
+        epoch = EPOCH.date()
+
+        def day(n: int, v: Any) -> str:
+            return "" if v is None else f'<c r="{col}{n}" s="{style}"><v>{(v - epoch).days}</v></c>'
+
+        return day
+    if isinstance(kind, int | float):
+
+        def number(n: int, v: Any) -> str:
+            return "" if v is None else f'<c r="{col}{n}" s="{style}"><v>{v}</v></c>'
+
+        return number
+    memo: dict[str, str] = {}
+    head = f'" s="{style}" t="inlineStr"><is><t'
+
+    def text(n: int, v: Any) -> str:
+        if v is None or v == "":
+            return ""
+        tail = memo.get(v)
+        if tail is None:
+            x = _xml_text(str(v))
+            space = ' xml:space="preserve"' if x != x.strip() or "\n" in x else ""
+            tail = f"{space}>{x}</t></is></c>"
+            if len(memo) < 100_000:
+                memo[v] = tail
+        return f'<c r="{col}{n}{head}{tail}'
+
+    return text
 
 
 # ---- csv -----------------------------------------------------------------------------------------

@@ -164,7 +164,6 @@ def compute_rollup(db: Database, unit_id: int, day: date, *, default_metric: str
         metric_codes = [m.code for m in repo.metrics(s)]
         kids = repo.children(s, unit)
         sums = rollup_repo.report_sums(s, unit, day, metric_codes)
-        bases = rollup_repo.baseline_sums(s, unit)
         target_rows = rollup_repo.targets_in_subtree(s, unit)
         inactive = rollup_repo.inactive_ids_in_subtree(s, unit) if target_rows else set()
         s.expunge_all()
@@ -183,11 +182,8 @@ def compute_rollup(db: Database, unit_id: int, day: date, *, default_metric: str
             acc = raw[uid][r.metric]
             acc[0] += r.today
             acc[1] += r.last7
-            acc[2] += r.cumulative
+            acc[2] += r.cumulative + r.baseline
             rows_today[uid] += r.rows_today
-    for key, metric, value in bases:
-        for uid in _owners(key, unit.id, child_paths):
-            raw[uid][metric][2] += value
 
     def unit_figures(u: Unit) -> UnitFigures:
         ms: dict[str, MetricFigures] = {}

@@ -49,17 +49,18 @@ def in_subtree(session: Session, path: Any, unit: Unit) -> list[ColumnElement[bo
 S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
-def scoped_reports(session: Session, q: S, unit: Unit) -> S:
-    """Restrict a SELECT over `reports` to the unit's subtree.
+def scoped_reports(session: Session, q: S, unit: Unit, unit_col: Any = None) -> S:
+    """Restrict a SELECT over `reports` (or another table, by its `unit_col`) to the unit's subtree.
 
     Below a root on SQLite: `unit_id IN (units of the subtree)`, which SQLite runs as seeks into
     ix_reports_rollup per unit; otherwise a join on units with the path LIKE (a scan of everything
     is what a root needs anyway, and PostgreSQL plans either form well).
     """
+    col = Report.unit_id if unit_col is None else unit_col
     if unit.parent_id is not None and session.get_bind().dialect.name == "sqlite":
         ids = select(Unit.id).where(*in_subtree(session, Unit.path, unit))
-        return q.where(Report.unit_id.in_(ids))
-    return q.join(Unit, Unit.id == Report.unit_id).where(Unit.path.like(unit.path + "%"))
+        return q.where(col.in_(ids))
+    return q.join(Unit, Unit.id == col).where(Unit.path.like(unit.path + "%"))
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ class ReportSums:
     metric: str
     today: int
     last7: int
-    cumulative: int
+    cumulative: int  # current reports up to the day (baselines not included)
     rows_today: int  # current report rows on `day` (a reported 0 counts)
+    baseline: int = 0  # sum of the baselines
 
 
 def analytic(session: Session) -> None:
@@ -84,18 +86,22 @@ def analytic(session: Session) -> None:
 
 
 def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | None = None) -> list[ReportSums]:
-    """Today / last-7-days / cumulative sums of current reports, per child key and metric, in ONE query.
+    """Today / last-7-days / cumulative report sums and baselines, per child key and metric, in ONE query.
 
-    Per-unit sums of the subtree, regrouped by child key. PostgreSQL computes the three sums in one
-    pass with conditional aggregation (FILTER). On SQLite, where a CASE per row costs ~1.6x the plain
-    GROUP BY, the per-unit part is a UNION ALL of the cumulative aggregate (the plain GROUP BY) and a
-    7-day aggregate (conditional for "today") that the (unit_id, metric, day) index serves as a range.
+    Per-unit sums of the subtree, regrouped by child key. The per-unit part is a UNION ALL of
+    - the cumulative aggregate (exactly the plain GROUP BY),
+    - a 7-day aggregate with conditional aggregation for "today", which the (unit_id, metric, day)
+      index serves as a short range per unit,
+    - the baselines per unit;
+    except for a root on PostgreSQL, where one pass with FILTER aggregates beats a second scan of the
+    whole index. (Conditional aggregation over all history costs ~1.6x the plain GROUP BY on SQLite.)
     """
     since7 = day - timedelta(days=6)
     is_today = Report.day == day
     zero = literal(0, Integer)
-    if session.get_bind().dialect.name == "postgresql":
-        per_unit = scoped_reports(
+    branches: list[Any] = []
+    if session.get_bind().dialect.name == "postgresql" and unit.parent_id is None:
+        branches.append(scoped_reports(
             session,
             select(
                 Report.unit_id.label("unit_id"),
@@ -104,38 +110,36 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
                 func.coalesce(func.sum(Report.value).filter(Report.day >= since7), 0).label("last7"),
                 func.sum(Report.value).label("cum"),
                 func.count().filter(is_today).label("n_today"),
+                zero.label("base"),
             ).where(*CURRENT, Report.day <= day),
             unit,
-        ).group_by(Report.unit_id, Report.metric).subquery("per_unit")
+        ).group_by(Report.unit_id, Report.metric))
     else:
-        cum = (
-            select(
-                Report.unit_id.label("unit_id"),
-                Report.metric.label("metric"),
-                zero.label("today"),
-                zero.label("last7"),
-                func.sum(Report.value).label("cum"),
-                zero.label("n_today"),
-            )
-            .where(*CURRENT, Report.day <= day)
-            .group_by(Report.unit_id, Report.metric)
-        )
-        week = (
-            select(
-                Report.unit_id,
-                Report.metric,
-                func.sum(case((is_today, Report.value), else_=0)),
-                func.sum(Report.value),
-                zero,
-                func.count(case((is_today, 1))),
-            )
-            .where(*CURRENT, Report.day >= since7, Report.day <= day)
-            .group_by(Report.unit_id, Report.metric)
-        )
+        cum = select(
+            Report.unit_id.label("unit_id"),
+            Report.metric.label("metric"),
+            zero.label("today"),
+            zero.label("last7"),
+            func.sum(Report.value).label("cum"),
+            zero.label("n_today"),
+            zero.label("base"),
+        ).where(*CURRENT, Report.day <= day)
+        week = select(
+            Report.unit_id,
+            Report.metric,
+            func.sum(case((is_today, Report.value), else_=0)),
+            func.sum(Report.value),
+            zero,
+            func.count(case((is_today, 1))),
+            zero,
+        ).where(*CURRENT, Report.day >= since7, Report.day <= day)
         if metrics:  # lets the 7-day branch seek (unit_id, metric, day >= ...)
             week = week.where(Report.metric.in_(metrics))
-        cum, week = scoped_reports(session, cum, unit), scoped_reports(session, week, unit)
-        per_unit = union_all(cum, week).subquery("per_unit")
+        branches.append(scoped_reports(session, cum, unit).group_by(Report.unit_id, Report.metric))
+        branches.append(scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric))
+    base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value))
+    branches.append(scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
+    per_unit = union_all(*branches).subquery("per_unit")
     ru = select(Unit.id, Unit.path).where(*in_subtree(session, Unit.path, unit)).subquery("ru")
     key = child_key(session, ru.c.path, len(unit.path)).label("key")
     q = (
@@ -146,13 +150,14 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
             func.sum(per_unit.c.last7),
             func.sum(per_unit.c.cum),
             func.sum(per_unit.c.n_today),
+            func.sum(per_unit.c.base),
         )
         .select_from(per_unit.join(ru, ru.c.id == per_unit.c.unit_id))
         .group_by(key, per_unit.c.metric)
     )
     return [
-        ReportSums(str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0))
-        for k, m, t, w, c, n in session.execute(q)
+        ReportSums(str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0), int(b or 0))
+        for k, m, t, w, c, n, b in session.execute(q)
     ]
 
 

@@ -128,6 +128,10 @@ async def test_chart_photo(harness: Harness) -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == chart_size(12)
     assert "Xã Tân Hòa" in (photo.caption or "")
+    uid = member_id(DONG_TAM, second=True)  # a village leader, in private: the village alone, level 1
+    msgs = await h.say(uid, uid, "/chart m1", timeout=30)
+    assert msgs[0].kind == "photo" and "Mức 1" in (msgs[0].caption or "") and "Thôn Đồng Tâm" in (msgs[0].caption or "")
+    assert struct.unpack(">II", (msgs[0].file_bytes or b"")[16:24]) == chart_size(1)
 
 
 async def test_export_xlsx_totals_match_reports(harness: Harness) -> None:
