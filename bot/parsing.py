@@ -6,9 +6,9 @@ Pipeline (DESIGN §4):
    keep three aligned copies of every line: *cased* (original case, diacritics), *acc* (lower case,
    diacritics) and *plain* (lower case, no diacritics) - positions are the same in all three;
 2. a slash command is split off; only ``/baocao`` and ``/report`` carry a report;
-3. each line: strip list numbering, find unit names (longest match on normalised words),
-   find names that look like units but are not known (``Thôn 99``) or match several units,
-   then scan the rest with one tokenizer regex (figures, metrics, dates, times, percentages, ...);
+3. each line: strip list numbering, find unit names (longest match on normalised words, with one regex
+   per unit list, cached), find names that look like units but are not known (``Thôn 99``) or match
+   several units, then scan the rest with one tokenizer regex (figures, metrics, dates, times, ...);
 4. a line with several units is cut into one segment per unit; each segment pairs its daily
    figures with its metric words;
 5. the message is all or nothing: the first bad line makes the whole result an error naming it.
@@ -153,9 +153,7 @@ def _prepare(text: str) -> str:
         text = text.translate(_PRE)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        if _POST_RE.search(text):
-            text = text.translate(_POST)
-    elif "\r" in text or "\x0b" in text or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text:
+    if _POST_RE.search(text):
         text = text.translate(_POST)
     if "\t" in text or "  " in text:
         text = _SPACES_RE.sub(_fold_ws, text)
@@ -182,15 +180,21 @@ def _fold_lines(text: str) -> list[tuple[str, str, str]]:
     cased_all = _prepare(text)
     acc_all = _lower(cased_all)
     plain_all = _plain(acc_all)
-    out = []
-    for c, a, p in zip(cased_all.split("\n"), acc_all.split("\n"), plain_all.split("\n"), strict=True):
-        left = len(c) - len(c.lstrip(" \t"))
-        right = len(c.rstrip(" \t"))
-        if left >= right:
-            out.append(("", "", ""))
-        else:
-            out.append((c[left:right], a[left:right], p[left:right]))
-    return out
+    if "\n" not in cased_all:
+        return [_trim(cased_all, acc_all, plain_all)]
+    return [
+        _trim(c, a, p)
+        for c, a, p in zip(cased_all.split("\n"), acc_all.split("\n"), plain_all.split("\n"), strict=True)
+    ]
+
+
+def _trim(c: str, a: str, p: str) -> tuple[str, str, str]:
+    """The three forms of a line without its leading and trailing blanks."""
+    if c and c[0] not in " \t" and c[-1] not in " \t":
+        return c, a, p
+    left = len(c) - len(c.lstrip(" \t"))
+    right = len(c.rstrip(" \t"))
+    return (c[left:right], a[left:right], p[left:right]) if left < right else ("", "", "")
 
 
 def _fold_one(text: str) -> tuple[str, str, str]:
@@ -267,8 +271,7 @@ class _UnitTable:
     names: tuple[str, ...]
     aliases: dict[tuple[str, ...], tuple[str, ...]]  # word tuple -> canonical units
     prefixes: dict[tuple[str, ...], tuple[str, ...]]  # kind + first name words -> canonical units
-    first_words: frozenset[str]
-    sizes: dict[str, tuple[int, ...]]  # first word -> word counts of its aliases, longest first
+    regex: re.Pattern[str] | None  # all aliases, as a word trie
     short: dict[str, tuple[str, ...]]  # one-word name without its kind ("Thượng" of "Thôn Thượng")
     accented: dict[str, str]  # canonical -> lower-case accented words (tie-break)
     words: dict[str, tuple[str, ...]]  # canonical -> its normalised words
@@ -299,6 +302,30 @@ def _unit_aliases(words: tuple[str, ...]) -> set[tuple[str, ...]]:
     if len(rest) >= 2 and not all(w.isdigit() for w in rest):
         out.add(rest)
     return out
+
+
+def _alias_regex(aliases: Iterable[tuple[str, ...]]) -> re.Pattern[str] | None:
+    """One regex for all unit aliases: a trie of words (shared prefixes once), longest continuation first."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for words in aliases:
+        node = trie
+        for w in words:
+            node = node.setdefault(w, {})
+        node[""] = {}  # an alias ends here
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        alts = []
+        for w in sorted((k for k in node if k), key=lambda x: (-len(x), x)):
+            child = node[w]
+            if any(child):
+                alts.append(f"{re.escape(w)}(?:[ \\-]+{build(child)}){'?' if '' in child else ''}")
+            else:
+                alts.append(re.escape(w))
+        return "(?:" + "|".join(alts) + ")"
+
+    if not trie:
+        return None
+    return re.compile(r"(?<![a-z0-9])" + build(trie) + r"(?![a-z0-9])")
 
 
 @lru_cache(maxsize=256)
@@ -340,8 +367,7 @@ def _unit_table(units: tuple[str, ...]) -> _UnitTable:
         names=tuple(names),
         aliases={k: tuple(v) for k, v in aliases.items()},
         prefixes={k: tuple(v) for k, v in prefixes.items()},
-        first_words=frozenset(k[0] for k in aliases),
-        sizes={w: tuple(sorted({len(k) for k in aliases if k[0] == w}, reverse=True)) for w in {k[0] for k in aliases}},
+        regex=_alias_regex(aliases),
         accented=accented,
         words=words_of,
         short={k: tuple(v) for k, v in short.items()},
@@ -392,6 +418,17 @@ _NUM = r"(?:\d{1,3}(?:\.\d{3})+(?!\d)|\d{1,3}(?:\ \d{3})+(?!\d|[.,]\d)|\d+)"
 _END = r"(?!\d|[.,]\d)"  # a number ends here ("412/530," is fine)
 _E = r"(?![a-z])"  # a word ends here
 
+# a number followed by one of these is a duration, an amount of money, a distance... never a count
+# ("5 ngày 13/8" is a figure and a date: "ngày", "tháng"... before a number start a date, not a duration)
+_NOT_COUNT_SUFFIX = (
+    r"\s?(?:(?:ngay|thang|tuan|nam)(?![a-z0-9])(?!\s*\d)"
+    r"|(?:gio|tieng|phut|giay|lan|tuoi|buoi|k|tr|trieu|ty|nghin|ngan|dong|vnd|d|km|kg|cm|m|ha)(?![a-z0-9])"
+    # "20 người chưa cài", "2 hộ không có điện thoại": people still to do, not done
+    r"|(?:(?:nguoi|ho|ca|truong\ hop|tk|tai\ khoan|cong\ dan|nhan\ khau)\s?)?(?:chua|khong|ko)(?![a-z]))"
+)
+
+_PCT = r"\s*(?:%|phan\ tram)"
+
 # One scan per line. Alternatives are tried in order at each position, so the specific forms come
 # before the general ones ("lk 412/530" before "412/530", "ngày 14/8" before "14", "17h" before "17").
 # Two branches: tokens that start a word (a digit may precede it: "12tk"), tokens that start a number
@@ -426,32 +463,29 @@ _TOKEN_RE = re.compile(
           |ho\ so){_E})
     )
   | (?<![\d.,])(?=[\d+\-−–])(?:
+      # forms that need a "/", ":", "h", "g", "m" or "tháng" after the digits: only tried then
+      (?=[\d.,\ ]*[/:hgm²]|\d{{1,2}}\s*thang)(?:
       (?P<glued>(?P<gv>\d{{1,4}})m(?P<gm>[12])(?![a-z0-9]))
     | (?P<area>\d+(?:[.,]\d+)?(?:m2|m²|km2)(?![a-z0-9]))
     | (?P<date>(?<!/)\d{{1,2}}\s*thang\s*\d{{1,2}}(?:\s*nam\s*\d{{4}})?(?!\d)
           | (?<!/)\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/])
           | (?<!/)\d{{1,2}}\.\d{{1,2}}\.\d{{4}}(?![\d.]))
     | (?P<time>\d{{1,2}}\s?(?:h|g|gio)(?:\s?\d{{1,2}}(?:\s?(?:p|ph|phut))?)?(?![a-z0-9]) | \d{{1,2}}:\d{{2}}(?!\d))
-    | (?P<pct>(?:\d+[.,]\d+|{_NUM})\s*(?:%|phan\ tram))
-    | (?P<frac>(?<!/){_NUM}\s*/\s*{_NUM}(?![\d/]))
+    | (?P<frac>(?<!/){_NUM}\s*/\s*{_NUM}(?![\d/])))
     | (?P<phone>(?:\+84|84|0)\s?\d{{2,3}}(?:[ .\-]?\d{{3}}){{2}}\d?(?!\d) | \d{{7,}})
-    | (?P<dec>(?!\d{{1,3}}(?:\.\d{{3}})+(?!\d))\d+[.,]\d+(?!\d))
-    | (?P<num>(?:(?<![\w+\-−–])(?P<sign>\+\s?|[\-−–](?=\d)))?{_NUM})
+    | (?P<dec>(?=\d+[.,]\d)(?!\d{{1,3}}(?:\.\d{{3}})+(?!\d))\d+[.,]\d+(?!\d)(?P<decpct>{_PCT})?)
+    | (?P<num>(?:(?<![\w+\-−–])(?P<sign>\+\s?|[\-−–](?=\d)))?(?P<nv>{_NUM})
+          (?:(?P<pct>{_PCT})|(?P<other>{_NOT_COUNT_SUFFIX}))?)
     )
     """,
     re.VERBOSE,
 )
-# a number followed by one of these is a duration, an amount of money, a distance... never a count
-# ("5 ngày 13/8" is a figure and a date: "ngày", "tháng"... before a number start a date, not a duration)
-_NOT_COUNT_SUFFIX_RE = re.compile(
-    r"\s?(?:(?:ngay|thang|tuan|nam)(?![a-z0-9])(?!\s*\d)"
-    r"|(?:gio|tieng|phut|giay|lan|tuoi|buoi|k|tr|trieu|ty|nghin|ngan|dong|vnd|d|km|kg|cm|m|ha)(?![a-z0-9])"
-    # "20 người chưa cài", "2 hộ không có điện thoại": people still to do, not done
-    r"|(?:(?:nguoi|ho|ca|truong hop|tk|tai khoan|cong dan|nhan khau)\s?)?(?:chua|khong|ko)(?![a-z]))"
-)
+_NOT_COUNT_SUFFIX_RE = re.compile(_NOT_COUNT_SUFFIX)
 _BULLET_RE = re.compile(
     r"^(?:\d{1,2}[.)](?=\s|[^\W\d])|\d{1,2}/\s|\(\d{1,2}\)|\d{1,2}\t|[\-•*·–—>▪◦●○■□➢➤✓✔√]+(?=\s)|\+(?=\s+\D))\s*"
 )
+_NEXT_WORD_RE = re.compile(r" ([a-z]+)(?![a-z0-9])")
+_KIND_WORD_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(sorted({k[0] for k in _KIND_ACCENTS})) + r")(?![a-z0-9])")
 _LEAD_NAME_RE = re.compile(r"([a-z]+)\s*:")
 _TOTAL_LINE_RE = re.compile(r"^(?:tong|toan xa|ca xa|toan phuong|cong)(?![a-z])")
 _DIGITS_RE = re.compile(r"\d+")
@@ -460,8 +494,9 @@ _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+\-])[\w.+\-]+@[\w\-]+\.[\
 
 def _to_int(s: str) -> int | None:
     """The digits of a number; None when it is too long to be a count (an id, a phone number...)."""
-    digits = s.replace(".", "").replace(" ", "")
-    return int(digits) if 0 < len(digits) <= 9 and digits.isdigit() else None
+    if not s.isdigit():
+        s = s.replace(".", "").replace(" ", "")
+    return int(s) if 0 < len(s) <= 9 and s.isdigit() else None
 
 
 @dataclass(slots=True)
@@ -502,23 +537,24 @@ class _Line:
     metric_word: bool = False
     question: bool = False
     total: bool = False
+    has_number: bool = False  # a figure, a cumulative, a percentage... (not a date, a time, a phone number)
+    reportish: bool = False  # looks like a report line (see `finish`)
 
     def all_segs(self) -> list[_Seg]:
-        return ([self.prefix] if self.prefix else []) + self.segs
+        return [self.prefix, *self.segs] if self.prefix else self.segs
 
-    @property
-    def has_number(self) -> bool:
-        return any(s.counts or s.cums or s.negative or s.decimal or s.pct for s in self.all_segs())
-
-    @property
-    def reportish(self) -> bool:
-        named = bool(self.units or self.mentions)
+    def finish(self) -> _Line:
+        """Sets `has_number` and `reportish`: a number next to a unit name, a report keyword or a metric
+        word; or "chưa bc" next to a unit name (not in a question); or "không có" next to either."""
         segs = self.all_segs()
-        if self.has_number and (named or self.keyword or self.metric_word):
-            return True
-        if any(s.no_report for s in segs) and named and not self.question:
-            return True
-        return any(s.zero for s in segs) and (named or self.keyword)
+        named = bool(self.units or self.mentions)
+        self.has_number = any(s.counts or s.cums or s.negative or s.decimal or s.pct for s in segs)
+        self.reportish = (
+            (self.has_number and (named or self.keyword or self.metric_word))
+            or (named and not self.question and any(s.no_report for s in segs))
+            or ((named or self.keyword) and any(s.zero for s in segs))
+        )
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,65 +566,48 @@ def _scan_units(
     cased: str, acc: str, plain: str, table: _UnitTable
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, _Mention]]]:
     """Known unit spans and spans that name a unit we do not know (or that is ambiguous)."""
-    all_words = _WORD_RE.findall(plain)
-    if table.first_words.isdisjoint(all_words) and _KIND_FIRST.isdisjoint(all_words):
-        return [], []
-    words = [(*m.span(), w) for m, w in zip(_WORD_RE.finditer(plain), all_words, strict=True)]
-    n = len(words)
-    gaps = [plain[words[k][1] : words[k + 1][0]] for k in range(n - 1)]  # gaps[k]: between word k and k+1
+    known: list[tuple[int, int, str]] = []
+    mentions: list[tuple[int, int, _Mention]] = []
+    if table.regex is not None:
+        for m in table.regex.finditer(plain):  # leftmost-longest unit names
+            s, e = m.span()
+            cands = _tie_break(table.aliases[tuple(_WORD_RE.findall(m.group()))], acc[s:e], table)
+            nxt = _NEXT_WORD_RE.match(plain, e)
+            if nxt and nxt.group(1) not in _STOP and cased[nxt.start(1)].isupper():
+                mentions.append((s, nxt.end(), _Mention(cased[s : nxt.end()], ())))  # "Thôn Hạ Long" ≠ "Thôn Hạ"
+            elif len(cands) == 1:
+                known.append((s, e, cands[0]))
+            else:
+                mentions.append((s, e, _Mention(cased[s:e], cands)))
+    # a kind word (thôn, xóm, tổ...) outside the names found: maybe a unit we do not know
+    taken = [(s, e) for s, e, _ in known] + [(s, e) for s, e, _ in mentions]
+    kind_starts = {
+        k.start() for k in _KIND_WORD_RE.finditer(plain) if not any(s <= k.start() < e for s, e in taken)
+    }
+    if not kind_starts:
+        return known, mentions
+    words = [(*m.span(), m.group()) for m in _WORD_RE.finditer(plain)]
+    gaps = [plain[words[k][1] : words[k + 1][0]] for k in range(len(words) - 1)]
     spaced = [not g.strip(" -") for g in gaps]
 
     def joined(i: int, j: int) -> bool:  # words i..j-1 separated by spaces (or hyphens) only
         return all(spaced[i : j - 1])
 
-    def single_gap(k: int) -> bool:
-        return k + 1 < n and gaps[k] == " "
-
-    known: list[tuple[int, int, str]] = []
-    mentions: list[tuple[int, int, _Mention]] = []
+    found: list[tuple[int, int, _Mention]] = []
     i = 0
-    while i < n:
-        w = words[i][2]
-        matched = False
-        if w in table.first_words:
-            for size in table.sizes[w]:
-                if i + size > n:
-                    continue
-                key = tuple(all_words[i : i + size])
-                cands = table.aliases.get(key)
-                if cands and joined(i, i + size):
-                    s, e = words[i][0], words[i + size - 1][1]
-                    cands = _tie_break(cands, acc[s:e], table)
-                    last = i + size - 1
-                    nxt = last + 1
-                    if (
-                        single_gap(last)
-                        and words[nxt][2] not in _STOP
-                        and words[nxt][2].isalpha()
-                        and cased[words[nxt][0]].isupper()
-                        and (key + (words[nxt][2],)) not in table.aliases
-                    ):
-                        # "Thôn Hạ Long" is not "Thôn Hạ"
-                        e2 = words[nxt][1]
-                        mentions.append((s, e2, _Mention(cased[s:e2], ())))
-                        i = nxt + 1
-                    elif len(cands) == 1:
-                        known.append((s, e, cands[0]))
-                        i += size
-                    else:
-                        mentions.append((s, e, _Mention(cased[s:e], cands)))
-                        i += size
-                    matched = True
-                    break
-        if matched:
-            continue
-        mention = _kind_mention(i, words, cased, acc, table, joined) if w in _KINDS_BY_FIRST else None
-        if mention is not None:
-            end_index, m = mention
-            mentions.append((words[i][0], words[end_index][1], m))
-            i = end_index + 1
-            continue
+    while i < len(words):
+        start = words[i][0]
+        if start in kind_starts:
+            mention = _kind_mention(i, words, cased, acc, table, joined)
+            if mention is not None:
+                end_index, named = mention
+                found.append((start, words[end_index][1], named))
+                i = end_index + 1
+                continue
         i += 1
+    if found:  # a longer unknown name wins over a known name inside it ("Thôn Hòa Đồng Tâm")
+        known = [k for k in known if not any(s < k[1] and k[0] < e for s, e, _ in found)]
+        mentions = sorted(mentions + found, key=lambda x: x[0])
     return known, mentions
 
 
@@ -714,7 +733,7 @@ def _analyse_line(
             if e < len(masked) and masked[e] == "-":  # "Thôn 3-12": a separator, not a minus
                 masked[e] = " "
         text = "".join(masked)
-    if "/" in text or "@" in text or "#" in text or "www." in text:
+    if "http" in text or "www." in text or "@" in text or "#" in text:
         text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
 
     # segments: one per unit; with several units the text before the first one is a shared prefix
@@ -752,19 +771,23 @@ def _analyse_line(
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup
         pos = m.start()
-        if kind == "num":
-            if _NOT_COUNT_SUFFIX_RE.match(text, m.end()):
+        if kind == "num":  # the most frequent token first
+            value = _to_int(m.group("nv"))
+            sign = m.group("sign")
+            if m.group("pct") is not None:
+                seg_at(pos).pct = True
                 continue
-            raw = m.group()
-            sign = (m.group("sign") or "").strip()
-            digits = raw.lstrip("+-−– ")
-            value = _to_int(digits)
-            if value is None:
+            if value is None or m.group("other") is not None:  # an id, a duration, an amount...
                 continue
-            if sign in ("-", "−", "–"):
-                seg_at(pos).negative = seg_at(pos).negative or raw
-                continue
-            seg_at(pos).counts.append((pos, value, "add" if sign == "+" else "set"))
+            if sign is None:
+                seg_at(pos).counts.append((pos, value, "set"))
+            elif sign[0] == "+":
+                seg_at(pos).counts.append((pos, value, "add"))
+            else:
+                seg = seg_at(pos)
+                seg.negative = seg.negative or m.group()
+        elif kind == "kw":
+            line.keyword = True
         elif kind == "add":
             value = _to_int(m.group("av"))
             if value is None or _NOT_COUNT_SUFFIX_RE.match(text, m.end()):
@@ -798,18 +821,17 @@ def _analyse_line(
             cum = _to_int(a)
             if cum is not None:
                 seg_at(pos).cums.append((pos, cum, _to_int(b), None))
-        elif kind == "pct":
-            seg_at(pos).pct = True
         elif kind == "dec":
             seg = seg_at(pos)
-            seg.decimal = seg.decimal or m.group()
+            if m.group("decpct") is not None:
+                seg.pct = True  # 79,7%
+            else:
+                seg.decimal = seg.decimal or m.group()
         elif kind in ("nr", "nr2"):
             seg_at(pos).no_report = True
             line.keyword = True
         elif kind in ("zero", "zero2"):
             seg_at(pos).zero = True
-        elif kind == "kw":
-            line.keyword = True
         elif kind in ("date", "wdate"):
             nums = [int(x) for x in _DIGITS_RE.findall(m.group())]
             day, err = _resolve_day(nums, today)
@@ -829,8 +851,9 @@ def _analyse_line(
                 line.metric_word = True
                 seg_at(w.start()).metrics.append((w.start(), w.group()))
     for seg in line.all_segs():
-        seg.metrics.sort()
-    return line
+        if len(seg.metrics) > 1:
+            seg.metrics.sort()
+    return line.finish()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1009,10 +1032,15 @@ def _metric_sets(metrics: tuple[str, ...]) -> tuple[frozenset[str], frozenset[st
 def parse_report(
     text: str, *, today: date, units: Sequence[str], metrics: Sequence[str] = ("l1", "l2")
 ) -> ParsedReport:
-    """Parse one chat message (or the arguments of /baocao, /report) into a report.
+    """Parse one chat message (or a whole ``/baocao ...`` / ``/report@Bot ...`` command) into a report.
 
-    `units`: the unit names the reporter may name (canonical names are returned);
-    `metrics`: metric codes that exist (``mức 2`` / ``m2`` is ``l2``).
+    `today`: the local date the message arrived (``hôm qua`` is the day before; later days are refused);
+    `units`: the unit names the reporter may name (lines carry these canonical names, or None = own unit);
+    `metrics`: the metric codes that exist (``mức 2`` / ``m2`` is ``l2``; None on a line = default metric).
+
+    Returns kind ``report`` (day + lines), ``not_report`` (chatter, or a command other than /baocao and
+    /report: `is_command` tells) or ``error`` (`error` in Vietnamese, `error_code` from ERROR_CODES,
+    `error_line` when the message has several lines). Never raises.
     """
     if isinstance(today, datetime):
         today = today.date()
@@ -1023,8 +1051,10 @@ def parse_report(
     folded = _fold_lines(text)
 
     is_command = False
-    first = next((k for k, f in enumerate(folded) if f[0]), None)
-    if first is not None:
+    first = 0
+    while first < len(folded) and not folded[first][0]:
+        first += 1
+    if first < len(folded) and folded[first][0][0] == "/":
         cmd = _COMMAND_RE.match(folded[first][0])
         if cmd:
             is_command = True
@@ -1057,7 +1087,7 @@ def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool
     day_line: _Line | None = None
     context: str | None = None  # unit named by an earlier line
     headers: dict[str, tuple[_Line, bool]] = {}  # unit header lines (unit, no figure) -> used?
-    has_totals = any(not ln.total and (ln.units or ln.has_number) for ln in lines)
+    has_totals = any(ln.total for ln in lines) and any(not ln.total and (ln.units or ln.has_number) for ln in lines)
 
     def fail(code: str, line: _Line | None, detail: str = "", mention: _Mention | None = None) -> ParsedReport:
         return _error(code, table, line=line, multi=multi, detail=detail, mention=mention, is_command=is_command)
