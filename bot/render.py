@@ -70,6 +70,8 @@ def confirm_question(out: Outcome, lang: str) -> str:
 def parse_error(out: Outcome, lang: str) -> str:
     if lang == "vi" and out.parse_error:
         body = fmt.esc(out.parse_error)
+        if "ví dụ" in out.parse_error.lower():  # the parser's explanation already carries an example
+            return body
     else:
         code = out.parse_error_code or "generic"
         key = f"parse.{code}"
