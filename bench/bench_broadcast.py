@@ -108,6 +108,7 @@ async def run(groups: int, kind: str, charts: bool, limiter_kind: str, concurren
                 c.reminders_enabled = False
     sched = Scheduler(app.bot_data["svc"], app.bot, concurrency=concurrency, rate=rate or None)
     try:
+        wall0 = time.time()
         t0 = time.perf_counter()
         report = await sched.tick()
         elapsed = time.perf_counter() - t0
@@ -132,6 +133,9 @@ async def run(groups: int, kind: str, charts: bool, limiter_kind: str, concurren
     print(f"elapsed: {elapsed:.2f} s   ideal at {RATE:.0f}/s: {ideal:.2f} s   "
           f"ratio elapsed/ideal: {elapsed / ideal:.3f}   (per the brief, elapsed/({groups}/30 s) = "
           f"{elapsed / (groups / RATE):.3f})")
+    text_times = [m.timestamp - wall0 for m in emu.sent() if m.kind == "text"]
+    if photos and text_times:
+        print(f"all texts delivered after {max(text_times):.2f} s (charts are drawn and sent after the texts)")
     print(f"emulator 429 answers: {emu.stats.rate_limited} (absorbed by the rate limiter's retries)")
     print(f"tick report: sent={report.sent} failed={report.failed} skipped={report.skipped}; "
           f"second tick sent={again.sent}")

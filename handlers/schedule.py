@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram import Update
@@ -21,7 +22,8 @@ def _service(context: Ctx) -> ScheduleService:
 
 async def summary_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
-    out = _service(context).summary(caller, chat_key(update), args_text(update))
+    # the roll-up and the chart (matplotlib, ~0.3 s) run in a worker thread: the bot keeps answering others
+    out = await asyncio.to_thread(_service(context).summary, caller, chat_key(update), args_text(update))
     await reply(update, out.text)
     if out.photo and update.effective_chat is not None:
         await update.effective_chat.send_photo(out.photo, caption=out.caption)
