@@ -79,6 +79,18 @@ class Views:
             return {m.code: (m.name_vi if lang == "vi" else m.name_en) for m in repo.metrics(s)}
 
     def resolve(self, caller: Caller, chat_id: str | None, name: str, channel: str = "telegram") -> Resolved:
+        """The unit a view is about (see `_resolve`), refused when the chat is bound to an unrelated unit:
+        one commune's figures are never posted into another commune's group."""
+        found = self._resolve(caller, chat_id, name, channel)
+        if found.unit is None or caller.global_admin or chat_id is None:
+            return found
+        with self.svc.db.session() as s:
+            bound = views_repo.chat_unit(s, channel, chat_id)
+            if bound is not None and not (found.unit.path.startswith(bound.path) or bound.path.startswith(found.unit.path)):
+                return Resolved(error="view.foreign_chat")
+        return found
+
+    def _resolve(self, caller: Caller, chat_id: str | None, name: str, channel: str = "telegram") -> Resolved:
         """The unit a view is about: the named one (code or name, inside the caller's scope), else the
         chat's bound unit if the caller may see it, else the caller's own unit."""
         name = name.strip()

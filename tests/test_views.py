@@ -89,7 +89,10 @@ def test_resolve_scope(world: tuple[Views, Demo]) -> None:
     assert views.resolve(member, None, "Thôn 3").error == "view.unknown_unit"
 
     other = svc.caller("telegram", 3001)
-    assert views.resolve(other, str(GROUP_ID), "").unit.name == "Xã Bình An"  # type: ignore[union-attr]
+    # in Tân Hòa's group, Bình An's leader gets nothing: neither Tân Hòa's figures nor his own posted there
+    assert views.resolve(other, str(GROUP_ID), "").error == "view.foreign_chat"
+    assert views.resolve(other, str(3001), "").unit.name == "Xã Bình An"  # type: ignore[union-attr]
+    assert views.resolve(member, str(GROUP_ID), "Thôn Đồng Tâm").unit.name == "Thôn Đồng Tâm"  # type: ignore[union-attr]
 
     admin = svc.caller("telegram", GLOBAL_ADMIN)
     assert views.resolve(admin, str(GLOBAL_ADMIN), "").error == "view.need_unit"

@@ -15,6 +15,10 @@ VI: dict[str, str] = {
         "<code>/xuat [từ ngày] [đến ngày] [csv] [đơn vị]</code> — file Excel (hoặc CSV) gồm bảng tổng hợp, "
         "số theo ngày và toàn bộ báo cáo; mặc định từ đầu tháng đến hôm nay. Ví dụ <code>/xuat 01/08 14/08</code>"
     ),
+    "view.foreign_chat": (
+        "Nhóm này thuộc đơn vị khác, ngoài phạm vi của bạn, nên bot không gửi số liệu vào đây. "
+        "Hãy dùng lệnh trong nhóm của đơn vị mình hoặc nhắn riêng cho bot."
+    ),
     "view.need_unit": "Bạn chưa thuộc đơn vị nào. Hãy ghi tên hoặc mã đơn vị, ví dụ <code>/tiendo Xã Tân Hòa</code>.",
     "view.unknown_unit": "Không tìm thấy đơn vị «{name}» trong phạm vi của bạn. Kiểm tra lại tên hoặc dùng mã đơn vị.",
     "view.ambiguous_unit": "Có nhiều đơn vị tên «{name}»: {options}. Hãy gõ mã đơn vị để chọn.",
@@ -106,6 +110,10 @@ EN: dict[str, str] = {
     "usage.xuat": (
         "<code>/export [from] [to] [csv] [unit]</code> — Excel (or CSV) file with the summary, figures per day and "
         "every report; by default from the 1st of the month to today. E.g. <code>/export 01/08 14/08</code>"
+    ),
+    "view.foreign_chat": (
+        "This group belongs to another unit, outside your scope, so the bot posts no figures here. "
+        "Use the command in your own unit's group or in a private chat with the bot."
     ),
     "view.need_unit": "You do not belong to a unit yet. Name a unit or its code, e.g. <code>/progress Xã Tân Hòa</code>.",
     "view.unknown_unit": "No unit «{name}» within your scope. Check the name or use the unit code.",
