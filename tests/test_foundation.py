@@ -62,7 +62,7 @@ def test_upgrade_is_idempotent_and_seeds_metrics(sqlite_db: Database) -> None:
     sqlite_db.upgrade()
     with sqlite_db.engine.connect() as conn:
         assert [r[0] for r in conn.exec_driver_sql("SELECT code FROM metrics ORDER BY sort")] == ["l1", "l2"]
-        assert conn.exec_driver_sql("SELECT count(*) FROM holidays").scalar() > 10
+        assert int(conn.exec_driver_sql("SELECT count(*) FROM holidays").scalar() or 0) > 10
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
