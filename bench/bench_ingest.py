@@ -4,6 +4,9 @@
     python bench/bench_ingest.py --messages 10000     # more traffic
     python bench/bench_ingest.py --db sqlite          # or --db postgres
     python bench/bench_ingest.py --profile /tmp/prof  # cProfile each bot process (.pstats per run)
+    python bench/bench_ingest.py --py-spy /tmp/spy    # py-spy samples of each bot process (needs py-spy)
+    python bench/bench_ingest.py --timers             # CPU per message of the project's own steps
+    python bench/bench_ingest.py --rtt 20             # 20 ms added to every Bot API request (remote Telegram)
 
 What runs where:
 * this process runs the Bot API emulator (``bot.emulator.Emulator``) with ``Limits.off()``: no flood
@@ -152,8 +155,10 @@ async def child_main(args: argparse.Namespace) -> None:
         from storage.db import Database
 
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_base_url=args.api + "/bot",  # type: ignore[arg-type]
-                            database_url=args.db_url, _env_file=None)
+                            database_url=args.db_url, _env_file=None)  # type: ignore[call-arg]
         app = build_application(settings, db=Database(args.db_url), rate_limiter=no_throttle_limiter())
+        if args.timers:
+            install_timers()
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
@@ -178,7 +183,39 @@ async def child_main(args: argparse.Namespace) -> None:
     await app.stop()
     await app.shutdown()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print("RESULT " + json.dumps({"maxrss_kb": usage.ru_maxrss, "cpu_s": cpu_window}), flush=True)
+    print("RESULT " + json.dumps({"maxrss_kb": usage.ru_maxrss, "cpu_s": cpu_window, "timers": TIMERS}), flush=True)
+
+
+TIMERS: dict[str, list[float]] = {}
+
+
+def install_timers() -> None:
+    """CPU time spent in the project's own synchronous steps (the rest is PTB, HTTP and the event loop)."""
+    import functools
+
+    import handlers.reporting as hr
+    from bot import render
+    from bot.reports import ReportService
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        @functools.wraps(fn)
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            t0 = time.process_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                acc = TIMERS.setdefault(label, [0.0, 0])
+                acc[0] += time.process_time() - t0
+                acc[1] += 1
+
+        setattr(owner, name, wrapper)
+
+    timed(ReportService, "submit", "ReportService.submit")
+    timed(ReportService, "set_reply", "ReportService.set_reply")
+    timed(hr, "caller_of", "caller_of")
+    timed(render, "stored", "render.stored")
 
 
 # ---------------------------------------------------------------------------------------------- parent
@@ -212,20 +249,60 @@ def pg_reason() -> str | None:
         return f"{type(exc).__name__}"
 
 
+class DelayProxy:
+    """Adds `rtt` seconds to every request on its way to the emulator: a Bot API that is not local."""
+
+    def __init__(self, target_port: int, rtt: float) -> None:
+        self.target_port, self.rtt, self.port = target_port, rtt, 0
+        self.server: asyncio.base_events.Server | None = None
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, delay: float) -> None:
+            try:
+                while data := await src.read(65536):
+                    if delay:
+                        await asyncio.sleep(delay)
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer, self.rtt), pipe(up_reader, writer, 0.0))
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
 async def run_one(label: str, kind: str, msgs: list[Msg], communes: int, db_url: str | None,
-                  profile: str | None, py_spy: str | None = None) -> RunResult:
+                  profile: str | None, py_spy: str | None = None, timers: bool = False,
+                  rtt: float = 0.0) -> RunResult:
     from bot.emulator import Emulator, Limits, User
 
     emu = Emulator(TOKEN, limits=Limits.off())
     await emu.start()
+    proxy = DelayProxy(emu.port, rtt) if rtt else None
+    if proxy is not None:
+        await proxy.start()
+    api = f"http://127.0.0.1:{proxy.port}" if proxy is not None else emu.url
     try:
         for c in range(communes):
             emu.group_chat(GROUP_BASE - c, f"Tổ CNS xã {c}")
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--api", emu.url]
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--api", api]
         if db_url:
             cmd += ["--db-url", db_url]
         if profile:
             cmd += ["--profile", profile]
+        if timers:
+            cmd += ["--timers"]
         if py_spy:  # sampling profile of the whole bot process (collapsed stacks, for flame graphs)
             cmd = ["py-spy", "record", "--format", "raw", "--rate", "250", "-o", py_spy, "--", *cmd]
         proc = await asyncio.create_subprocess_exec(*cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -258,7 +335,9 @@ async def run_one(label: str, kind: str, msgs: list[Msg], communes: int, db_url:
         out = await asyncio.wait_for(proc.stdout.read(), 60)
         await proc.wait()
         result_line = [x for x in out.decode().splitlines() if x.startswith("RESULT ")]
-        info = json.loads(result_line[-1][7:]) if result_line else {"maxrss_kb": 0, "cpu_s": 0.0}
+        info: dict[str, Any] = json.loads(result_line[-1][7:]) if result_line else {"maxrss_kb": 0, "cpu_s": 0.0}
+        for step, (cpu, calls) in sorted(info.get("timers", {}).items()):
+            print(f"{label}: {step:<24} {calls:>6} calls {1000 * cpu / max(n, 1):7.2f} ms CPU per message")
         replies = [r for r in emu.sent() if r.seq > mark]
         bad = [r.content[:100] for r in replies if "✅" not in r.content] if kind == "project" else []
         if bad:
@@ -270,6 +349,8 @@ async def run_one(label: str, kind: str, msgs: list[Msg], communes: int, db_url:
                 raise SystemExit(f"{label}: stored {res.stored}/{n}, duplicated {res.duplicated}")
         return res
     finally:
+        if proxy is not None:
+            await proxy.stop()
         await emu.stop()
 
 
@@ -315,7 +396,7 @@ async def parent_main(args: argparse.Namespace) -> int:
     members = len({m.user_id for m in msgs})
     print(f"ingest benchmark: {len(msgs)} report messages from {members} members in {groups} groups "
           f"({args.communes} communes x {args.villages} villages); emulator Limits.off(), bots' AIORateLimiter "
-          "rates 0 (no throttling)")
+          "rates 0 (no throttling)" + (f"; {args.rtt:.0f} ms added to every Bot API request" if args.rtt else ""))
 
     def prof(name: str) -> str | None:
         if not args.profile:
@@ -330,7 +411,8 @@ async def parent_main(args: argparse.Namespace) -> int:
         return str(Path(args.py_spy) / f"{name}.txt")
 
     results: list[RunResult] = []
-    echo = await run_one("echo bot", "echo", msgs, args.communes, None, prof("echo"), spy("echo"))
+    rtt = args.rtt / 1000
+    echo = await run_one("echo bot", "echo", msgs, args.communes, None, prof("echo"), spy("echo"), rtt=rtt)
     results.append(echo)
     targets = ["sqlite", "postgres"] if args.db == "all" else [args.db]
     with tempfile.TemporaryDirectory() as tmp:
@@ -339,7 +421,7 @@ async def parent_main(args: argparse.Namespace) -> int:
                 url = f"sqlite:///{Path(tmp) / 'bench.db'}"
                 seed(url, args.communes, args.villages)
                 results.append(await run_one("project (SQLite)", "project", msgs, args.communes, url,
-                                             prof("project-sqlite"), spy("project-sqlite")))
+                                             prof("project-sqlite"), spy("project-sqlite"), args.timers, rtt))
             else:
                 reason = pg_reason()
                 if reason:
@@ -349,7 +431,8 @@ async def parent_main(args: argparse.Namespace) -> int:
                 try:
                     seed(url, args.communes, args.villages)
                     results.append(await run_one("project (PostgreSQL)", "project", msgs, args.communes, url,
-                                                 prof("project-postgres"), spy("project-postgres")))
+                                                 prof("project-postgres"), spy("project-postgres"), args.timers,
+                                                 rtt))
                 finally:
                     drop_pg_schema(schema)
     print()
@@ -380,6 +463,11 @@ def main() -> int:
                    help="project runs: SQLite then PostgreSQL if reachable (default), or one of them")
     p.add_argument("--profile", default=None, help="directory for cProfile stats of each bot process")
     p.add_argument("--py-spy", default=None, help="directory for py-spy samples (collapsed stacks) of each bot")
+    p.add_argument("--timers", action="store_true",
+                   help="CPU per message of the project's own steps (meaningful on SQLite; on PostgreSQL they "
+                        "run in threads and the process CPU they read overlaps)")
+    p.add_argument("--rtt", type=float, default=0.0,
+                   help="milliseconds added to every Bot API request (a remote Telegram); default 0 = local")
     p.add_argument("--child", choices=["echo", "project"], help=argparse.SUPPRESS)
     p.add_argument("--api", help=argparse.SUPPRESS)
     p.add_argument("--db-url", help=argparse.SUPPRESS)

@@ -53,6 +53,14 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         attach(app, settings)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if not secret:
+            # without a secret anybody who learns the URL could post forged updates: Telegram sends back the
+            # secret given to setWebhook in X-Telegram-Bot-Api-Secret-Token, and PTB answers 403 without it
+            from secrets import token_urlsafe
+
+            secret = token_urlsafe(32)
+            log.warning("WEBHOOK_SECRET is not set: using a random secret for this process "
+                        "(set WEBHOOK_SECRET when several workers share the webhook)")
         log.info("starting in webhook mode on port %s", settings.webhook_port)
         app.run_webhook(
             listen=settings.webhook_listen,

@@ -65,16 +65,53 @@ class Outcome:
     no_report_units: list[str] = field(default_factory=list)
     undo_id: int | None = None  # a report row id the Undo button refers to
     edited: bool = False
+    resend: bool = False  # "duplicate" whose confirmation was never sent: `lines` holds it again
+
+
+@dataclass
+class _Area:
+    """A subtree kept in memory (Database.cached): its active units (detached), their names, and the
+    targets and baselines of the whole subtree, so that a report needs no query for them."""
+
+    root: Unit
+    names: dict[str, list[Unit]]
+    sorted_names: list[str]
+    by_id: dict[int, Unit]
+    children: dict[int, list[int]]
+    targets: dict[tuple[int, str], int]
+    baselines: list[tuple[str, str, int]]
+    parents: frozenset[int]  # units with anything below them (active or not)
+    _memo: dict[tuple[str, int, str], int | None] = field(default_factory=dict)
+
+    def target(self, unit_id: int, metric: str) -> int | None:
+        """repo.effective_target: the unit's own target, else the sum of its active children's."""
+        key = ("t", unit_id, metric)
+        if key not in self._memo:
+            own = self.targets.get((unit_id, metric))
+            if own is None:
+                vals = [v for v in (self.target(k, metric) for k in self.children.get(unit_id, [])) if v is not None]
+                own = sum(vals) if vals else None
+            self._memo[key] = own
+        return self._memo[key]
+
+    def baseline(self, unit: Unit, metric: str) -> int:
+        """repo.baseline_total: baselines of every unit under `unit` (by path)."""
+        key = ("b", unit.id, metric)
+        if key not in self._memo:
+            self._memo[key] = sum(v for p, m, v in self.baselines if m == metric and p.startswith(unit.path))
+        return self._memo[key] or 0
 
 
 @dataclass(frozen=True)
 class _Scope:
-    """A reporter's neighbourhood for name matching (cached per area; detached Unit objects)."""
+    """A reporter's neighbourhood for name matching: their unit within a cached area."""
 
     own: Unit
-    names: dict[str, list[Unit]]
-    sorted_names: list[str]
-    by_id: dict[int, Unit]
+    area: _Area
+
+    @property
+    def names(self) -> dict[str, list[Unit]]:
+        return self.area.names
 
 
 @dataclass(frozen=True)
@@ -108,11 +145,12 @@ class ReportService:
             ids = db.cached(("rep.path", unit_id), lambda: self._path_ids(unit_id))
         parents = db.cached(("rep.parents",), self._parent_ids)  # units with active children
         area_id = ids[-2] if len(ids) >= 2 and unit_id not in parents else unit_id
-        scope = db.cached(("rep.area", area_id), lambda: self._load_area(area_id))
-        own = scope.by_id.get(unit_id)
+        area = db.cached(("rep.area", area_id), lambda: self._load_area(area_id))
+        own = area.by_id.get(unit_id)
         if own is None:  # an inactive own unit
-            return db.cached(("rep.scope", unit_id), lambda: self._load_area(unit_id))
-        return _Scope(own, scope.names, scope.sorted_names, scope.by_id)
+            area = db.cached(("rep.area", unit_id), lambda: self._load_area(unit_id))
+            own = area.root
+        return _Scope(own, area)
 
     def _path_ids(self, unit_id: int) -> list[int]:
         with self.svc.db.session() as s:
@@ -124,19 +162,25 @@ class ReportService:
         with self.svc.db.session() as s:
             return frozenset(repo.parent_ids(s))
 
-    def _load_area(self, area_id: int) -> _Scope:
-        """The area's subtree; `.own` is the area itself."""
+    def _load_area(self, area_id: int) -> _Area:
         with self.svc.db.session() as s:
-            area = repo.unit_by_id(s, area_id)
-            assert area is not None
-            units = repo.subtree(s, area)
+            root = repo.unit_by_id(s, area_id)
+            assert root is not None
+            everything = repo.subtree(s, root, active_only=False)
+            targets = report_repo.targets_under(s, root)
+            baselines = report_repo.baselines_under(s, root)
             s.expunge_all()
+        units = [u for u in everything if u.active]
+        parents = frozenset(u.parent_id for u in everything if u.parent_id is not None)
         names: dict[str, list[Unit]] = {}
+        children: dict[int, list[int]] = {}
         for u in units:
             names.setdefault(u.name, []).append(u)
+            if u.parent_id is not None:
+                children.setdefault(u.parent_id, []).append(u.id)
         by_id = {u.id: u for u in units}
-        by_id.setdefault(area.id, area)
-        return _Scope(area, names, sorted(names), by_id)
+        by_id.setdefault(root.id, root)
+        return _Area(root, names, sorted(names), by_id, children, targets, baselines, parents)
 
     def _metric_codes(self) -> list[str]:
         def load() -> list[str]:
@@ -145,18 +189,29 @@ class ReportService:
 
         return self.svc.db.cached(("rep.metrics",), load)
 
-    def _target(self, s: Session, unit: Unit, metric: str) -> int | None:
+    def _target(self, s: Session, unit: Unit, metric: str, area: _Area | None = None) -> int | None:
+        if area is not None and unit.id in area.by_id:
+            return area.target(unit.id, metric)
         return self.svc.db.cached(("rep.target", unit.id, metric), lambda: repo.effective_target(s, unit, metric))
 
-    def _baseline(self, s: Session, unit: Unit, metric: str) -> int:
+    def _baseline(self, s: Session, unit: Unit, metric: str, area: _Area | None = None) -> int:
+        if area is not None and unit.id in area.by_id:
+            return area.baseline(unit, metric)
         return self.svc.db.cached(("rep.baseline", unit.id, metric), lambda: repo.baseline_total(s, unit, metric))
+
+    @staticmethod
+    def _reported(s: Session, unit: Unit, metric: str, until: date, area: _Area | None = None) -> int:
+        if area is not None and unit.id in area.by_id and unit.id not in area.parents:
+            return report_repo.unit_reported_total(s, unit.id, metric, until)  # nothing below it
+        return repo.reported_total(s, unit, metric, until=until)
 
     def parse(self, caller: Caller, text: str) -> tuple[ParsedReport, Unit | None, dict[str, list[Unit]]]:
         if caller.unit_id is None:
             names: dict[str, list[Unit]] = {}
             return parse_report(text, today=self.svc.today(), units=[]), None, names
         scope = self._scope(caller.unit_id, caller.unit_path)
-        parsed = parse_report(text, today=self.svc.today(), units=scope.sorted_names, metrics=self._metric_codes())
+        parsed = parse_report(text, today=self.svc.today(), units=scope.area.sorted_names,
+                              metrics=self._metric_codes())
         return parsed, scope.own, scope.names
 
     # ---- submit / edit / confirm -----------------------------------------------------------------
@@ -203,9 +258,9 @@ class ReportService:
         refusal = self._check_day(caller, parsed.day)
         if refusal:
             return refusal
-        units = self._scope(caller.unit_id, caller.unit_path).by_id if caller.unit_id is not None else None
+        area = self._scope(caller.unit_id, caller.unit_path).area if caller.unit_id is not None else None
         return self._store(caller, chat_id, message_id, source_rev, text, plan, confirmed=False,
-                           skipped=skipped, units=units)
+                           skipped=skipped, area=area)
 
     def _check_day(self, caller: Caller, day: date) -> Outcome | None:
         today = self.svc.today()
@@ -227,7 +282,7 @@ class ReportService:
         *,
         confirmed: bool,
         skipped: list[str] | None = None,
-        units: dict[int, Unit] | None = None,
+        area: _Area | None = None,
     ) -> Outcome:
         assert caller.member_id is not None
         ch = caller.channel
@@ -241,11 +296,11 @@ class ReportService:
                 # one query: was this revision of the message stored (by anyone), and the reporter's rows
                 of_message = repo.rows_of_message(s, ch, chat_id, message_id)
                 if any(r.source_rev == source_rev for r in of_message):
-                    return Outcome("duplicate")
+                    return self._replay(s, caller, of_message, source_rev, area)
                 previous = [r for r in of_message if r.reporter_id == caller.member_id
                             and r.superseded_at is None and r.deleted_at is None]
                 edited = bool(previous) or source_rev > 0
-                unit_of = units or {}
+
                 # values after the change
                 staged: list[tuple[Planned, Report | None, int | None, int]] = []
                 for p in plan:
@@ -259,7 +314,7 @@ class ReportService:
                     staged.append((p, cur, old, new))
                 done: dict[int, int] = {}  # staged index -> unit's cumulative before the change
                 if not confirmed:
-                    reasons = self._implausible(s, staged, unit_of, done)
+                    reasons = self._implausible(s, staged, area, done)
                     if reasons:
                         token = secrets.token_urlsafe(12)
                         s.add(PendingReport(
@@ -294,7 +349,7 @@ class ReportService:
                     s.add(row)
                     s.flush()
                     cumulative = done[i] - (old or 0) + new if shortcut and i in done else None
-                    results.append(self._line_result(s, p, old, new, unit_of, cumulative))
+                    results.append(self._line_result(s, p, old, new, area, cumulative))
                 undo_id = row.id
             return Outcome("stored", lines=results, no_report_units=skipped or [], undo_id=undo_id,
                            edited=edited)
@@ -302,24 +357,41 @@ class ReportService:
             # a concurrent delivery of the same message won the race: nothing of ours was stored
             return Outcome("duplicate")
 
+    def _replay(self, s: Session, caller: Caller, of_message: list[Report], source_rev: int,
+                area: _Area | None) -> Outcome:
+        """This revision of the message was stored before (a re-delivered update). Nothing changes.
+        If its confirmation was never sent (a crash between storing and replying, or the reply failed),
+        the duplicate carries the confirmation again (`resend`, `lines`); otherwise it is silent."""
+        rows = [r for r in of_message if r.source_rev == source_rev]
+        mine = [r for r in rows if r.reporter_id == caller.member_id]
+        if (not mine or any(r.reply_message_id is not None for r in rows)
+                or any(r.superseded_at is not None or r.deleted_at is not None for r in mine)):
+            return Outcome("duplicate")
+        results = []
+        for r in mine:
+            replaced = s.get(Report, r.replaces_id) if r.replaces_id else None
+            p = Planned(r.unit_id, r.metric, r.day, "set", r.value)
+            results.append(self._line_result(s, p, replaced.value if replaced else None, r.value, area))
+        return Outcome("duplicate", lines=results, undo_id=mine[-1].id, edited=source_rev > 0, resend=True)
+
     @staticmethod
-    def _unit(s: Session, unit_id: int, units: dict[int, Unit] | None = None) -> Unit:
-        unit = (units or {}).get(unit_id) or repo.unit_by_id(s, unit_id)
+    def _unit(s: Session, unit_id: int, area: _Area | None = None) -> Unit:
+        unit = (area.by_id.get(unit_id) if area is not None else None) or repo.unit_by_id(s, unit_id)
         assert unit is not None
         return unit
 
     def _implausible(self, s: Session, staged: list[tuple[Planned, Report | None, int | None, int]],
-                     units: dict[int, Unit] | None = None, done_out: dict[int, int] | None = None) -> list[str]:
+                     area: _Area | None = None, done_out: dict[int, int] | None = None) -> list[str]:
         reasons: list[str] = []
         limit = self.svc.settings.max_daily_value
         for i, (p, _cur, old, new) in enumerate(staged):
-            unit = self._unit(s, p.unit_id, units)
+            unit = self._unit(s, p.unit_id, area)
             if new > limit:
                 reasons.append(f"over_limit:{unit.name}:{new}:{limit}")
                 continue
-            target = self._target(s, unit, p.metric)
+            target = self._target(s, unit, p.metric, area)
             if target is not None:
-                done = self._baseline(s, unit, p.metric) + repo.reported_total(s, unit, p.metric, until=p.day)
+                done = self._baseline(s, unit, p.metric, area) + self._reported(s, unit, p.metric, p.day, area)
                 if done_out is not None:
                     done_out[i] = done
                 remaining = max(target - (done - (old or 0)), 0)
@@ -328,13 +400,13 @@ class ReportService:
         return reasons
 
     def _line_result(self, s: Session, p: Planned, old: int | None, new: int,
-                     units: dict[int, Unit] | None = None, cumulative: int | None = None) -> LineResult:
-        unit = self._unit(s, p.unit_id, units)
+                     area: _Area | None = None, cumulative: int | None = None) -> LineResult:
+        unit = self._unit(s, p.unit_id, area)
         if cumulative is None:
-            cumulative = self._baseline(s, unit, p.metric) + repo.reported_total(s, unit, p.metric, until=p.day)
+            cumulative = self._baseline(s, unit, p.metric, area) + self._reported(s, unit, p.metric, p.day, area)
         return LineResult(
             unit_id=unit.id, unit_name=unit.name, metric=p.metric, day=p.day, old=old, new=new,
-            cumulative=cumulative, target=self._target(s, unit, p.metric),
+            cumulative=cumulative, target=self._target(s, unit, p.metric, area),
             stated_cumulative=p.stated_cumulative, stated_target=p.stated_target,
         )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Message, Update
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.access import Caller
@@ -17,6 +19,9 @@ from bot.texts import t
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+#: pauses before re-sending a reply after a transient failure (5xx, dropped connection, timeout)
+REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
 Ctx = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Ctx], Awaitable[Any]]
 CHANNEL = "telegram"
@@ -42,6 +47,14 @@ def caller_of(update: Update, context: Ctx) -> Caller:
     return caller
 
 
+async def blocking(context: Ctx, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a handler's database work. On PostgreSQL in a worker thread, so that the waits (round trips,
+    commit flushes) of updates handled concurrently overlap; on SQLite inline (one writer at a time)."""
+    if services(context).db.dialect == "sqlite":
+        return fn(*args, **kwargs)
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
 def lang_of(update: Update, context: Ctx, caller: Caller | None = None) -> str:
     if caller is not None:
         return caller.language
@@ -54,13 +67,27 @@ def chat_key(update: Update) -> str:
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
-    """Reply to the message that triggered the update (quoted), or send to the chat."""
-    msg = update.effective_message
-    if msg is not None:
-        return await msg.reply_text(text, do_quote=True, **kwargs)
-    chat = update.effective_chat
-    if chat is not None:
-        return await chat.send_message(text, **kwargs)
+    """Reply to the message that triggered the update (quoted), or send to the chat.
+
+    Transient failures (Bot API 5xx, a dropped connection, a timeout) are retried a few times; 429s are
+    waited out by the rate limiter. A timeout after Telegram did deliver may show the reply twice:
+    better than a confirmation that never arrives."""
+    for delay in (*REPLY_RETRY_DELAYS, None):
+        try:
+            msg = update.effective_message
+            if msg is not None:
+                return await msg.reply_text(text, do_quote=True, **kwargs)
+            chat = update.effective_chat
+            if chat is not None:
+                return await chat.send_message(text, **kwargs)
+            return None
+        except BadRequest:  # a NetworkError subclass, but permanent
+            raise
+        except NetworkError as exc:
+            if delay is None:
+                raise
+            log.info("reply failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
     return None
 
 

@@ -13,6 +13,7 @@ from bot.commands import BY_NAME, Role
 from bot.fmt import esc
 from bot.texts import t
 from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply
+from storage.db import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,19 @@ async def unknown_command(update: Update, context: Ctx) -> None:
 
 
 async def on_error(update: object, context: Ctx) -> None:
-    log.error("error while handling an update", exc_info=context.error)
+    lang = context.application.bot_data["svc"].settings.language
+    if unavailable(context.error):  # database down: the transaction was rolled back, nothing stored
+        log.warning("database unavailable while handling an update: %s", type(context.error).__name__)
+        text = t("rep.db_busy", lang)
+    else:
+        log.error("error while handling an update", exc_info=context.error)
+        text = t("err.internal", lang)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await update.effective_chat.send_message(t("err.internal", context.application.bot_data["svc"].settings.language))
+            if update.message is not None:
+                await update.message.reply_text(text, do_quote=True)
+            else:
+                await update.effective_chat.send_message(text)
         except Exception:  # noqa: BLE001 - never let the error handler raise
             log.warning("could not tell the user about the error")
 

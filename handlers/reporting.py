@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import render
 from bot.reports import Outcome, ReportService
 from bot.texts import t
-from handlers.base import Ctx, add_command, caller_of, chat_key, reply, services
+from handlers.base import Ctx, add_command, blocking, caller_of, chat_key, reply, services
+
+log = logging.getLogger(__name__)
 
 
 def _service(context: Ctx) -> ReportService:
@@ -37,10 +40,17 @@ def _confirm_markup(token: str, lang: str) -> InlineKeyboardMarkup:
 
 async def _answer(update: Update, context: Ctx, out: Outcome, lang: str, *, is_command: bool) -> None:
     """Render one outcome as a reply to the report message."""
-    if out.status == "stored":
-        sent = await reply(update, render.stored(out, lang), reply_markup=_undo_markup(out, lang))
+    if out.status == "stored" or (out.status == "duplicate" and out.resend):
+        try:
+            sent = await reply(update, render.stored(out, lang), reply_markup=_undo_markup(out, lang))
+        except TelegramError as exc:
+            # the report IS stored: never let the error handler say "nothing was changed". The missing
+            # reply id makes a re-delivery of this message send the confirmation again.
+            log.log(logging.ERROR if isinstance(exc, BadRequest) else logging.WARNING,
+                    "report stored but its confirmation could not be sent: %s", exc)
+            return
         if sent is not None:
-            _service(context).set_reply(out.undo_id, sent.message_id)
+            await blocking(context, _service(context).set_reply, out.undo_id, sent.message_id)
     elif out.status == "removed":
         await reply(update, render.removed(out, lang))
     elif out.status == "confirm":
@@ -75,7 +85,7 @@ async def on_report(update: Update, context: Ctx) -> None:
     text = msg.text or ""
     is_command = text.startswith("/")
     caller = caller_of(update, context)
-    out = _service(context).submit(caller, chat_key(update), msg.message_id, text)
+    out = await blocking(context, _service(context).submit, caller, chat_key(update), msg.message_id, text)
     if out.status == "ignored" and not is_command:
         return
     await _answer(update, context, out, caller.language, is_command=is_command)
@@ -87,15 +97,16 @@ async def on_edit(update: Update, context: Ctx) -> None:
         return
     caller = caller_of(update, context)
     edit_date = int(msg.edit_date.timestamp()) if msg.edit_date else int(msg.date.timestamp()) + 1
-    out = _service(context).edit(caller, chat_key(update), msg.message_id, msg.text or "", edit_date)
-    if out.status in ("ignored", "duplicate"):
+    out = await blocking(context, _service(context).edit, caller, chat_key(update), msg.message_id, msg.text or "",
+                         edit_date)
+    if out.status == "ignored" or (out.status == "duplicate" and not out.resend):
         return
     await _answer(update, context, out, caller.language, is_command=False)
 
 
 async def undo_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
-    out = _service(context).undo(caller)
+    out = await blocking(context, _service(context).undo, caller)
     await _answer(update, context, out, caller.language, is_command=True)
 
 

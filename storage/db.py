@@ -14,7 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -76,6 +77,14 @@ def _on_rollback(conn: Any) -> None:
 event.listen(Engine, "before_cursor_execute", _note_write)
 event.listen(Engine, "commit", _on_commit)
 event.listen(Engine, "rollback", _on_rollback)
+
+
+def unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached or answered (server down, connection lost, pool exhausted,
+    SQLite locked): the transaction was rolled back, nothing was written; trying later may work."""
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 class DatabaseError(Exception):

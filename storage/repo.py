@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Baseline, Chat, Member, Metric, Report, Target, Unit
 
@@ -43,7 +43,7 @@ def roots(s: Session) -> list[Unit]:
 def parent_ids(s: Session) -> list[int]:
     """Ids of the units that have at least one active child."""
     q = select(Unit.parent_id).where(Unit.parent_id.is_not(None), Unit.active.is_(True)).distinct()
-    return [int(i) for i in s.scalars(q)]
+    return [i for i in s.scalars(q) if i is not None]
 
 
 def is_within(unit: Unit, scope: Unit) -> bool:
@@ -54,7 +54,9 @@ def is_within(unit: Unit, scope: Unit) -> bool:
 
 
 def member_by_external(s: Session, channel: str, external_id: str) -> Member | None:
-    return s.scalar(select(Member).where(Member.channel == channel, Member.external_id == external_id))
+    return s.scalar(  # with its unit (Caller needs the unit's path): one query instead of two
+        select(Member).options(joinedload(Member.unit)).where(Member.channel == channel, Member.external_id == external_id)
+    )
 
 
 def chat_by_external(s: Session, channel: str, external_id: str) -> Chat | None:
@@ -108,11 +110,13 @@ CURRENT = (Report.superseded_at.is_(None), Report.deleted_at.is_(None))
 
 
 def reported_total(s: Session, unit: Unit, metric: str, *, until: date, since: date | None = None) -> int:
-    """Sum of current report values in the unit's subtree for days in [since, until]."""
-    q = (
-        select(func.coalesce(func.sum(Report.value), 0))
-        .join(Unit, Unit.id == Report.unit_id)
-        .where(Unit.path.startswith(unit.path, autoescape=True), Report.metric == metric, Report.day <= until, *CURRENT)
+    """Sum of current report values in the unit's subtree for days in [since, until].
+
+    Driven by the units (`unit_id IN subtree`), so that reports are read through the per-unit index: a
+    join filtered on the path made SQLite scan every report up to `until` (slower as history grows)."""
+    subtree_ids = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+    q = select(func.coalesce(func.sum(Report.value), 0)).where(
+        Report.unit_id.in_(subtree_ids), Report.metric == metric, Report.day <= until, *CURRENT
     )
     if since is not None:
         q = q.where(Report.day >= since)

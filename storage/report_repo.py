@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from storage.models import PendingReport, Report
+from storage.models import Baseline, PendingReport, Report, Target, Unit
 from storage.repo import CURRENT
 
 
@@ -25,6 +25,34 @@ def current_rows_of_message(s: Session, channel: str, chat_id: str, message_id: 
             .order_by(Report.id)
         )
     )
+
+
+def unit_reported_total(s: Session, unit_id: int, metric: str, until: date) -> int:
+    """repo.reported_total for a unit with nothing below it: one index range of that unit."""
+    q = select(func.coalesce(func.sum(Report.value), 0)).where(
+        Report.unit_id == unit_id, Report.metric == metric, Report.day <= until, *CURRENT
+    )
+    return int(s.scalar(q) or 0)
+
+
+def targets_under(s: Session, root: Unit) -> dict[tuple[int, str], int]:
+    """(unit id, metric) -> own target, for every unit in root's subtree (active or not)."""
+    q = (
+        select(Target.unit_id, Target.metric, Target.value)
+        .join(Unit, Unit.id == Target.unit_id)
+        .where(Unit.path.startswith(root.path, autoescape=True))
+    )
+    return {(int(u), str(m)): int(v) for u, m, v in s.execute(q)}
+
+
+def baselines_under(s: Session, root: Unit) -> list[tuple[str, str, int]]:
+    """(unit path, metric, value) of every baseline in root's subtree (active units or not)."""
+    q = (
+        select(Unit.path, Baseline.metric, Baseline.value)
+        .join(Unit, Unit.id == Baseline.unit_id)
+        .where(Unit.path.startswith(root.path, autoescape=True))
+    )
+    return [(str(p), str(m), int(v)) for p, m, v in s.execute(q)]
 
 
 def origin_replaced(s: Session, row: Report) -> Report | None:

@@ -41,6 +41,7 @@ VI: dict[str, str] = {
     "rep.pending_gone": "Báo cáo này đã được xử lý hoặc đã hết hạn xác nhận.",
     "rep.not_yours": "Chỉ người gửi báo cáo mới được xác nhận hoặc hủy báo cáo này.",
     "rep.nothing_to_undo": "Bạn chưa có báo cáo nào để hủy.",
+    "rep.db_busy": "⏳ Hệ thống đang bận, bot CHƯA ghi số liệu, vui lòng gửi lại sau ít phút.",
     "parse.generic": "Bot chưa đọc được số liệu trong tin này.",
     "parse.unknown_unit": "Bot không tìm thấy đơn vị trong tin này.",
     "parse.ambiguous_unit": "Tên đơn vị trong tin khớp với nhiều đơn vị.",
@@ -49,6 +50,10 @@ VI: dict[str, str] = {
     "parse.no_value": "Tin chưa có số lượng trong ngày.",
     "parse.bad_line": "Có dòng bot chưa đọc được.",
     "parse.bad_date": "Ngày trong tin không hợp lệ.",
+    "parse.bad_number": "Có số bot chưa đọc được.",
+    "parse.duplicate": "Tin có cùng một đơn vị và mức được báo hai lần.",
+    "parse.unknown_metric": "Bot chưa có chỉ số này. Dùng mức 1 (m1) hoặc mức 2 (m2).",
+    "parse.usage": "Lệnh báo cáo chưa đúng cách dùng.",
 }
 
 EN: dict[str, str] = {
@@ -92,6 +97,7 @@ EN: dict[str, str] = {
     "rep.pending_gone": "This report was already handled or its confirmation expired.",
     "rep.not_yours": "Only the person who sent this report can confirm or undo it.",
     "rep.nothing_to_undo": "You have no report to undo.",
+    "rep.db_busy": "⏳ The system is busy: the bot has NOT stored these figures. Please send them again in a few minutes.",
     "parse.generic": "The bot could not read the figures in this message.",
     "parse.unknown_unit": "The bot does not know the unit named in this message.",
     "parse.ambiguous_unit": "The unit name in this message matches several units.",
@@ -100,4 +106,8 @@ EN: dict[str, str] = {
     "parse.no_value": "The message has no daily figure.",
     "parse.bad_line": "One line could not be read.",
     "parse.bad_date": "The date in the message is not valid.",
+    "parse.bad_number": "A number in the message could not be read.",
+    "parse.duplicate": "The same unit and level are reported twice in the message.",
+    "parse.unknown_metric": "The bot has no such metric. Use level 1 (m1) or level 2 (m2).",
+    "parse.usage": "The report command was not used correctly.",
 }

@@ -1,0 +1,287 @@
+"""Hostile input: fuzzed parser, fuzzed commands through the real bot, injection in unit and member names,
+update types the bot must ignore. Bounded (well under a minute): fixed seeds, a fixed number of inputs.
+
+What "safe" means here: no crash (no error logged, no "bot gặp sự cố" reply), no garbage stored (report
+values are small non-negative integers, tables intact), every reply renders (the emulator parses the HTML
+of every message: broken entities would be a 400 in ``emu.stats.errors``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from bot.commands import COMMANDS
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, VILLAGES, member_id
+from bot.emulator import Emulator, Limits, User
+from bot.parsing import normalize, parse_report
+from bot.texts import t
+from storage import repo
+from storage.db import Database
+from storage.models import Member, PendingReport, Report, Unit
+from tests.conftest import TOKEN, sqlite_url
+from tests.faultkit import FaultBot, seed, wait_for
+
+DAY = date(2025, 8, 14)
+UNITS = sorted({name for _c, name, _t, _b in VILLAGES} | {"Xã Tân Hòa"})
+INT32 = 2**31 - 1
+
+HOSTILE_NAMES = [
+    "<b>x</b>",
+    "'; DROP TABLE units;--",
+    "&amp;",
+    "Thôn <i>3",
+    "a & b <c> \"d\" 'e'",
+    "</code></b><a href='x'>",
+    "Robert'); DELETE FROM reports;--",
+    "\u202eRTL thôn",
+    "Thôn 🦆 Vịt",
+]
+
+# ---------------------------------------------------------------------------------------------- the parser
+
+big_number = st.integers(min_value=10**9, max_value=10**40).map(str)
+word = st.sampled_from([
+    "hôm nay", "hnay", "hqua", "hôm qua", "ngày 14/8", "14/08/2025", "ngày 31/2", "ngày 99/99", "m1", "m2",
+    "mức 2", "LK", "lũy kế", "bc", "/baocao", "chưa bc", "+", "-", "%", "tk", ":", "/", "\n", "Thôn 3",
+    "thon dong tam", "TDP 5", "xóm Bãi", "'; DROP TABLE reports;--", "<b>", "&amp;", "\u200b", "\u0301",
+])
+report_like = st.lists(st.one_of(word, big_number, st.integers(0, 10**6).map(str), st.text(max_size=8)),
+                       max_size=14).map(" ".join)
+message = st.one_of(st.text(max_size=200), report_like,
+                    st.builds(lambda s, n: (s + " ") * n, report_like, st.integers(1, 400)).map(lambda s: s[:4096]))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(message)
+def test_parser_never_crashes_and_never_returns_garbage(text: str) -> None:
+    parsed = parse_report(text, today=DAY, units=UNITS, metrics=["l1", "l2"])
+    assert parsed.kind in ("report", "not_report", "error")
+    if parsed.kind == "error":
+        assert parsed.error or parsed.error_code  # a hint for the member, never an exception
+    for line in parsed.lines:
+        assert line.unit is None or line.unit in UNITS, line
+        assert line.metric in (None, "l1", "l2"), line
+        if line.value is not None:  # storable: a non-negative 32-bit integer (PostgreSQL INTEGER)
+            assert 0 <= line.value <= INT32, (text, line)
+        for v in (line.cumulative, line.target):
+            assert v is None or 0 <= v <= 10**15, (text, line)
+    if parsed.day is not None:
+        assert parsed.day <= DAY, (text, parsed.day)
+    normalize(text)  # and the normaliser copes too
+
+
+# ---------------------------------------------------------------------------------------------- through the bot
+
+
+@pytest.fixture
+async def emu() -> Emulator:  # type: ignore[misc]
+    emulator = Emulator(TOKEN, limits=Limits.off())
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+def _garbage_free(db: Database, max_value: int) -> tuple[int, int]:
+    with db.session() as s:
+        rows = s.execute(select(func.count(), func.min(Report.value), func.max(Report.value))).one()
+        pend = list(s.scalars(select(PendingReport)))
+        units = int(s.scalar(select(func.count()).select_from(Unit)) or 0)
+    count, lo, hi = int(rows[0]), rows[1], rows[2]
+    if count:
+        assert lo >= 0 and hi <= max_value, (lo, hi)
+    for p in pend:
+        for item in p.payload.get("plan", []):
+            assert 0 <= int(item["value"]) <= INT32, item
+    return count, units
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_injection_in_unit_and_member_names_renders_safely(tmp_path: Path, emu: Emulator,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    db = Database(sqlite_url(tmp_path))
+    seed(db, 0)
+    people: list[tuple[int, str, str]] = []  # (user id, member name, unit name)
+    with db.session() as s:
+        commune = repo.unit_by_code(s, "x-tanhoa")
+        assert commune is not None
+        for i, name in enumerate(HOSTILE_NAMES):
+            evil = repo.create_unit(s, f"evil-{i}", name, "village", commune)
+            repo.set_target(s, evil, "l2", 300)
+            uid = 70_000 + i
+            repo.add_member(s, "telegram", str(uid), HOSTILE_NAMES[-1 - i], evil, "member")
+            people.append((uid, HOSTILE_NAMES[-1 - i], name))
+    emu.group_chat(GROUP_ID, "<b>Tổ</b> & 'nhóm'")
+    async with FaultBot(emu, db):
+        for uid, person, _unit in people:
+            emu.send_message(GROUP_ID, User(uid, person), "hôm nay 7 m2")
+        await wait_for(lambda: len(emu.sent(GROUP_ID)) >= len(people), 30, "confirmations")
+        for uid, person, unit in people:  # naming their own (hostile) unit, and asking for progress
+            emu.send_message(GROUP_ID, User(uid, person), f"{unit} hqua 3 m2")
+            emu.send_message(uid, User(uid, person), "/tiendo")
+        for who in (LEADER_ID, ADMIN_ID):
+            for cmd in ("/tiendo", "/xephang", "/chuabaocao", "/tonghop", "/thanhvien", "/donvi", "/madangky"):
+                emu.send_message(GROUP_ID, User(who, "Lãnh đạo <b>"), cmd)
+        await emu.wait_idle(30)
+        await asyncio.sleep(2.0)
+    texts = [r.content for r in emu.sent()]
+    confirmations = [x for x in texts if x.startswith("✅")]
+    assert len(confirmations) >= len(people)
+    for _uid, _person, unit in people:  # escaped, not interpreted: the plain text shows the name as typed
+        assert any(unit in x for x in confirmations), unit
+    assert 400 not in emu.stats.errors, f"a reply with broken HTML: {emu.stats.errors}"
+    assert not [x for x in texts if x.startswith(t("err.internal")[:20])], "a handler crashed"
+    assert not _errors(caplog), _errors(caplog)
+    stored, units = _garbage_free(db, 500)
+    assert units == 2 + len(VILLAGES) + len(HOSTILE_NAMES)  # nothing dropped or added by an "injection"
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 2 + 2 * len(VILLAGES) + len(HOSTILE_NAMES)
+    print(f"hostile: {len(HOSTILE_NAMES)} units and members named like {HOSTILE_NAMES[:3]}: {stored} reports stored, "
+          f"{len(texts)} replies rendered (0 HTML errors), tables intact")
+
+
+def _fuzz_inputs(rng: random.Random, n: int) -> list[str]:
+    names = [name for spec in COMMANDS for name in spec.names]
+    pieces = ["Thôn 3", "th-3", "x-tanhoa", "m2", "m1", "xoa", "them", "doiten", "chuyen", "ngung", "mo", "ds",
+              "vaitro", "quantri", "truong", "doi", "huy", "tat", "bat", "nhac", "tonghop", "ngày 14/8", "31/12/2025",
+              "25:99", "hôm nay", "hqua", "|", "@VneidTestBot", "@otherbot", str(member_id(3)), "2003", "-5", "0",
+              "1.046", "79,7%", *HOSTILE_NAMES, "\u0000", "\u200b", "\ufeff", "٣", "１２", "Ⅻ"]
+
+    def arg() -> str:
+        r = rng.random()
+        if r < 0.3:
+            return rng.choice(pieces)
+        if r < 0.45:
+            return str(rng.choice([10**9, 2**31, 2**63, 10**20, 10**40, -(2**63) - 1]))
+        if r < 0.7:
+            return "".join(chr(rng.choice([rng.randint(32, 0x2FF), rng.randint(0x300, 0x36F),
+                                           rng.randint(0x1E00, 0x1EFF), rng.randint(0x1F300, 0x1FAFF),
+                                           rng.randint(0x4E00, 0x9FFF)])) for _ in range(rng.randint(1, 12)))
+        return str(rng.randint(0, 1000))
+
+    out = []
+    for _ in range(n):
+        kind = rng.random()
+        if kind < 0.7:
+            cmd = "/" + rng.choice(names) + (rng.choice(["", "", "@VneidTestBot", "@otherbot"]))
+            text = " ".join([cmd, *(arg() for _ in range(rng.randint(0, 6)))])
+        elif kind < 0.9:
+            text = " ".join(arg() for _ in range(rng.randint(1, 10)))
+        else:  # long messages, up to Telegram's 4096 characters
+            text = ((" ".join(arg() for _ in range(8)) + "\n") * 400)[: rng.choice([1000, 4096])]
+        out.append(text.strip() or "/start")
+    return out
+
+
+async def test_fuzzed_commands_and_text_never_crash(tmp_path: Path, emu: Emulator,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    db = Database(sqlite_url(tmp_path))
+    seed(db, 0)
+    rng = random.Random(2025)
+    inputs = _fuzz_inputs(rng, 240)
+    who = [ADMIN_ID, LEADER_ID, member_id(3), member_id(5, True), 99_999]
+    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    async with FaultBot(emu, db):
+        for i, text in enumerate(inputs):
+            uid = who[i % len(who)]
+            chat = GROUP_ID if i % 3 else uid
+            emu.send_message(chat, User(uid, f"Người {uid}"), text)
+            if i % 40 == 39:  # let the bot keep up; the whole run stays bounded
+                await emu.wait_idle(60)
+        await emu.wait_idle(60)
+        await asyncio.sleep(2.0)
+    texts = [r.content for r in emu.sent()]
+    internal = [x for x in texts if x.startswith(t("err.internal")[:20])]
+    assert 400 not in emu.stats.errors, f"broken replies: {emu.stats.errors}"
+    assert not internal, f"{len(internal)} handler crashes"
+    assert not _errors(caplog), _errors(caplog)[:5]
+    stored, units = _garbage_free(db, 500)
+    assert units >= 2  # the tree is still there
+    print(f"hostile: {len(inputs)} fuzzed commands/messages (random Unicode, numbers beyond int64, 4096-char "
+          f"texts, SQL/HTML snippets) from admin/leader/member/stranger -> {len(texts)} replies, 0 HTML errors, "
+          f"0 crashes, {stored} reports stored (all 0..500)")
+
+
+def _message(chat: dict[str, object], user: dict[str, object], mid: int, **fields: object) -> dict[str, object]:
+    return {"message_id": mid, "date": 1755140000, "chat": chat, "from": user, **fields}
+
+
+async def test_unknown_update_types_are_ignored(tmp_path: Path, emu: Emulator,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    db = Database(sqlite_url(tmp_path))
+    seed(db, 0)
+    group = emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    member = User(member_id(3), "Tổ viên").to_dict()
+    other_bot = {"id": 424242, "is_bot": True, "first_name": "Other bot", "username": "other_bot"}
+    channel = {"id": -100777, "type": "channel", "title": "Kênh tin"}
+    report = "Thôn 3 hôm nay 12 mức 2"
+    updates: list[dict[str, object]] = [
+        {"message": _message(group, member, 9001, sticker={"file_id": "s1", "file_unique_id": "u1", "type": "regular",
+                                                          "width": 512, "height": 512, "is_animated": False,
+                                                          "is_video": False})},
+        {"message": _message(group, member, 9002, photo=[{"file_id": "p1", "file_unique_id": "pu1", "width": 90,
+                                                          "height": 90}], caption=report)},
+        {"message": _message(group, member, 9003, poll={"id": "1", "question": report, "options": [
+            {"text": "a", "voter_count": 0, "persistent_id": "o1"}, {"text": "b", "voter_count": 0, "persistent_id": "o2"}], "total_voter_count": 0,
+            "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+            "allows_revoting": False, "members_only": False})},
+        {"poll": {"id": "2", "question": "?", "options": [{"text": "a", "voter_count": 1, "persistent_id": "o3"}], "total_voter_count": 1,
+                  "is_closed": True, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+                  "allows_revoting": False, "members_only": False}},
+        {"channel_post": {"message_id": 5, "date": 1755140000, "chat": channel, "sender_chat": channel,
+                          "text": report}},
+        {"edited_channel_post": {"message_id": 5, "date": 1755140000, "edit_date": 1755140001, "chat": channel,
+                                 "sender_chat": channel, "text": report + " 13"}},
+        {"message": _message(group, other_bot, 9004, text=report)},
+        {"message": _message(group, member, 9005, text=report,
+                             forward_origin={"type": "user", "date": 1755130000, "sender_user": member})},
+        {"message": _message(group, member, 9006, text=report, via_bot=other_bot)},
+        {"message": {"message_id": 9007, "date": 1755140000, "chat": group, "sender_chat": group, "text": report}},
+        {"message": _message(group, member, 9008, location={"latitude": 21.0, "longitude": 105.8})},
+        {"message": _message(group, member, 9009, dice={"emoji": "🎲", "value": 6})},
+        {"message": _message(group, member, 9010, new_chat_title="<b>Nhóm mới</b>")},
+        {"message_reaction": {"chat": group, "message_id": 9005, "date": 1755140000, "user": member,
+                              "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}},
+        {"my_chat_member": {"chat": group, "from": member, "date": 1755140000,
+                            "old_chat_member": {"user": emu.bot_user, "status": "member"},
+                            "new_chat_member": {"user": emu.bot_user, "status": "administrator",
+                                                "can_be_edited": False, "is_anonymous": False,
+                                                "can_manage_chat": True, "can_delete_messages": True,
+                                                "can_manage_video_chats": True, "can_restrict_members": True,
+                                                "can_promote_members": False, "can_change_info": True,
+                                                "can_invite_users": True, "can_post_stories": False,
+                                                "can_edit_stories": False, "can_delete_stories": False}}},
+        {"chat_join_request": {"chat": group, "from": member, "user_chat_id": member["id"], "date": 1755140000}},
+        {"inline_query": {"id": "iq1", "from": member, "query": report, "offset": ""}},
+    ]
+    async with FaultBot(emu, db):
+        for u in updates:
+            emu.send_update(u)
+        await emu.wait_idle(20)
+        await asyncio.sleep(1.0)
+        # and the bot still works afterwards
+        emu.send_message(GROUP_ID, User(member_id(3), "Tổ viên"), report)
+        await wait_for(lambda: bool(emu.sent(GROUP_ID)), 15, "a normal report to be confirmed")
+    sent = emu.sent()
+    assert len(sent) == 1 and (sent[0].text or "").startswith("✅"), [s.content for s in sent]
+    assert not emu.stats.errors, emu.stats.errors
+    assert not _errors(caplog), _errors(caplog)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 1
+    print(f"hostile: {len(updates)} update types to ignore (sticker, photo with a report caption, polls, channel "
+          "posts, another bot, forwarded, via bot, anonymous admin, location, dice, service message, reaction, "
+          "my_chat_member, join request, inline query) -> 0 replies, 0 errors, 0 stored")

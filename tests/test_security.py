@@ -1,0 +1,334 @@
+"""Security review as tests: the token never reaches logs or users, privileged commands are gated, join
+codes are unguessable and rotatable, webhook updates need Telegram's secret header, database passwords
+come only from settings and never show in errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import socket
+import subprocess
+import sys
+from argparse import Namespace
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot import cli
+from bot.app import build_application
+from bot.commands import COMMANDS, Role
+from bot.config import Settings
+from bot.demo_data import GROUP_ID, member_id
+from bot.emulator import Emulator, Limits, User
+from storage import repo
+from storage.db import Database, DatabaseError
+from storage.models import Member, Report
+from tests.conftest import make_settings, sqlite_url
+from tests.faultkit import ROOT, BotProcess, FaultBot, confirmations, no_throttle, seed, wait_for
+
+# shaped like a real BotFather token, so that pattern-based redaction is exercised too
+SECRET_TOKEN = "7012345678:AAHkz9Qw-Secret_PART_xyzABCDEFGH12345"
+SECRET_PART = SECRET_TOKEN.split(":", 1)[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _leaks(text: str) -> list[str]:
+    return [s for s in (SECRET_TOKEN, SECRET_PART, SECRET_PART[:16]) if s in text]
+
+
+# ---------------------------------------------------------------------------------------------- the token
+
+
+@pytest.mark.timeout(90)
+async def test_token_never_in_logs_or_errors(tmp_path: Path) -> None:
+    emu = Emulator(SECRET_TOKEN, limits=Limits.off())
+    await emu.start()
+    port = emu.port
+    url = sqlite_url(tmp_path)
+    seed(Database(url), 0)
+    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    bot = BotProcess(emu, url, tmp_path / "bot.log", LOG_LEVEL="DEBUG")
+    try:
+        bot.start()
+        await bot.wait_polling()
+        user = User(member_id(3), "Tổ viên")
+        # errors on every Bot API method for a while: 500s, dropped connections, 429s
+        emu.inject_faults(0.5, kinds=("500", "timeout", "429"), seed=3)
+        for i in range(6):
+            emu.send_message(GROUP_ID, user, f"hôm nay {i + 1} m2")
+        await wait_for(lambda: len(confirmations(emu)) >= 1, 40, "a report through the faults")
+        emu.clear_faults()
+        await emu.wait_idle(30)
+        # then the Bot API disappears altogether (connection refused) and comes back on the same port
+        await emu.stop()
+        await asyncio.sleep(3.0)
+        await emu.start("127.0.0.1", port)
+        emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+        await bot.wait_polling(40)
+        assert await bot.stop() == 0
+        replies = [r.content for r in emu.sent()]
+    finally:
+        if bot.alive:
+            bot.kill9()
+        await emu.stop()
+    # a wrong token (401 from the Bot API) and an unreachable database with a password in its URL
+    wrong = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=str(tmp_path), capture_output=True, text=True,
+                           timeout=60, env={**bot.env, "PYTHONPATH": str(ROOT),
+                                            "TELEGRAM_BOT_TOKEN": SECRET_TOKEN.replace("A", "B")})
+    db_fail = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=str(tmp_path), capture_output=True,
+                             text=True, timeout=60,
+                             env={**bot.env, "PYTHONPATH": str(ROOT),
+                                  "DATABASE_URL": "postgresql+psycopg://vneid:Pa55-w0rd-XYZ@127.0.0.1:1/vneid"})
+    log = bot.log()
+    assert "NetworkError" in log or "Exception happened while polling" in log or "retry" in log.lower(), \
+        "the run should have logged errors (else this test proves nothing)"
+    assert "DEBUG" in log
+    assert not _leaks(log), f"token in the bot's log: {_leaks(log)}"
+    assert not [r for r in replies if _leaks(r)], "token in a message to users"
+    assert wrong.returncode != 0
+    assert not _leaks(wrong.stdout + wrong.stderr), (wrong.stdout + wrong.stderr)[-2000:]
+    assert db_fail.returncode == 2 and "Pa55-w0rd-XYZ" not in db_fail.stdout + db_fail.stderr
+    assert "***" in db_fail.stderr, db_fail.stderr
+    print(f"security: token: DEBUG log of a run with 50% Bot API faults and an API outage ({len(log.splitlines())} "
+          "lines), a wrong-token start and a bad DATABASE_URL start -> token found 0 times, "
+          "database password shown 0 times")
+
+
+def _settings(**values: Any) -> Settings:
+    return Settings(telegram_bot_token=SECRET_TOKEN, _env_file=None, **values)  # type: ignore[arg-type,call-arg]
+
+
+def test_settings_repr_hides_the_secrets() -> None:
+    settings = _settings(webhook_secret="hook-SECRET-123")
+    for text in (repr(settings), str(settings), str(settings.model_dump())):
+        assert SECRET_PART not in text and "hook-SECRET-123" not in text
+
+
+# ---------------------------------------------------------------------------------------------- command gates
+
+
+def test_every_command_handler_goes_through_the_role_gate() -> None:
+    from telegram.ext import CommandHandler
+
+    app = build_application(_settings(), start_scheduler=False)
+    registered: set[str] = set()
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler):
+                assert handler.callback.__qualname__ == "add_command.<locals>.gated", sorted(handler.commands)
+                registered |= set(handler.commands)
+    privileged = {n for spec in COMMANDS if spec.role >= Role.LEADER for n in spec.names}
+    assert privileged <= registered, privileged - registered
+
+
+async def test_every_leader_and_admin_command_is_refused_to_members(tmp_path: Path) -> None:
+    """The permission matrices (state unchanged, nothing leaked, refusals audited) are
+    tests/test_org_e2e.py::test_permission_matrix (org commands) and
+    tests/test_permissions_leader_views.py (views and schedules). Here: every leader/admin command,
+    under every alias, with arguments, is refused to a plain member and to a stranger, in private and in
+    the group, and the matrices together name every privileged command."""
+    from tests.test_org_e2e import COMMANDS as ORG_COMMANDS
+    from tests.test_org_e2e import GROUP_COMMANDS as ORG_GROUP_COMMANDS
+    from tests.test_permissions_leader_views import LEADER_COMMANDS
+
+    covered = {line.split()[0][1:] for line in ORG_COMMANDS + ORG_GROUP_COMMANDS + LEADER_COMMANDS}
+    privileged = [spec for spec in COMMANDS if spec.role >= Role.LEADER]
+    missing = [spec.name for spec in privileged if not covered & set(spec.names)]
+    assert not missing, f"privileged commands in no permission matrix: {missing}"
+    emu = Emulator(SECRET_TOKEN, limits=Limits.off())
+    await emu.start()
+    db = Database(sqlite_url(tmp_path))
+    seed(db, 0)
+    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    sent: list[tuple[int, int, str]] = []
+    try:
+        async with FaultBot(emu, db):
+            for uid in (member_id(3), 99_999):
+                for spec in privileged:
+                    for name in spec.names:
+                        for chat in (uid, GROUP_ID):
+                            msg = emu.send_message(chat, User(uid, "Ai đó"), f"/{name} Thôn 3 m2 999")
+                            sent.append((chat, int(msg["message_id"]), name))
+            await wait_for(lambda: all(_answer(emu, c, m) for c, m, _ in sent), 60, "every refusal")
+    finally:
+        await emu.stop()
+    for chat, mid, name in sent:
+        text = _answer(emu, chat, mid)
+        assert "không thay đổi gì" in text or "chưa có trong danh sách tổ" in text, (name, text)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 0
+    print(f"security: {len(privileged)} leader/admin commands, all in a permission matrix (tests/test_org_e2e.py, "
+          f"tests/test_permissions_leader_views.py); every alias refused here to a member and a stranger, in "
+          f"private and in the group ({len(sent)} attempts, 0 accepted)")
+
+
+def _answer(emu: Emulator, chat: int, message_id: int) -> str:
+    for r in emu.sent(chat):
+        if r.reply_to_message_id == message_id:
+            return r.content
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------- join codes
+
+
+def test_join_codes_are_not_guessable() -> None:
+    alphabet = set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+    codes = [repo.new_join_code() for _ in range(20_000)]
+    assert len(set(codes)) == len(codes)
+    assert all(len(c) == 8 and set(c) <= alphabet for c in codes)
+    bits = 8 * math.log2(len(alphabet))
+    assert bits >= 39
+    counts = Counter("".join(codes))  # uniform: each symbol within 10 % of its expected share
+    expected = 8 * len(codes) / len(alphabet)
+    assert all(abs(n - expected) < 0.1 * expected for n in counts.values()), counts
+    print(f"security: join codes: 8 symbols of {len(alphabet)} (no look-alikes), {bits:.1f} bits from "
+          "`secrets`; 20,000 drawn: all distinct, symbols uniform")
+
+
+async def test_join_codes_rotate(tmp_path: Path) -> None:
+    emu = Emulator(SECRET_TOKEN, limits=Limits.off())
+    await emu.start()
+    db = Database(sqlite_url(tmp_path))
+    seed(db, 0)
+    with db.session() as s:
+        unit = repo.unit_by_code(s, "th-3")
+        assert unit is not None
+        old = unit.join_code
+    leader = member_id(3, True)  # Trưởng Thôn 3
+    try:
+        async with FaultBot(emu, db):
+            emu.send_message(leader, User(leader, "Trưởng thôn"), "/madangky doi")
+            await wait_for(lambda: bool(emu.sent(leader)), 15, "the new code")
+            with db.session() as s:
+                unit = repo.unit_by_code(s, "th-3")
+                assert unit is not None
+                new = unit.join_code
+            assert new and new != old
+            emu.send_message(880_001, User(880_001, "Người lạ"), f"/dangky {old}")
+            await wait_for(lambda: bool(emu.sent(880_001)), 15, "the answer to the old code")
+            emu.send_message(880_002, User(880_002, "Người mới"), f"/dangky {new}")
+            await wait_for(lambda: bool(emu.sent(880_002)), 15, "the answer to the new code")
+            await asyncio.sleep(0.3)
+    finally:
+        await emu.stop()
+    with db.session() as s:
+        joined = {m.external_id for m in s.scalars(select(Member).where(Member.external_id.in_(["880001", "880002"])))}
+    assert "880001" not in joined, "the old code still works after rotation"
+    assert new in (emu.sent(leader)[-1].content or "")
+    print("security: join codes rotate: /madangky doi -> new code shown to the leader; the old code is refused, "
+          f"the new one works ({sorted(joined)} joined)")
+
+
+# ---------------------------------------------------------------------------------------------- webhook secret
+
+
+async def test_webhook_needs_the_secret_header(tmp_path: Path) -> None:
+    emu = Emulator(SECRET_TOKEN, limits=Limits.off())
+    await emu.start()
+    db = Database(sqlite_url(tmp_path))
+    seed(db, 0)
+    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    secret = "s3cr3t-Hook_token-0123456789"
+    settings = make_settings(sqlite_url(tmp_path), emu, webhook_secret=secret)
+    app = build_application(settings, db=db, rate_limiter=no_throttle(), start_scheduler=False)
+    port = _free_port()
+    hook = f"http://127.0.0.1:{port}/telegram"
+    statuses: dict[str, int] = {}
+    try:
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        # what `vneid-bot run` does when WEBHOOK_URL is set (cli.cmd_run -> run_webhook with these arguments)
+        await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram", webhook_url=hook,
+                                        secret_token=secret)
+        member = User(member_id(3), "Tổ viên").to_dict()
+        forged = {"update_id": 777001, "message": {"message_id": 4242, "date": 1755140000, "from": member,
+                                                   "chat": emu.chat(GROUP_ID), "text": "Thôn 3 hôm nay 99 mức 2"}}
+        harmless = {"update_id": 777002, "message": {**dict(forged["message"]), "message_id": 4243,  # type: ignore[call-overload]
+                                                     "text": "xin chào"}}
+        async with aiohttp.ClientSession() as http:
+            for label, headers, body in (("no header", {}, forged),
+                                         ("wrong secret", {"X-Telegram-Bot-Api-Secret-Token": "guess"}, forged),
+                                         ("right secret", {"X-Telegram-Bot-Api-Secret-Token": secret}, harmless)):
+                async with http.post(hook, json=body, headers=headers) as resp:
+                    statuses[label] = resp.status
+        # and Telegram (the emulator, which sends the secret it was given in setWebhook) gets through
+        emu.send_message(GROUP_ID, User(member_id(3), "Tổ viên"), "Thôn 3 hôm nay 7 mức 2")
+        await wait_for(lambda: bool(confirmations(emu)), 20, "the report delivered by webhook")
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        hook_task = emu._webhook_task  # noqa: SLF001 - the emulator cancels its webhook sender without awaiting it
+        await emu.stop()
+        if hook_task is not None:
+            await asyncio.wait([hook_task], timeout=5)
+    assert statuses == {"no header": 403, "wrong secret": 403, "right secret": 200}, statuses
+    with db.session() as s:
+        values = [r.value for r in s.scalars(select(Report))]
+    assert values == [7], f"a forged update was processed: {values}"
+    print(f"security: webhook: POST without / with a wrong / with the right X-Telegram-Bot-Api-Secret-Token -> "
+          f"{statuses['no header']}/{statuses['wrong secret']}/{statuses['right secret']}; forged report not stored; "
+          "the emulator's own deliveries (with the secret) stored")
+
+
+def test_run_webhook_gets_the_secret_and_a_random_one_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from telegram.ext import Application
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: calls.append(kw))
+    monkeypatch.setattr(cli, "setup_logging", lambda *a, **k: None)
+    base = {"webhook_url": "https://bot.example.vn/hook", "database_url": sqlite_url(tmp_path)}
+    assert cli.cmd_run(_settings(**base, webhook_secret="configured-1"), Namespace()) == 0
+    caplog.set_level(logging.WARNING)
+    assert cli.cmd_run(_settings(**base), Namespace()) == 0
+    assert calls[0]["secret_token"] == "configured-1"
+    assert calls[1]["secret_token"] and len(calls[1]["secret_token"]) >= 32
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", calls[1]["secret_token"])  # Telegram's allowed characters
+    assert "WEBHOOK_SECRET is not set" in caplog.text
+
+
+# ---------------------------------------------------------------------------------------------- database credentials
+
+_CRED_URL = re.compile(r"\b(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://([^:/@\s'\"]+):([^@\s'\"]+)@")
+
+
+def test_database_credentials_only_from_settings() -> None:
+    """No database URL with a password in the code, docs or config (tests use fake ones on purpose)."""
+    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, text=True)
+    files = [ROOT / f for f in tracked.stdout.split()] if tracked.returncode == 0 else list(ROOT.rglob("*"))
+    found = []
+    for path in files:
+        if path.suffix not in (".py", ".md", ".toml", ".ini", ".cfg", ".yml", ".yaml", ".txt", ".example", "") \
+                or not path.is_file() or ".venv" in path.parts or path.parts[len(ROOT.parts)] == "tests":
+            continue
+        for m in _CRED_URL.finditer(path.read_text(errors="ignore")):
+            if m.group(2) not in ("PASSWORD", "***", "password"):  # documented placeholders
+                found.append(f"{path.relative_to(ROOT)}: {m.group(0)}")
+    assert not found, found
+
+
+def test_database_password_hidden_in_errors() -> None:
+    db = Database("postgresql+psycopg://vneid:Very-S3cret@127.0.0.1:1/vneid", connect_args={"connect_timeout": 2})
+    with pytest.raises(DatabaseError) as err:
+        db.upgrade()
+    assert "Very-S3cret" not in str(err.value) and "***" in str(err.value)
+    from storage.db import safe_url
+
+    assert "Very-S3cret" not in safe_url(db.engine)
