@@ -275,6 +275,8 @@ class _UnitTable:
     short: dict[str, tuple[str, ...]]  # one-word name without its kind ("Thượng" of "Thôn Thượng")
     accented: dict[str, str]  # canonical -> lower-case accented words (tie-break)
     words: dict[str, tuple[str, ...]]  # canonical -> its normalised words
+    # matched text of `regex` -> its units (filled as names are met: the spacing between words varies)
+    matched: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _split_kind(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -313,19 +315,22 @@ def _alias_regex(aliases: Iterable[tuple[str, ...]]) -> re.Pattern[str] | None:
             node = node.setdefault(w, {})
         node[""] = {}  # an alias ends here
 
-    def build(node: dict) -> str:  # type: ignore[type-arg]
+    def build(node: dict, top: bool = False) -> str:  # type: ignore[type-arg]
         alts = []
         for w in sorted((k for k in node if k), key=lambda x: (-len(x), x)):
             child = node[w]
+            # a name starts a word: checked after its first word (`(?<![a-z0-9]thon)`), so that every
+            # alternative starts with a letter and the regex engine can skip ahead to those letters
+            word = f"{re.escape(w)}(?<![a-z0-9]{re.escape(w)})" if top else re.escape(w)
             if any(child):
-                alts.append(f"{re.escape(w)}(?:[ \\-]+{build(child)}){'?' if '' in child else ''}")
+                alts.append(f"{word}(?:[ \\-]+{build(child)}){'?' if '' in child else ''}")
             else:
-                alts.append(re.escape(w))
+                alts.append(word)
         return "(?:" + "|".join(alts) + ")"
 
     if not trie:
         return None
-    return re.compile(r"(?<![a-z0-9])" + build(trie) + r"(?![a-z0-9])")
+    return re.compile(build(trie, top=True) + r"(?![a-z0-9])")
 
 
 @lru_cache(maxsize=256)
@@ -435,7 +440,7 @@ _PCT = r"\s*(?:%|phan\ tram)"
 # (or its sign; never inside another number: "1.046" is one token).
 _TOKEN_RE = re.compile(
     rf"""
-    (?<![a-z])(?=[a-z])(?:
+    (?<![a-z])(?=[bcdhklmnpqstv])(?:  # (the first letters of the word tokens below)
       (?P<nr>(?:chua\ (?:co\ )?(?:bc|bao\ cao|bao|gui|nop)|(?:khong|ko|k)\ (?:co\ )?(?:bc|bao\ cao)){_E})
     | (?P<zero2>chua\ (?:co|cai\ duoc|duoc)\ (?:tk|tai\ khoan|ai|nguoi|ca|truong\ hop){_E})
     | (?P<nr2>chua\ co(?:\ so\ lieu|\ sl)?{_E})
@@ -485,7 +490,10 @@ _BULLET_RE = re.compile(
     r"^(?:\d{1,2}[.)](?=\s|[^\W\d])|\d{1,2}/\s|\(\d{1,2}\)|\d{1,2}\t|[\-•*·–—>▪◦●○■□➢➤✓✔√]+(?=\s)|\+(?=\s+\D))\s*"
 )
 _NEXT_WORD_RE = re.compile(r" ([a-z]+)(?![a-z0-9])")
-_KIND_WORD_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(sorted({k[0] for k in _KIND_ACCENTS})) + r")(?![a-z0-9])")
+# (the word-start check after each word: every alternative starts with a letter, which the engine skips to)
+_KIND_WORD_RE = re.compile(
+    "(?:" + "|".join(f"{k}(?<![a-z0-9]{k})" for k in sorted({k[0] for k in _KIND_ACCENTS})) + r")(?![a-z0-9])"
+)
 _LEAD_NAME_RE = re.compile(r"([a-z]+)\s*:")
 _TOTAL_LINE_RE = re.compile(r"^(?:tong|toan xa|ca xa|toan phuong|cong)(?![a-z])")
 _DIGITS_RE = re.compile(r"\d+")
@@ -548,11 +556,16 @@ class _Line:
         word; or "chưa bc" next to a unit name (not in a question); or "không có" next to either."""
         segs = self.all_segs()
         named = bool(self.units or self.mentions)
-        self.has_number = any(s.counts or s.cums or s.negative or s.decimal or s.pct for s in segs)
+        has_number = no_report = zero = False
+        for s in segs:
+            has_number = has_number or bool(s.counts or s.cums or s.negative or s.decimal or s.pct)
+            no_report = no_report or s.no_report
+            zero = zero or s.zero
+        self.has_number = has_number
         self.reportish = (
-            (self.has_number and (named or self.keyword or self.metric_word))
-            or (named and not self.question and any(s.no_report for s in segs))
-            or ((named or self.keyword) and any(s.zero for s in segs))
+            (has_number and (named or self.keyword or self.metric_word))
+            or (named and not self.question and no_report)
+            or ((named or self.keyword) and zero)
         )
         return self
 
@@ -568,22 +581,34 @@ def _scan_units(
     """Known unit spans and spans that name a unit we do not know (or that is ambiguous)."""
     known: list[tuple[int, int, str]] = []
     mentions: list[tuple[int, int, _Mention]] = []
+    free: list[tuple[int, int]] = []  # (start, end) of the text between names
+    free_start = 0
     if table.regex is not None:
+        matched = table.matched
         for m in table.regex.finditer(plain):  # leftmost-longest unit names
             s, e = m.span()
-            cands = _tie_break(table.aliases[tuple(_WORD_RE.findall(m.group()))], acc[s:e], table)
-            nxt = _NEXT_WORD_RE.match(plain, e)
+            name = m.group()
+            cands = matched.get(name)
+            if cands is None:
+                cands = table.aliases[tuple(_WORD_RE.findall(name))]
+                if len(matched) < 4096:  # bounded: odd spacing ("thôn - - 3") makes new texts
+                    matched[name] = cands
+            if len(cands) > 1:
+                cands = _tie_break(cands, acc[s:e], table)
+            nxt = _NEXT_WORD_RE.match(plain, e) if plain.startswith(" ", e) else None
             if nxt and nxt.group(1) not in _STOP and cased[nxt.start(1)].isupper():
-                mentions.append((s, nxt.end(), _Mention(cased[s : nxt.end()], ())))  # "Thôn Hạ Long" ≠ "Thôn Hạ"
+                e = nxt.end()
+                mentions.append((s, e, _Mention(cased[s:e], ())))  # "Thôn Hạ Long" ≠ "Thôn Hạ"
             elif len(cands) == 1:
                 known.append((s, e, cands[0]))
             else:
                 mentions.append((s, e, _Mention(cased[s:e], cands)))
-    # a kind word (thôn, xóm, tổ...) outside the names found: maybe a unit we do not know
-    taken = [(s, e) for s, e, _ in known] + [(s, e) for s, e, _ in mentions]
-    kind_starts = {
-        k.start() for k in _KIND_WORD_RE.finditer(plain) if not any(s <= k.start() < e for s, e in taken)
-    }
+            free.append((free_start, s))
+            free_start = e
+    free.append((free_start, len(plain)))
+    # a kind word (thôn, xóm, tổ...) outside the names found: maybe a unit we do not know.  Names start and
+    # end at word boundaries, so scanning the gaps between them finds the same words as scanning the line.
+    kind_starts = {k.start() for s, e in free if s < e for k in _KIND_WORD_RE.finditer(plain, s, e)}
     if not kind_starts:
         return known, mentions
     words = [(*m.span(), m.group()) for m in _WORD_RE.finditer(plain)]
@@ -707,7 +732,7 @@ def _analyse_line(
     no: int, cased: str, acc: str, plain: str, table: _UnitTable, today: date, metrics: frozenset[str],
     extra_metrics: frozenset[str],
 ) -> _Line | None:
-    bullet = _BULLET_RE.match(plain)
+    bullet = _BULLET_RE.match(plain) if plain and not plain[0].isalpha() else None  # bullets: 1. - • ...
     if bullet:
         cut = bullet.end()
         cased, acc, plain = cased[cut:], acc[cut:], plain[cut:]
@@ -723,7 +748,12 @@ def _analyse_line(
             else:
                 mentions = [(0, lead.end(1), _Mention(cased[: lead.end(1)], cands))]
     text = plain
-    if known or mentions:
+    if len(known) + len(mentions) == 1:  # the usual case: one name
+        s, e, _ = known[0] if known else mentions[0]
+        if known and plain.startswith("-", e):  # "Thôn 3-12": a separator, not a minus
+            e += 1
+        text = plain[:s] + " " * (e - s) + plain[e:]
+    elif known or mentions:
         masked = list(plain)
         for s, e, _ in known:
             masked[s:e] = " " * (e - s)
@@ -772,12 +802,14 @@ def _analyse_line(
         kind = m.lastgroup
         pos = m.start()
         if kind == "num":  # the most frequent token first
-            value = _to_int(m.group("nv"))
-            sign = m.group("sign")
-            if m.group("pct") is not None:
+            sign, number, pct, other = m.group("sign", "nv", "pct", "other")
+            if pct is not None:
                 seg_at(pos).pct = True
                 continue
-            if value is None or m.group("other") is not None:  # an id, a duration, an amount...
+            if other is not None:  # a duration, an amount...
+                continue
+            value = _to_int(number)
+            if value is None:  # an id, a phone number...
                 continue
             if sign is None:
                 seg_at(pos).counts.append((pos, value, "set"))
@@ -926,6 +958,8 @@ def _segment_lines(seg: _Seg, unit: str | None, default_metric: str | None) -> l
         if idx in cums:
             raise _LineError("bad_line", "several_cumulative")
         cums[idx] = (cum, tgt)
+    if not cums:
+        return [ReportLine(unit=unit, metric=metric, value=value, mode=mode) for _, value, mode, metric in pairs]
     return [
         ReportLine(
             unit=unit,
@@ -1064,7 +1098,9 @@ def parse_report(
             c, a, p = folded[first]
             folded[first] = (c[cut:].strip(), a[cut:].strip(), p[cut:].strip())
 
-    if not is_command and not any(_MAYBE_REPORT_RE.search(p) for _, _, p in folded):
+    # (one search over the joined lines: a newline is neither a letter nor a digit, like a line's ends)
+    plain_all = folded[0][2] if len(folded) == 1 else "\n".join(p for _, _, p in folded)
+    if not is_command and not _MAYBE_REPORT_RE.search(plain_all):
         return ParsedReport(kind="not_report")  # no digit, no "chưa bc" / "không có": chatter
     lines: list[_Line] = []
     for k, (c, a, p) in enumerate(folded):
