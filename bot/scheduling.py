@@ -313,6 +313,8 @@ BROADCAST_RATE = 29
 
 
 class Scheduler:
+    channel = CHANNEL  # the chats this scheduler delivers to (the Zalo scheduler overrides it)
+
     def __init__(self, svc: Services, bot: Bot, *, concurrency: int = 30, lease: timedelta = timedelta(minutes=10),
                  max_attempts: int = 10, notify_admins: bool = True, rate: int | None = BROADCAST_RATE) -> None:
         self.svc = svc
@@ -349,7 +351,9 @@ class Scheduler:
         d = self.defaults()
         first = (now - d.grace).date()
         with self.svc.db.session() as s:
-            chats = schedule_repo.active_bound_chats(s, CHANNEL)
+            chats = schedule_repo.active_bound_chats(s, self.channel)
+            if not chats:
+                return []
             holidays = schedule_repo.holidays_between(s, first, now.date())
             rows = schedule_repo.deliveries_between(s, first, now.date())
             state = {k: (r.status, r.next_attempt_at, r.attempts) for k, r in rows.items()}

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from telegram import Bot
 
-from bot.scheduling import Content, Due, LeaderLock, Scheduler, TickReport, due_for_chat, pending
+from bot.scheduling import Content, Due, LeaderLock, Scheduler, TickReport
 from bot.services import Services
 from bot.zalo import CHANNEL
 from bot.zalo.client import ZaloClient, ZaloError
@@ -33,32 +33,14 @@ ZALO_LOCK_KEY = 0x766E_6569_645A_414C
 
 
 class ZaloScheduler(Scheduler):
+    channel = CHANNEL
+
     def __init__(self, svc: Services, client: ZaloClient, signer: LinkSigner | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("notify_admins", False)  # admins are told through Telegram's scheduler
         super().__init__(svc, cast(Bot, None), **kwargs)
         self.client = client
         self.signer = signer
         self.lock = LeaderLock(svc.db, key=ZALO_LOCK_KEY)
-
-    def due(self, now: datetime) -> list[Due]:
-        d = self.defaults()
-        first = (now - d.grace).date()
-        with self.svc.db.session() as s:
-            chats = schedule_repo.active_bound_chats(s, CHANNEL)
-            if not chats:
-                return []
-            holidays = schedule_repo.holidays_between(s, first, now.date())
-            rows = schedule_repo.deliveries_between(s, first, now.date())
-            state = {k: (r.status, r.next_attempt_at, r.attempts) for k, r in rows.items()}
-        out: list[Due] = []
-        for chat in chats:
-            for item in due_for_chat(chat, now, d, holidays):
-                st = state.get((chat.id, item.kind, item.day))
-                if st is not None and st[2] >= self.max_attempts and st[0] != "sending":
-                    continue
-                if pending(st[0] if st else None, st[1] if st else None, now):
-                    out.append(item)
-        return out
 
     async def _deliver(self, item: Due, now: datetime, report: TickReport) -> str:
         chat = item.chat
