@@ -460,6 +460,12 @@ class _Planner:
     def within(self, unit: Unit) -> bool:
         return self.caller.within(unit)
 
+    def moves_to(self, key: str, current_unit_id: int | None) -> bool:
+        """The row puts its member/chat in another unit than now (a unit created by this import is
+        never in `db_units`, so it counts as another unit)."""
+        target = self.db_units.get(key)
+        return target is None or target.id != current_unit_id
+
     def unit_by_id(self, unit_id: int | None) -> Unit | None:
         if unit_id is None:
             return None
@@ -834,9 +840,8 @@ class _Planner:
             if cur_unit is not None and not self.within(cur_unit):
                 self.err(sh.label, n, "imp.member_outside", scope=True, id=ext)
                 continue
-            target = self.db_units.get(key)
             changes: dict[str, Any] = {}
-            if target is None or key in {r.code.lower() for r in self.new_units} or target.id != m.unit_id:
+            if self.moves_to(key, m.unit_id):
                 changes["unit"] = key
             if name is not None and name != m.display_name:
                 changes["display_name"] = name
@@ -901,9 +906,8 @@ class _Planner:
             if cur is not None and not self.within(cur):
                 self.err(sh.label, n, "imp.chat_outside", scope=True, id=ext)
                 continue
-            target = self.db_units.get(key)
             changes: dict[str, Any] = {}
-            if target is None or key in {r.code.lower() for r in self.new_units} or target.id != c.unit_id:
+            if self.moves_to(key, c.unit_id):
                 changes["unit"] = key
             if sh.has("reminder_time") and c.reminder_time != rem:
                 changes["reminder_time"] = rem
