@@ -42,6 +42,7 @@ HANDLER_MODULES = (
     "handlers.schedule",
     "handlers.zalo_link",
     "handlers.reporting",
+    "handlers.outbox",
 )
 
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     default_weekly_day: int = Field(default=6, ge=0, le=6)  # 0 = Monday ... 6 = Sunday
     escalate_after_days: int = Field(default=2, ge=1, le=60)
     catchup_grace_hours: float = Field(default=3.0, ge=0, le=48)
+    # durable retries (RELIABILITY.md): a confirmation that failed is retried for this long, then dropped
+    confirm_retry_hours: float = Field(default=2.0, gt=0, le=48)
+    # an update that failed or killed the process this many times is parked in the dead letters
+    max_update_attempts: int = Field(default=3, ge=1, le=100)
     # Zalo channel (bot/zalo/, docs/zalo.md)
     channels: Literal["telegram", "zalo", "both"] = "telegram"
     zalo_bot_token: SecretStr | None = None

@@ -34,6 +34,10 @@ Status = Literal[
 ]
 
 
+class _PendingTaken(Exception):
+    """The pending report was settled by a concurrent press while this one stored it."""
+
+
 @dataclass
 class LineResult:
     unit_id: int
@@ -283,6 +287,7 @@ class ReportService:
         confirmed: bool,
         skipped: list[str] | None = None,
         area: _Area | None = None,
+        pending_token: str | None = None,
     ) -> Outcome:
         assert caller.member_id is not None
         ch = caller.channel
@@ -351,8 +356,12 @@ class ReportService:
                     cumulative = done[i] - (old or 0) + new if shortcut and i in done else None
                     results.append(self._line_result(s, p, old, new, area, cumulative))
                 undo_id = row.id
+                if pending_token is not None and not report_repo.take_pending(s, pending_token):
+                    raise _PendingTaken  # confirmed (or cancelled) meanwhile by another press: roll back
             return Outcome("stored", lines=results, no_report_units=skipped or [], undo_id=undo_id,
                            edited=edited)
+        except _PendingTaken:
+            return Outcome("refused", error_key="rep.pending_gone")
         except IntegrityError:
             # a concurrent delivery of the same message won the race: nothing of ours was stored
             return Outcome("duplicate")
@@ -417,19 +426,16 @@ class ReportService:
                 return Outcome("refused", error_key="rep.pending_gone")
             if pending.reporter_id != caller.member_id:
                 return Outcome("refused", error_key="rep.not_yours")
-            pending.status = "confirmed" if accept else "cancelled"
+            if not accept:
+                pending.status = "cancelled"
+                return Outcome("nothing")
             chat_id, message_id, rev = pending.chat_id, pending.message_id, pending.source_rev
             payload = pending.payload
-        if not accept:
-            return Outcome("nothing")
         plan = [_plan_from_json(d) for d in payload["plan"]]
-        out = self._store(caller, chat_id, message_id, rev, str(payload.get("text", "")), plan, confirmed=True)
-        if out.status != "stored":
-            with self.svc.db.session() as s:  # give the reporter another chance later
-                pending2 = report_repo.pending_by_token(s, token)
-                if pending2 is not None:
-                    pending2.status = "pending"
-        return out
+        # the pending row becomes "confirmed" in the transaction that stores the report (all or nothing:
+        # a database drop mid-confirm leaves it pending, nothing stored); if nothing is stored it stays pending
+        return self._store(caller, chat_id, message_id, rev, str(payload.get("text", "")), plan, confirmed=True,
+                           pending_token=token)
 
     def edit(self, caller: Caller, chat_id: str, message_id: int, text: str, edit_date: int) -> Outcome:
         return self.submit(caller, chat_id, message_id, text, source_rev=max(edit_date, 1))

@@ -76,6 +76,12 @@ async def on_error(update: object, context: Ctx) -> None:
     else:
         log.error("error while handling an update", exc_info=context.error)
         text = t("err.internal", lang)
+    if isinstance(update, Update) and update.callback_query is not None:
+        try:  # stop the button's spinner with the same message
+            await update.callback_query.answer(text[:190], show_alert=True)
+            return
+        except Exception:  # noqa: BLE001 - never let the error handler raise
+            log.warning("could not answer the button press about the error")
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             if update.message is not None:

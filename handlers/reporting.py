@@ -6,13 +6,15 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import render
 from bot.reports import Outcome, ReportService
 from bot.texts import t
 from handlers.base import Ctx, add_command, blocking, caller_of, chat_key, reply, services
+from handlers.outbox import queue_confirmation
+from storage.db import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +43,23 @@ def _confirm_markup(token: str, lang: str) -> InlineKeyboardMarkup:
 async def _answer(update: Update, context: Ctx, out: Outcome, lang: str, *, is_command: bool) -> None:
     """Render one outcome as a reply to the report message."""
     if out.status == "stored" or (out.status == "duplicate" and out.resend):
+        text = render.stored(out, lang)
         try:
-            sent = await reply(update, render.stored(out, lang), reply_markup=_undo_markup(out, lang))
+            sent = await reply(update, text, reply_markup=_undo_markup(out, lang))
         except TelegramError as exc:
-            # the report IS stored: never let the error handler say "nothing was changed". The missing
-            # reply id makes a re-delivery of this message send the confirmation again.
-            log.log(logging.ERROR if isinstance(exc, BadRequest) else logging.WARNING,
-                    "report stored but its confirmation could not be sent: %s", exc)
+            # the report IS stored: never let the error handler say "nothing was changed". A transient
+            # failure goes to the confirmation outbox (retried until sent or stale); a permanent one is logged.
+            msg = update.effective_message
+            if isinstance(exc, BadRequest | Forbidden) or msg is None:
+                log.error("report stored but its confirmation could not be sent: %s", exc)
+                return
+            await queue_confirmation(context, chat_id=msg.chat_id, reply_to=msg.message_id,
+                                     report_id=out.undo_id, text=text,
+                                     button=t("rep.btn_undo", lang) if out.undo_id is not None else None,
+                                     error=exc)
             return
         if sent is not None:
-            await blocking(context, _service(context).set_reply, out.undo_id, sent.message_id)
+            await _record_reply(context, out.undo_id, sent.message_id)
     elif out.status == "removed":
         await reply(update, render.removed(out, lang))
     elif out.status == "confirm":
@@ -67,6 +76,18 @@ async def _answer(update: Update, context: Ctx, out: Outcome, lang: str, *, is_c
     elif out.status == "ignored" and is_command:
         await reply(update, render.parse_error(Outcome("parse_error", parse_error_code="no_value"), lang))
     # duplicate / ignored chatter: say nothing
+
+
+async def _record_reply(context: Ctx, undo_id: int | None, reply_message_id: int) -> None:
+    """Record the confirmation's message id. The report was committed and confirmed: a failure here
+    (the database dropped after the commit) must never turn into «CHƯA ghi» — at worst a re-delivery
+    of the update sends the confirmation again."""
+    try:
+        await blocking(context, _service(context).set_reply, undo_id, reply_message_id)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        if not unavailable(exc):
+            raise
+        log.warning("report stored and confirmed; its reply id could not be recorded (%s)", type(exc).__name__)
 
 
 def _acceptable(msg: Message | None) -> bool:
@@ -136,7 +157,7 @@ async def on_button(update: Update, context: Ctx) -> None:
             text = render.stored(out, lang)
             sent = await _edit_or_send(q.message, text, _undo_markup(out, lang))
             if sent is not None:
-                rs.set_reply(out.undo_id, sent.message_id)
+                await _record_reply(context, out.undo_id, sent.message_id)
         elif out.status == "nothing":
             await _edit_or_send(q.message, t("rep.cancelled", lang))
         else:

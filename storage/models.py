@@ -279,3 +279,63 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok | refused
+
+
+class ReplyOutbox(Base):
+    """A report confirmation whose send failed in the handler: retried with backoff until it is sent,
+    the report is gone, or it is stale (RELIABILITY.md, "The confirmation")."""
+
+    __tablename__ = "reply_outbox"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "reply_to"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    chat_id: Mapped[str] = mapped_column(String(64))
+    reply_to: Mapped[int] = mapped_column(BigInteger)  # the member's message
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))  # the Undo button's row
+    text: Mapped[str] = mapped_column(Text)  # rendered (HTML), in the reporter's language
+    button: Mapped[str | None] = mapped_column(String(64))  # the Undo button's label
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sent|gone|stale
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Inbox(Base):
+    """Update intake: one row per (channel, bot, update key), its attempts counted BEFORE it is handled,
+    so that an update that fails or kills the process K times is parked (DeadLetter) instead of retried
+    forever. `payload` is for a durable webhook intake (the update kept until handled)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "bot", "update_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    bot: Mapped[str] = mapped_column(String(64))  # the bot's id (several bots may share a database)
+    update_key: Mapped[str] = mapped_column(String(128))  # update_id, or a derived key (Zalo)
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="processing")  # processing|done|failed|parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class DeadLetter(Base):
+    """An update parked after failing (or killing the process) K times: kept for the admins, never
+    handled again automatically; the admins are told once (`told_at`)."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (UniqueConstraint("channel", "bot", "update_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    bot: Mapped[str] = mapped_column(String(64))
+    update_key: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -91,6 +91,17 @@ def pending_by_token(s: Session, token: str) -> PendingReport | None:
     return s.scalar(select(PendingReport).where(PendingReport.token == token))
 
 
+def take_pending(s: Session, token: str) -> bool:
+    """pending -> confirmed, only if still pending (in the caller's transaction)."""
+    res = s.execute(
+        update(PendingReport)
+        .where(PendingReport.token == token, PendingReport.status == "pending")
+        .values(status="confirmed")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(res, "rowcount", 0))
+
+
 def set_reply_id(s: Session, report_id: int, reply_message_id: int) -> None:
     """Record the bot's confirmation on every row of the report's message (one statement)."""
     source = select(Report.channel, Report.chat_id, Report.message_id).where(Report.id == report_id)

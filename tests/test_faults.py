@@ -277,8 +277,8 @@ async def test_bot_api_errors_lose_and_duplicate_nothing(tmp_path: Path, emu: Em
 
 async def test_restart_across_a_scheduled_summary_sends_it_once(tmp_path: Path, emu: Emulator) -> None:
     now = datetime.now(TZ)
-    if now.hour == 23 and now.minute >= 58:
-        pytest.skip("too close to midnight for a summary due in a few seconds")
+    if (now.hour == 23 and now.minute >= 58) or (now.hour == 0 and now.minute < 2):
+        pytest.skip("too close to midnight for a summary due around now")
     url = sqlite_url(tmp_path)
     db = Database(url)
     seed(db, 0)
@@ -287,9 +287,11 @@ async def test_restart_across_a_scheduled_summary_sends_it_once(tmp_path: Path, 
         assert chat is not None
         chat.reminders_enabled = False
     emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
-    due = now + timedelta(seconds=6)
-    env = {"DEFAULT_SUMMARY_TIME": due.strftime("%H:%M:%S"), "TIMEZONE": "Asia/Ho_Chi_Minh",
-           "DEFAULT_WEEKLY_DAY": str((now.weekday() + 3) % 7)}
+    # no wall-clock race: the first process runs with the summary an hour away (never due while it runs,
+    # however slow the machine), the restarts with the summary time just passed (due: caught up at start)
+    later = now + timedelta(hours=1)
+    env = {"DEFAULT_SUMMARY_TIME": later.strftime("%H:%M:%S") if later.date() == now.date() else "23:59:59",
+           "TIMEZONE": "Asia/Ho_Chi_Minh", "DEFAULT_WEEKLY_DAY": str((now.weekday() + 3) % 7)}
     bot = BotProcess(emu, url, tmp_path / "bot.log", **env)
 
     def daily_rows() -> list[tuple[str, int]]:
@@ -309,7 +311,8 @@ async def test_restart_across_a_scheduled_summary_sends_it_once(tmp_path: Path, 
         bot.kill9()
         assert daily_rows() == [] and group_texts() == []
         # 2) restarted after the summary time: the start-up tick catches it up, then kill -9 again
-        await asyncio.sleep(max(0.0, (due - datetime.now(TZ)).total_seconds() + 0.5))
+        due = datetime.now(TZ) - timedelta(seconds=1)
+        bot.env["DEFAULT_SUMMARY_TIME"] = due.strftime("%H:%M:%S")
         bot.start()
         await wait_for(lambda: ("sent", 1) in daily_rows() or not bot.alive, 30, "the daily summary sent")
         bot.kill9()
