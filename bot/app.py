@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeDefault,
     LinkPreviewOptions,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
@@ -28,6 +30,8 @@ from telegram.request import HTTPXRequest
 
 from bot.commands import BY_NAME, Role
 from bot.config import Settings
+from bot.fmt import esc
+from bot.intake import Intake, track, untrack
 from bot.services import Clock, Services, system_clock
 from bot.texts import t
 from storage.db import Database
@@ -46,6 +50,7 @@ HANDLER_MODULES = (
 )
 
 App = Application[Any, Any, Any, Any, Any, Any]
+T = TypeVar("T")
 
 #: updates handled at the same time (different chats and users; see OrderedUpdateProcessor)
 CONCURRENT_UPDATES = 8
@@ -65,6 +70,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates=4096)
         self._slots = asyncio.Semaphore(limit)
         self._tails: dict[Hashable, asyncio.Future[None]] = {}
+        self.app: App | None = None  # set by build_application: the intake (bot.intake) needs it
 
     @staticmethod
     def order_keys(update: object) -> list[Hashable]:
@@ -89,7 +95,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 await asyncio.wait(list(before.values()))  # never cancels them
             async with self._slots:
                 started = True
-                await coroutine
+                await self._handle(update, coroutine)
         finally:
             if not started and asyncio.iscoroutine(coroutine):
                 coroutine.close()
@@ -97,6 +103,38 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             for key in keys:
                 if self._tails.get(key) is done:
                     del self._tails[key]
+
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Count the attempt durably first (bot.intake), then handle; skip re-deliveries of handled
+        updates; park an update that failed or killed the process MAX_UPDATE_ATTEMPTS times."""
+        intake: Intake | None = self.app.bot_data.get("intake") if self.app is not None else None
+        if intake is None or not isinstance(update, Update):
+            await coroutine
+            return
+        key = str(update.update_id)
+        chat = str(update.effective_chat.id) if update.effective_chat is not None else None
+        try:
+            action, attempts = await _db(intake, intake.begin, key, chat)
+        except Exception as exc:  # noqa: BLE001 - database down: handle anyway (it will say so)
+            log.warning("update intake unavailable (%s); handling update without counting", type(exc).__name__)
+            await coroutine
+            return
+        if action != "handle":
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            if action == "park":
+                await park_update(self.app, intake, update.to_dict(), key, chat, attempts, None)
+            return
+        holder, token = track()
+        try:
+            await coroutine
+        finally:
+            untrack(token)
+        try:
+            if await _db(intake, intake.finish, key, holder.error, attempts):
+                await park_update(self.app, intake, update.to_dict(), key, chat, attempts, holder.error)
+        except Exception as exc:  # noqa: BLE001 - a re-delivery will count once more
+            log.warning("update intake: could not record the outcome (%s)", type(exc).__name__)
 
     async def initialize(self) -> None:
         pass
@@ -115,10 +153,90 @@ class AckAfterProcessingRequest(HTTPXRequest):
     def __init__(self, update_queue: asyncio.Queue[object]) -> None:
         super().__init__(connection_pool_size=1)  # PTB's default for getUpdates
         self._update_queue = update_queue
+        self.on_poison: Callable[[dict[str, Any], str], Awaitable[None]] | None = None
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await self._update_queue.join()  # PTB calls task_done() once an update was handled
-        return await super().do_request(*args, **kwargs)
+        code, payload = await super().do_request(*args, **kwargs)
+        if code == 200 and self.on_poison is not None:
+            payload = await self._without_poison(payload)
+        return code, payload
+
+    async def _without_poison(self, payload: bytes) -> bytes:
+        """An update PTB cannot parse would fail the whole batch, and PTB would fetch the same batch
+        again and again (a log storm, polling stalled for every chat). Each such update is parked
+        (dead letters, admins told once) and replaced by an empty update with the same id, so that the
+        next getUpdates confirms it and polling goes on."""
+        try:
+            body = json.loads(payload)
+            result = body.get("result") if isinstance(body, dict) else None
+        except ValueError:
+            return payload
+        if not isinstance(result, list):
+            return payload
+        bad: dict[int, str] = {}
+        for i, item in enumerate(result):  # de_json changes what it parses: `result` is thrown away
+            try:
+                if not isinstance(item, dict) or not isinstance(item.get("update_id"), int):
+                    raise ValueError("an update without an integer update_id")
+                Update.de_json(item, None)
+            except Exception as exc:  # noqa: BLE001 - whatever PTB raises on it
+                bad[i] = f"{type(exc).__name__}: {exc}"[:2000]
+        if not bad:
+            return payload
+        body = json.loads(payload)
+        clean: list[Any] = []
+        for i, item in enumerate(body["result"]):
+            if i not in bad:
+                clean.append(item)
+                continue
+            assert self.on_poison is not None
+            await self.on_poison(item if isinstance(item, dict) else {"raw": repr(item)[:2000]}, bad[i])
+            if isinstance(item, dict) and isinstance(item.get("update_id"), int):
+                clean.append({"update_id": item["update_id"]})
+        body["result"] = clean
+        return json.dumps(body).encode()
+
+
+async def _db(intake: Intake, fn: Callable[..., T], *args: Any) -> T:
+    """Like handlers.base.blocking: inline on SQLite (one writer), a worker thread on PostgreSQL."""
+    if intake.svc.db.dialect == "sqlite":
+        return fn(*args)
+    return await asyncio.to_thread(fn, *args)
+
+
+async def park_update(app: App | None, intake: Intake, payload: dict[str, Any], key: str, chat: str | None,
+                      attempts: int, error: str | None, *, tell_sender: bool = True) -> None:
+    """Park the update in the dead letters and, the first time, tell the admins and the sender."""
+    try:
+        dead_id = await _db(intake, intake.park, key, chat, attempts, error, payload)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not park update %s (%s)", key, type(exc).__name__)
+        return
+    if dead_id is None or app is None:
+        return  # parked before: the admins were told then
+    log.warning("update %s parked after %d attempts: %s", key, attempts, (error or "process stopped")[:200])
+    settings = intake.svc.settings
+    lang = settings.language
+    text = t("rel.parked_admin", lang, attempts=attempts, chat=esc(chat or "?"),
+             error=esc((error or t("rel.process_died", lang))[:300]))
+    for admin in settings.admin_ids:
+        try:
+            await app.bot.send_message(admin, text)
+        except Exception as exc:  # noqa: BLE001 - telling is best effort
+            log.warning("could not tell admin about a parked update (%s)", type(exc).__name__)
+    message = payload.get("message") if isinstance(payload, dict) and tell_sender else None
+    if isinstance(message, dict) and chat is not None and isinstance(message.get("message_id"), int):
+        try:
+            await app.bot.send_message(int(chat), t("rel.parked_user", lang, attempts=attempts),
+                                       reply_parameters=ReplyParameters(message["message_id"],
+                                                                        allow_sending_without_reply=True))
+        except Exception as exc:  # noqa: BLE001 - telling is best effort
+            log.warning("could not tell the sender about a parked update (%s)", type(exc).__name__)
+    try:
+        await _db(intake, intake.told, dead_id)
+    except Exception:  # noqa: BLE001
+        log.warning("could not record that the admins were told")
 
 
 def build_application(
@@ -152,6 +270,20 @@ def build_application(
     )
     app.bot_data["svc"] = svc
     app.bot_data["start_scheduler"] = start_scheduler
+    intake = Intake(svc, "telegram", settings.token().split(":", 1)[0])
+    app.bot_data["intake"] = intake
+    processor = app.update_processor
+    if isinstance(processor, OrderedUpdateProcessor):
+        processor.app = app
+    poll_request = app.updater.bot._request[0] if app.updater is not None else None  # noqa: SLF001
+    if isinstance(poll_request, AckAfterProcessingRequest):
+        async def on_poison(raw: dict[str, Any], error: str) -> None:
+            key = str(raw.get("update_id", "?"))
+            chat = _chat_of(raw)
+            # parsing it failed: retrying cannot help, and its content is not trusted for a reply
+            await park_update(app, intake, raw, key, chat, 1, error, tell_sender=False)
+
+        poll_request.on_poison = on_poison
     for name in HANDLER_MODULES:
         try:
             mod = import_module(name)
@@ -162,6 +294,16 @@ def build_application(
         mod.register(app)
     import_module("handlers.common").register_fallbacks(app)
     return app
+
+
+def _chat_of(raw: dict[str, Any]) -> str | None:
+    """The chat id of a raw update we could not parse, if it can be found."""
+    for value in raw.values():
+        if isinstance(value, dict):
+            chat = value.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return str(chat["id"])
+    return None
 
 
 def menu(registered: list[str], lang: str, max_role: Role) -> list[BotCommand]:

@@ -11,6 +11,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.commands import BY_NAME, Role
 from bot.fmt import esc
+from bot.intake import note_failure
 from bot.texts import t
 from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply
 from storage.db import unavailable
@@ -69,6 +70,7 @@ async def unknown_command(update: Update, context: Ctx) -> None:
 
 
 async def on_error(update: object, context: Ctx) -> None:
+    note_failure(context.error)  # the update intake counts it (bot.intake)
     lang = context.application.bot_data["svc"].settings.language
     if unavailable(context.error):  # database down: the transaction was rolled back, nothing stored
         log.warning("database unavailable while handling an update: %s", type(context.error).__name__)

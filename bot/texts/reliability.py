@@ -7,6 +7,7 @@ VI: dict[str, str] = {
         "⚠️ Bot đã dừng xử lý một tin nhắn sau {attempts} lần thử không thành công (nhóm/người gửi {chat}). "
         "Tin đã được lưu riêng để kiểm tra, các tin khác vẫn được xử lý bình thường. Lỗi: {error}"
     ),
+    "rel.process_died": "bot bị dừng đột ngột khi đang xử lý tin này",
     "rel.parked_user": (
         "⚠️ Bot không xử lý được tin nhắn này sau {attempts} lần thử và đã báo quản trị viên. "
         "Vui lòng không gửi lại; quản trị viên sẽ liên hệ với bạn."
@@ -18,6 +19,7 @@ EN: dict[str, str] = {
         "⚠️ The bot stopped handling one message after {attempts} failed attempts (chat/sender {chat}). "
         "It was set aside for review; other messages are handled as usual. Error: {error}"
     ),
+    "rel.process_died": "the bot stopped abruptly while handling it",
     "rel.parked_user": (
         "⚠️ The bot could not handle this message after {attempts} attempts and has told the administrators. "
         "Please do not send it again; an administrator will contact you."

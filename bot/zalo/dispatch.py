@@ -11,6 +11,7 @@ rendered by bot/render.py, then made Zalo-shaped (plain text, typed words instea
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import time as _time
@@ -99,9 +100,17 @@ def parse_update(raw: dict[str, Any]) -> Incoming | None:
     date = msg.get("date")
     return Incoming(
         event=event, chat_id=chat_id, is_group=chat_type in ("GROUP", "SUPERGROUP"), user_id=user_id,
-        name=name[:120], text=text, message_id=_s(msg.get("message_id")) or f"{chat_id}:{date}",
+        name=name[:120], text=text, message_id=_s(msg.get("message_id")) or _derived_id(raw),
         date_ms=int(date) if isinstance(date, int | float) else None, is_bot=bool(sender.get("is_bot")),
     )
+
+
+def _derived_id(raw: dict[str, Any]) -> str:
+    """A stable id for an update without ``message_id``: the digest of the whole update, so that a
+    re-delivery of the same update gets the same key and two different messages never share one
+    (``chat:date`` collapsed every id-less, date-less message of a chat into one key)."""
+    canon = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return "h:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()[:32]
 
 
 def message_key(message_id: str) -> int:
