@@ -804,18 +804,24 @@ class OrgService:
                 m = self._metric(s, metric)
                 if value < 0 or value > MAX_VALUE:
                     _fail("org.bad_value", value=str(value))
-                day = as_of or self.svc.today()
+                old = next((b for (uid, mm), b in org_repo.baselines_of(s, [unit.id]).items() if mm == m), None)
+                # no date given: an existing baseline keeps its day (a new one is as of today)
+                day = as_of or (old.as_of if old is not None else self.svc.today())
                 if day > self.svc.today():
                     _fail("org.future_day", day=day)
-                old = next((b for (uid, mm), b in org_repo.baselines_of(s, [unit.id]).items() if mm == m), None)
                 before = {"value": old.value, "as_of": _iso(old.as_of)} if old else None
                 if old is not None and old.value == value and old.as_of == day:
                     return Outcome("info", [Msg("org.no_change")])
+                old_day = old.as_of if old is not None else None
                 repo.set_baseline(s, unit, m, day, value)
             self._audit(caller, "baseline.set", unit, before, {"metric": m, "value": value, "as_of": _iso(day)})
-            return Outcome("ok", [Msg("org.baseline_set", {"unit": unit_label(unit), "metric": _metric_name(m),
-                                                           "value": value, "day": day,
-                                                           "old": before["value"] if before else None})])
+            msgs = [Msg("org.baseline_set", {"unit": unit_label(unit), "metric": _metric_name(m),
+                                             "value": value, "day": day, "old": before["value"] if before else None})]
+            if old_day is not None and old_day != day:
+                msgs.append(Msg("fig.baseline_day_moved", {"old": old_day, "new": day}))
+            elif old_day is not None and as_of is None:
+                msgs.append(Msg("fig.baseline_day_kept", {"day": day}))
+            return Outcome("ok", msgs)
 
         return self._run(run)
 

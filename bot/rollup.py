@@ -1,7 +1,8 @@
 """The shared roll-up: a unit's and its children's figures for one day (plain Python over storage).
 
 Semantics (DESIGN §3-4):
-- cumulative = every baseline in the subtree + current report rows up to `day`;
+- cumulative = every baseline in the subtree as of `day` or earlier + the current report rows up to `day`
+  that no baseline holds (a baseline holds its unit's reports on or before its own day);
 - a unit's target is its own, else the sum of its (active) children's effective targets, recursively;
   a summed target's deadline is the latest deadline among the targets it sums;
 - `reported_today`: any current report row on `day` in the subtree, any metric (a reported 0 counts);
@@ -210,20 +211,27 @@ def _owners(key: str, unit_id: int, child_paths: dict[str, int]) -> tuple[int, .
 
 
 def compute_history(db: Database, unit_id: int, metric: str, start: date, end: date) -> list[tuple[date, int]]:
-    """Cumulative (baselines + current reports up to that day) for every day in [start, end]."""
+    """Cumulative (as compute_rollup: baselines as of that day + the reports they do not hold) for every day
+    in [start, end]."""
     with db.session() as s:
         unit = repo.unit_by_id(s, unit_id)
         if unit is None:
             raise LookupError(f"unit {unit_id} does not exist")
         rollup_repo.analytic(s)
-        base = rollup_repo.baseline_total(s, unit, metric)
+        steps = rollup_repo.baseline_steps(s, unit, metric, end)
         before, days = rollup_repo.daily_sums(s, unit, metric, start, end)
     per_day = dict(days)
+    step_on: dict[date, int] = defaultdict(int)  # a baseline replaces, from its day on, the reports it holds
+    total = before
+    for b in steps:
+        if b.as_of < start:
+            total += b.value - b.covered
+        else:
+            step_on[b.as_of] += b.value - b.covered
     out: list[tuple[date, int]] = []
-    total = base + before
     d = start
     while d <= end:
-        total += per_day.get(d, 0)
+        total += per_day.get(d, 0) + step_on.get(d, 0)
         out.append((d, total))
         d += timedelta(days=1)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Baseline, Chat, Member, Metric, Report, Target, Unit
@@ -109,8 +109,15 @@ def baseline_total(s: Session, unit: Unit, metric: str) -> int:
 CURRENT = (Report.superseded_at.is_(None), Report.deleted_at.is_(None))
 
 
+def held_by_baseline() -> ColumnElement[bool]:
+    """The report row is on or before its unit's baseline day for its metric (the baseline holds it)."""
+    return exists().where(Baseline.unit_id == Report.unit_id, Baseline.metric == Report.metric,
+                          Baseline.as_of >= Report.day)
+
+
 def reported_total(s: Session, unit: Unit, metric: str, *, until: date, since: date | None = None) -> int:
-    """Sum of current report values in the unit's subtree for days in [since, until].
+    """Sum of current report values in the unit's subtree for days in [since, until]. Without `since` (the
+    reports part of a cumulative), the reports a baseline holds (on or before its day) are left out.
 
     Driven by the units (`unit_id IN subtree`), so that reports are read through the per-unit index: a
     join filtered on the path made SQLite scan every report up to `until` (slower as history grows)."""
@@ -118,8 +125,8 @@ def reported_total(s: Session, unit: Unit, metric: str, *, until: date, since: d
     q = select(func.coalesce(func.sum(Report.value), 0)).where(
         Report.unit_id.in_(subtree_ids), Report.metric == metric, Report.day <= until, *CURRENT
     )
-    if since is not None:
-        q = q.where(Report.day >= since)
+    # a cumulative (no `since`) leaves out what a baseline holds
+    q = q.where(Report.day >= since) if since is not None else q.where(~held_by_baseline())
     return int(s.scalar(q) or 0)
 
 

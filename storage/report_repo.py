@@ -8,7 +8,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, PendingReport, Report, Target, Unit
-from storage.repo import CURRENT
+from storage.repo import CURRENT, held_by_baseline
 
 
 def current_rows_of_message(s: Session, channel: str, chat_id: str, message_id: int, reporter_id: int) -> list[Report]:
@@ -30,7 +30,7 @@ def current_rows_of_message(s: Session, channel: str, chat_id: str, message_id: 
 def unit_reported_total(s: Session, unit_id: int, metric: str, until: date) -> int:
     """repo.reported_total for a unit with nothing below it: one index range of that unit."""
     q = select(func.coalesce(func.sum(Report.value), 0)).where(
-        Report.unit_id == unit_id, Report.metric == metric, Report.day <= until, *CURRENT
+        Report.unit_id == unit_id, Report.metric == metric, Report.day <= until, *CURRENT, ~held_by_baseline()
     )
     return int(s.scalar(q) or 0)
 

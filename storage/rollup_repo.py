@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, case, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Report, Target, Unit
@@ -69,9 +69,9 @@ class ReportSums:
     metric: str
     today: int
     last7: int
-    cumulative: int  # current reports up to the day (baselines not included)
+    cumulative: int  # current reports up to the day not held by a baseline (baselines not included)
     rows_today: int  # current report rows on `day` (a reported 0 counts)
-    baseline: int = 0  # sum of the baselines
+    baseline: int = 0  # sum of the baselines as of the day or earlier
 
 
 def analytic(session: Session) -> None:
@@ -137,8 +137,18 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
             week = week.where(Report.metric.in_(metrics))
         branches.append(scoped_reports(session, cum, unit).group_by(Report.unit_id, Report.metric))
         branches.append(scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric))
-    base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value))
+    # a baseline counts from its day on, and holds every report up to that day (DESIGN §4): add its value,
+    # take off the current reports on or before its day
+    base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value)).where(
+        Baseline.as_of <= day)
     branches.append(scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
+    covered = (
+        select(Baseline.unit_id, Baseline.metric, zero, zero, -func.sum(Report.value), zero, zero)
+        .join(Report, _covers())
+        .where(*CURRENT, Baseline.as_of <= day)
+    )
+    branches.append(
+        scoped_reports(session, covered, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
     per_unit = union_all(*branches).subquery("per_unit")
     ru = select(Unit.id, Unit.path).where(*in_subtree(session, Unit.path, unit)).subquery("ru")
     key = child_key(session, ru.c.path, len(unit.path)).label("key")
@@ -159,6 +169,33 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
         ReportSums(str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0), int(b or 0))
         for k, m, t, w, c, n, b in session.execute(q)
     ]
+
+
+def _covers() -> ColumnElement[bool]:
+    """A report row that its unit's baseline already holds (same unit and metric, on or before its day)."""
+    return and_(Report.unit_id == Baseline.unit_id, Report.metric == Baseline.metric, Report.day <= Baseline.as_of)
+
+
+@dataclass(frozen=True)
+class BaselineStep:
+    as_of: date
+    value: int  # the baseline's value
+    covered: int  # current reports of that unit and metric on or before as_of (held by the baseline)
+
+
+def baseline_steps(session: Session, unit: Unit, metric: str, end: date) -> list[BaselineStep]:
+    """The baselines of the subtree up to `end`, each with the reports it holds, in one query."""
+    covered = (
+        select(func.coalesce(func.sum(Report.value), 0)).where(_covers(), *CURRENT).correlate(Baseline)
+        .scalar_subquery()
+    )
+    q = (
+        select(Baseline.as_of, Baseline.value, covered)
+        .join(Unit, Unit.id == Baseline.unit_id)
+        .where(*in_subtree(session, Unit.path, unit), Baseline.metric == metric, Baseline.as_of <= end)
+    )
+    return [BaselineStep(d if isinstance(d, date) else date.fromisoformat(str(d)), int(v), int(c or 0))
+            for d, v, c in session.execute(q)]
 
 
 def baseline_sums(session: Session, unit: Unit) -> list[tuple[str, str, int]]:

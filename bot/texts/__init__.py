@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability")
+MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures")
 LANGS = ("vi", "en")
 
 
