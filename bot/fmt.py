@@ -22,9 +22,13 @@ def pct(x: float | None, lang: str = "vi", digits: int = 1) -> str:
     return (s.replace(".", ",") if lang == "vi" else s) + "%"
 
 
-def day(d: date, lang: str = "vi", *, year: bool = False) -> str:
-    """dd/mm (vi and en alike: the users are in Vietnam); with the year on request."""
-    return d.strftime("%d/%m/%Y" if year else "%d/%m")
+def day(d: date, lang: str = "vi", *, year: bool = False, ref: date | None = None) -> str:
+    """dd/mm (vi and en alike: the users are in Vietnam), with the year when asked or when `d` is not in the
+    year of `ref` (the day the text is about, normally today): "02/12/2028", never a bare "02/12" three years
+    away. Every user-facing date goes through here."""
+    if year or (ref is not None and d.year != ref.year):
+        return d.strftime("%d/%m/%Y")
+    return d.strftime("%d/%m")
 
 
 def esc(s: object) -> str:

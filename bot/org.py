@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot import fmt
 from bot.access import Caller
 from bot.audit import log_refusal, record
+from bot.collation import vn_key
 from bot.commands import Role
 from bot.parsing import match_unit, normalize
 from bot.services import Services
@@ -1345,7 +1346,7 @@ def _tree_lines(root: Unit, units: Sequence[Unit], counts: dict[int, int]) -> tu
         if u.parent_id is not None and u.id != root.id:
             kids[u.parent_id].append(u)
     for lst in kids.values():
-        lst.sort(key=lambda x: (normalize(x.name), x.code))
+        lst.sort(key=lambda x: (vn_key(x.name), x.code))
     # show as many levels as fit in LIST_LIMIT lines
     by_depth: dict[int, int] = defaultdict(int)
     for u in units:

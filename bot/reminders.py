@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot import fmt
+from bot.collation import vn_key
 from bot.fmt import esc
-from bot.parsing import normalize
 from bot.summaries import LIMIT, fit, join_fitting
 from bot.texts import t
 from storage import schedule_repo
@@ -110,7 +110,7 @@ def plan_for(data: ReminderData, unit_id: int) -> ReminderPlan | None:
     if unit is None:
         return None
     expected = data.expected(unit_id)
-    silent = sorted((u for u in expected if u.path not in data.reported), key=lambda u: normalize(u.name))
+    silent = sorted((u for u in expected if u.path not in data.reported), key=lambda u: vn_key(u.name))
     return ReminderPlan(unit.id, unit.name, len(expected),
                         [SilentUnit(u.id, u.name, _people(data.members.get(u.id, []))) for u in silent],
                         leaf=unit_id not in data.children)
@@ -206,7 +206,7 @@ def streaks_for(data: EscalationData, parent_id: int, after_days: int, skip: Con
         if n >= after_days:
             out.append(SilentStreak(k.id, k.name, n, last if last and last >= floor else None,
                                     _people(data.leaders.get(k.id, [])), capped=start == floor))
-    out.sort(key=lambda st: (-st.days, normalize(st.name)))
+    out.sort(key=lambda st: (-st.days, vn_key(st.name)))
     return out
 
 

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.collation import vn_key
 from storage import repo, rollup_repo
 from storage.db import Database
 from storage.models import Unit
@@ -33,9 +34,10 @@ class MetricFigures:
     pct: float | None
     remaining: int | None
     pace7: float  # average daily figure over the last 7 days (day-6 .. day)
-    needed_pace: float | None  # per day to reach the target by its deadline (None: no target/deadline, or done)
+    needed_pace: float | None  # per day to reach the target by its deadline (None: no target/deadline, done, or past)
     projected_finish: date | None  # at pace7 (None if pace 0 or no target); = day if already done
     deadline: date | None
+    overdue_days: int | None = None  # the deadline has passed with work left: days since it (else None)
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,18 @@ def figures(
     pace7 = last7 / 7.0
     needed: float | None = None
     projected: date | None = None
+    overdue: int | None = None
     if remaining is not None:
         if remaining == 0:
             projected = day
         else:
-            if deadline is not None:
+            if deadline is not None and deadline < day:
+                overdue = (day - deadline).days  # too late for a pace to meet it
+            elif deadline is not None:
                 needed = remaining / max((deadline - day).days, 1)
             if pace7 > 0:
                 projected = day + timedelta(days=math.ceil(remaining / pace7 - 1e-9))
-    return MetricFigures(today, cumulative, target, pct, remaining, pace7, needed, projected, deadline)
+    return MetricFigures(today, cumulative, target, pct, remaining, pace7, needed, projected, deadline, overdue)
 
 
 def _ids_of(path: str) -> list[int]:
@@ -133,14 +138,15 @@ def effective_targets(
 
 
 def _rank(units: list[UnitFigures], metric: str) -> list[UnitFigures]:
-    """Sort by % done desc (ties by name), assign shared ranks; units without a target last, rank None."""
+    """Sort by % done desc (ties by name, in Vietnamese order), assign shared ranks; units without a target
+    last, rank None."""
 
     def key(u: UnitFigures) -> float | None:
         p = u.pct(metric)
         return None if p is None else round(p, 1)
 
-    with_pct = sorted((u for u in units if key(u) is not None), key=lambda u: (-(key(u) or 0.0), u.name))
-    without = sorted((u for u in units if key(u) is None), key=lambda u: u.name)
+    with_pct = sorted((u for u in units if key(u) is not None), key=lambda u: (-(key(u) or 0.0), vn_key(u.name)))
+    without = sorted((u for u in units if key(u) is None), key=lambda u: vn_key(u.name))
     ranked: list[UnitFigures] = []
     prev: float | None = None
     rank = 0

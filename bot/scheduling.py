@@ -748,7 +748,16 @@ class ScheduleService:
     # ---- /tonghop ------------------------------------------------------------------------------
 
     def summary(self, caller: Caller, chat_external_id: str, arg: str = "") -> Reply:
+        """/tonghop [unit] [hqua|dd/mm]: the summary of today or of a chosen day."""
+        from bot.days import DayError, error_text, take_day
+
         lang = caller.language
+        today = self.svc.today()
+        try:
+            words, day = take_day(arg.split(), today)
+        except DayError as exc:
+            return Reply(error_text(exc, "tonghop", lang))
+        arg = " ".join(words)
         with self.svc.db.session() as s:
             unit: Unit | None = None
             if arg:
@@ -767,12 +776,12 @@ class ScheduleService:
                 audit.log_refusal(self.svc, caller, "tonghop", reason="scope", unit_id=unit.id)
                 return Reply(t("th.scope", lang, unit=esc(unit.name)))
             unit_id = unit.id
-        r = compute_rollup(self.svc.db, unit_id, self.svc.today(), default_metric=self.svc.settings.default_metric)
+        r = compute_rollup(self.svc.db, unit_id, day, default_metric=self.svc.settings.default_metric)
         with self.svc.db.session() as s:
             names = {m.code: (m.name_vi if lang == "vi" else m.name_en) for m in repo.metrics(s)}
-        body = summaries.daily_text(r, lang, names=names)
+        body = summaries.daily_text(r, lang, names=names, today=today)
         png = render_chart(self.svc.db, r, lang)
-        caption = t("sum.chart_caption", lang, unit=esc(r.unit.name), day=fmt.day(r.day, lang)) if png else None
+        caption = t("sum.chart_caption", lang, unit=esc(r.unit.name), day=fmt.day(r.day, lang, ref=today)) if png else None
         return Reply(body, png, caption)
 
     def _find_unit(self, s: Any, caller: Caller, name: str, lang: str) -> tuple[Unit | None, str | None]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from bot import fmt
+from bot.days import when as when_text
 from bot.fmt import esc
 from bot.rollup import MetricFigures, Rollup, UnitFigures
 from bot.texts import t
@@ -79,12 +80,15 @@ def _metric_line(key: str, m: MetricFigures, name: str, lang: str, **extra: obje
              **extra)
 
 
-def _pace_line(m: MetricFigures, name: str, lang: str) -> str | None:
+def _pace_line(m: MetricFigures, name: str, lang: str, ref: date | None = None) -> str | None:
     if m.target and m.remaining == 0:
         return t("sum.done", lang, metric=esc(name))
+    if m.remaining and m.overdue_days is not None and m.deadline is not None:
+        return t("fig.sum_overdue", lang, remaining=fmt.num(m.remaining, lang), days=fmt.num(m.overdue_days, lang),
+                 deadline=fmt.day(m.deadline, lang, year=True), pace=fmt.num(m.pace7, lang))
     if m.remaining and m.needed_pace is not None and m.deadline is not None:
         return t("sum.pace", lang, remaining=fmt.num(m.remaining, lang), needed=fmt.num(math.ceil(m.needed_pace), lang),
-                 deadline=fmt.day(m.deadline, lang), pace=fmt.num(m.pace7, lang))
+                 deadline=fmt.day(m.deadline, lang, ref=ref), pace=fmt.num(m.pace7, lang))
     return None
 
 
@@ -93,38 +97,40 @@ def _pct_text(u: UnitFigures, metric: str, lang: str) -> str:
     return t("sum.no_pct", lang) if p is None else fmt.pct(p, lang)
 
 
-def daily_text(r: Rollup, lang: str = "vi", *, names: Mapping[str, str] | None = None, limit: int = LIMIT) -> str:
-    """The evening summary of `r.unit` for `r.day`."""
+def daily_text(r: Rollup, lang: str = "vi", *, names: Mapping[str, str] | None = None, limit: int = LIMIT,
+               today: date | None = None) -> str:
+    """The evening summary of `r.unit` for `r.day` (a chosen past day when `today` is later)."""
     dm = r.default_metric
+    when = when_text(r.day, today, lang)
     head = [t("sum.title", lang, unit=esc(r.unit.name), day=fmt.day(r.day, lang, year=True)), ""]
     for code in ordered_metrics(r):
         m = r.unit.metrics.get(code)
         if m is not None:
-            head.append(_metric_line("sum.metric", m, metric_name(code, lang, names), lang))
+            head.append(_metric_line("sum.metric", m, metric_name(code, lang, names), lang, when=when))
     main = r.unit.metrics.get(dm)
-    if main is not None and (pace := _pace_line(main, metric_name(dm, lang, names), lang)):
+    if main is not None and (pace := _pace_line(main, metric_name(dm, lang, names), lang, r.day)):
         head.append(pace)
     if not r.children:
         if not r.unit.reported_today:
-            head += ["", t("sum.unit_silent", lang, unit=esc(r.unit.name))]
+            head += ["", t("sum.unit_silent", lang, unit=esc(r.unit.name), when=when)]
         return fit(head, [], [], lang, limit)
 
     reported = sum(1 for c in r.children if c.reported_today)
-    head += [t("sum.reported", lang, n=reported, total=len(r.children)), "",
+    head += [t("sum.reported", lang, n=reported, total=len(r.children), when=when), "",
              t("sum.children", lang, metric=esc(metric_name(dm, lang, names)))]
     items = []
     for c in r.children:
-        today = c.metrics[dm].today if dm in c.metrics else 0
+        day_value = c.metrics[dm].today if dm in c.metrics else 0
         items.append(t("sum.child", lang, rank=c.rank if c.rank is not None else "–", name=esc(c.name),
                        pct=_pct_text(c, dm, lang),
-                       today=t("sum.child_today", lang, n=fmt.num(today, lang)) if c.reported_today else ""))
+                       today=t("sum.child_today", lang, n=fmt.num(day_value, lang)) if c.reported_today else ""))
     if r.silent:
-        fixed = len("\n".join(head)) + len(t("sum.silent", lang, n=len(r.silent), names="")) + 2
+        fixed = len("\n".join(head)) + len(t("sum.silent", lang, n=len(r.silent), names="", when=when)) + 2
         budget = max(200, min(int(limit * SILENT_SHARE), limit - fixed - 200))
         names_text = join_fitting([esc(s.name) for s in r.silent], budget, lang)
-        tail = ["", t("sum.silent", lang, n=len(r.silent), names=names_text)]
+        tail = ["", t("sum.silent", lang, n=len(r.silent), names=names_text, when=when)]
     else:
-        tail = ["", t("sum.all_reported", lang)]
+        tail = ["", t("sum.all_reported", lang, when=when)]
     return fit(head, items, tail, lang, limit)
 
 
@@ -158,7 +164,8 @@ def weekly_text(r: Rollup, prev: Rollup | None, lang: str = "vi", *, names: Mapp
     (the roll-up of the same unit seven days earlier)."""
     dm = r.default_metric
     start = r.day - timedelta(days=6)
-    head = [t("wk.title", lang, start=fmt.day(start, lang), end=fmt.day(r.day, lang), unit=esc(r.unit.name)), ""]
+    head = [t("wk.title", lang, start=fmt.day(start, lang, ref=r.day), end=fmt.day(r.day, lang),
+              unit=esc(r.unit.name)), ""]
     for code in ordered_metrics(r):
         m = r.unit.metrics.get(code)
         if m is None:
@@ -174,7 +181,7 @@ def weekly_text(r: Rollup, prev: Rollup | None, lang: str = "vi", *, names: Mapp
     if prev is not None and main is not None:
         cur_w, prev_w = _week_total(main), _week_total(prev.unit.metrics.get(dm))
         head.append(t("wk.vs_prev", lang, prev=fmt.num(prev_w, lang), change=week_change(cur_w, prev_w, lang)))
-    if main is not None and (pace := _pace_line(main, metric_name(dm, lang, names), lang)):
+    if main is not None and (pace := _pace_line(main, metric_name(dm, lang, names), lang, r.day)):
         head.append(pace)
     if not r.children:
         return fit(head, [], [], lang, limit)

@@ -13,7 +13,10 @@ from datetime import date, timedelta
 
 from bot import fmt
 from bot.access import Caller
+from bot.collation import vn_key
 from bot.commands import Role
+from bot.days import take_day
+from bot.days import when as when_text
 from bot.parsing import match_unit, normalize
 from bot.rollup import MetricFigures, Rollup, UnitFigures, compute_history, compute_rollup
 from bot.services import Services
@@ -64,6 +67,16 @@ def split_metric(words: list[str], metrics: Sequence[str]) -> tuple[list[str], s
     if len(words) >= 2 and normalize(words[-2]) == "muc" and f"l{last}" in codes:
         return words[:-2], f"l{last}"
     return words, None
+
+
+def view_args(text: str, today: date, metrics: Sequence[str] | None = None) -> tuple[str, str | None, date]:
+    """(unit name, metric or None, day) from a view command's arguments: ``[unit] [m1|m2] [hqua|dd/mm]``.
+    `metrics` None: the command takes no metric. Raises bot.days.DayError."""
+    words, day = take_day(text.split(), today)
+    metric = None
+    if metrics is not None:
+        words, metric = split_metric(words, metrics)
+    return " ".join(words), metric, day
 
 
 class Views:
@@ -138,7 +151,7 @@ class Views:
         if caller.member_id is not None and not caller.has_role(Role.LEADER):
             with self.svc.db.session() as s:
                 own = views_repo.member_totals(s, caller.member_id, day)
-        return ProgressView(r, self.metric_names(caller.language), own)
+        return ProgressView(r, self.metric_names(caller.language), own, self.svc.today())
 
     # ---- ranking ---------------------------------------------------------------------------------
 
@@ -151,7 +164,7 @@ class Views:
         for c in today.children:
             prev = before.get(c.unit_id)
             changes[c.unit_id] = None if prev is None or c.rank is None else prev - c.rank
-        return RankView(today, today.default_metric, self.metric_names(caller.language), changes)
+        return RankView(today, today.default_metric, self.metric_names(caller.language), changes, self.svc.today())
 
     # ---- who is silent ---------------------------------------------------------------------------
 
@@ -165,12 +178,16 @@ class Views:
             reporters = views_repo.reporters_on(s, root, day)
             kids = {k.path: k for k in repo.children(s, root)}
             s.expunge_all()
+        all_leaves.sort(key=lambda lf: (vn_key(lf.name), lf.code))  # by unit, then (below) by name
+        members.sort(key=lambda m: vn_key(m.name))
         silent = [lf for lf in all_leaves if lf.unit_id not in reported]
         silent_ids = {lf.unit_id for lf in silent}
         by_unit: dict[int, list[views_repo.MemberRow]] = {}
         for m in members:
             if m.unit_id in silent_ids and m.member_id not in reporters:
                 by_unit.setdefault(m.unit_id, []).append(m)
+        # the count is of reporters: leaders and admins read the figures, they are not "silent members"
+        reporting = [m for m in members if m.role == Role.MEMBER.name.lower()]
         groups: list[MissingGroup] = []
         if kids and not all(lf.parent_id == unit.id for lf in all_leaves):
             # a province or higher: count the silent villages under each child
@@ -180,16 +197,17 @@ class Views:
                     continue
                 quiet = [lf for lf in under if lf.unit_id in silent_ids]
                 groups.append(MissingGroup(kid.name, len(quiet), len(under), [lf.name for lf in quiet]))
-            groups.sort(key=lambda g: (-g.silent / max(g.total, 1), g.name))
-        silent_members = [m for m in members if m.member_id not in reporters]
+            groups.sort(key=lambda g: (-g.silent / max(g.total, 1), vn_key(g.name)))
+        silent_members = [m for m in reporting if m.member_id not in reporters]
         return MissingView(
             unit=unit,
             day=day,
             leaves_total=len(all_leaves),
             silent=[(lf, by_unit.get(lf.unit_id, [])) for lf in silent],
             groups=groups,
-            members_total=len(members),
+            members_total=len(reporting),
             members_silent=len(silent_members),
+            today=self.svc.today(),
         )
 
     # ---- charts ----------------------------------------------------------------------------------
@@ -225,6 +243,7 @@ class ProgressView:
     rollup: Rollup
     metric_names: dict[str, str]
     own: dict[str, tuple[int, int]] | None = None  # a member's own (today, total) per metric
+    today: date | None = None  # the real today (the view's day may be earlier)
 
 
 @dataclass
@@ -233,6 +252,7 @@ class RankView:
     metric: str
     metric_names: dict[str, str]
     changes: dict[int, int | None]  # unit id -> places gained since yesterday (None: no rank before)
+    today: date | None = None
 
 
 @dataclass
@@ -250,8 +270,9 @@ class MissingView:
     leaves_total: int
     silent: list[tuple[views_repo.Leaf, list[views_repo.MemberRow]]]
     groups: list[MissingGroup]
-    members_total: int
+    members_total: int  # reporters (role member) of the subtree
     members_silent: int
+    today: date | None = None
 
 
 # ---- rendering (HTML) ---------------------------------------------------------------------------
@@ -264,10 +285,10 @@ def dec(x: float | None, lang: str) -> str:
     return s.replace(".", ",") if lang == "vi" else s
 
 
-def _finish(m: MetricFigures, lang: str) -> str:
+def _finish(m: MetricFigures, lang: str, ref: date) -> str:
     if m.remaining == 0 and m.target is not None:
         return t("view.done", lang)
-    return fmt.day(m.projected_finish, lang) if m.projected_finish else "–"
+    return fmt.day(m.projected_finish, lang, ref=ref) if m.projected_finish else "–"
 
 
 def _table(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
@@ -282,11 +303,13 @@ def _table(rows: list[tuple[str, list[str]]], header: list[str]) -> str:
 def render_progress(v: ProgressView, lang: str) -> str:
     r = v.rollup
     u = r.unit
+    when = when_text(r.day, v.today, lang)
     ms = [m for m in r.metrics if m in u.metrics]  # the metrics' own order: l1 and l2 side by side
     names = [v.metric_names.get(m, m.upper()) for m in ms]
     f = [u.metrics[m] for m in ms]
+    day_label = t("view.row.today", lang) if v.today in (None, r.day) else t("fig.row_day", lang, day=fmt.day(r.day, lang))
     rows: list[tuple[str, list[str]]] = [
-        (t("view.row.today", lang), [fmt.num(x.today, lang) for x in f]),
+        (day_label, [fmt.num(x.today, lang) for x in f]),
         (t("view.row.cumulative", lang), [fmt.num(x.cumulative, lang) for x in f]),
         (t("view.row.target", lang), [fmt.num(x.target, lang) for x in f]),
         (t("view.row.pct", lang), [fmt.pct(x.pct, lang) for x in f]),
@@ -294,18 +317,25 @@ def render_progress(v: ProgressView, lang: str) -> str:
         (t("view.row.pace7", lang), [dec(x.pace7, lang) for x in f]),
     ]
     if any(x.deadline for x in f):
-        rows.append((t("view.row.deadline", lang), [fmt.day(x.deadline, lang) if x.deadline else "–" for x in f]))
-        rows.append((t("view.row.needed", lang), [dec(x.needed_pace, lang) for x in f]))
-    rows.append((t("view.row.finish", lang), [_finish(x, lang) for x in f]))
+        rows.append((t("view.row.deadline", lang),
+                     [fmt.day(x.deadline, lang, ref=r.day) if x.deadline else "–" for x in f]))
+        if any(x.needed_pace is not None for x in f):
+            rows.append((t("view.row.needed", lang), [dec(x.needed_pace, lang) for x in f]))
+    rows.append((t("view.row.finish", lang), [_finish(x, lang, r.day) for x in f]))
     parts = [t("view.progress.head", lang, unit=fmt.esc(u.name), day=fmt.day(r.day, lang, year=True)), _table(rows, names)]
+    for name, x in zip(names, f, strict=True):
+        if x.overdue_days is not None and x.deadline is not None:
+            parts.append(t("fig.overdue", lang, metric=fmt.esc(name), deadline=fmt.day(x.deadline, lang, year=True),
+                           days=fmt.num(x.overdue_days, lang)))
     main = u.metrics.get(r.default_metric)
     if main is not None and main.target is None:
         parts.append(t("view.progress.no_target", lang))
     if r.children:
         done = sum(1 for c in r.children if c.reported_today)
-        parts.append(t("view.progress.reported", lang, done=done, total=len(r.children)))
+        parts.append(t("view.progress.reported", lang, done=done, total=len(r.children), when=when))
     else:
-        parts.append(t("view.progress.unit_reported" if u.reported_today else "view.progress.unit_silent", lang))
+        parts.append(t("view.progress.unit_reported" if u.reported_today else "view.progress.unit_silent", lang,
+                       when=when))
     if v.own is not None:
         own = [
             t("view.progress.own_metric", lang, metric=v.metric_names.get(m, m.upper()),
@@ -335,6 +365,7 @@ def render_rank(v: RankView, lang: str) -> list[str]:
     if not r.children:
         return [t("view.rank.no_children", lang, unit=fmt.esc(r.unit.name))]
     lines = []
+    when = when_text(r.day, v.today, lang)
     for c in r.children:
         m = c.metrics[v.metric]
         if c.rank is None:
@@ -342,8 +373,15 @@ def render_rank(v: RankView, lang: str) -> list[str]:
         else:
             lines.append(t("view.rank.line", lang, rank=c.rank, name=fmt.esc(c.name), pct=fmt.pct(m.pct, lang),
                            cum=fmt.num(m.cumulative, lang), target=fmt.num(m.target, lang),
-                           today=fmt.num(m.today, lang), change=_change(v.changes.get(c.unit_id), lang)))
+                           today=day_figure(c, v.metric, when, lang), change=_change(v.changes.get(c.unit_id), lang)))
     return chunk([head, *lines, t("view.rank.legend", lang)])
+
+
+def day_figure(c: UnitFigures, metric: str, when: str, lang: str) -> str:
+    """"hôm nay +12", or "chưa báo cáo" for a unit with no report that day (missing is not zero)."""
+    if not c.reported_today:
+        return t("fig.not_reported", lang)
+    return t("fig.day_add", lang, when=when, n=fmt.num(c.metrics[metric].today, lang))
 
 
 def _member_name(m: views_repo.MemberRow) -> str:
@@ -353,12 +391,13 @@ def _member_name(m: views_repo.MemberRow) -> str:
 
 def render_missing(v: MissingView, lang: str) -> list[str]:
     day = fmt.day(v.day, lang)
+    when = when_text(v.day, v.today, lang, with_day=True)
     unit = fmt.esc(v.unit.name)
     if v.leaves_total == 0:
         return [t("view.missing.no_units", lang, unit=unit)]
     if not v.silent:
-        return [t("view.missing.all", lang, unit=unit, day=day, total=v.leaves_total)]
-    head = t("view.missing.head", lang, unit=unit, day=day, silent=len(v.silent), total=v.leaves_total)
+        return [t("view.missing.all", lang, unit=unit, day=day, total=v.leaves_total, when=when)]
+    head = t("view.missing.head", lang, unit=unit, day=day, silent=len(v.silent), total=v.leaves_total, when=when)
     lines = [head]
     if v.groups:
         for g in v.groups:
@@ -374,7 +413,7 @@ def render_missing(v: MissingView, lang: str) -> list[str]:
                 lines.append(t("view.missing.unit", lang, name=fmt.esc(leaf.name), members=who))
             else:
                 lines.append(t("view.missing.unit_nobody", lang, name=fmt.esc(leaf.name)))
-    lines.append(t("view.missing.members", lang, silent=v.members_silent, total=v.members_total))
+    lines.append(t("view.missing.members", lang, silent=v.members_silent, total=v.members_total, when=when))
     lines.append(t("view.missing.zero_hint", lang))
     return chunk(lines)
 
@@ -400,4 +439,4 @@ def unit_figures_line(c: UnitFigures, metric: str, lang: str) -> str:
     """One compact line for a unit (used by summaries): name — pct (cum/target), today +n."""
     m = c.metrics[metric]
     return t("view.rank.line_plain", lang, name=fmt.esc(c.name), pct=fmt.pct(m.pct, lang), cum=fmt.num(m.cumulative, lang),
-             target=fmt.num(m.target, lang), today=fmt.num(m.today, lang))
+             target=fmt.num(m.target, lang), today=day_figure(c, metric, t("fig.when_today", lang), lang))

@@ -10,9 +10,10 @@ from telegram.ext import Application
 
 from bot import fmt
 from bot.charts import metric_label
+from bot.days import DayError, error_text
 from bot.export import ExportError, file_name, parse_args, write_csv, write_xlsx
 from bot.texts import t
-from bot.views import Views, render_missing, render_progress, render_rank, split_metric
+from bot.views import Views, render_missing, render_progress, render_rank, split_metric, view_args
 from handlers.base import Ctx, add_command, args_text, caller_of, chat_key, reply, services
 
 MAX_PHOTO_BARS = 80  # taller charts go out as a document (Telegram limits photo proportions)
@@ -49,32 +50,51 @@ async def _send_all(update: Update, parts: list[str]) -> None:
         await reply(update, part)
 
 
+async def _args(update: Update, context: Ctx, command: str, metrics: list[str] | None = None) -> Any:
+    """(unit name, metric, day) of a view command, or None after answering a bad day with the usage line."""
+    try:
+        return view_args(args_text(update), services(context).today(), metrics)
+    except DayError as exc:
+        await reply(update, error_text(exc, command, caller_of(update, context).language))
+        return None
+
+
 async def tiendo(update: Update, context: Ctx) -> None:
-    got = await _resolve(update, context, "tiendo", args_text(update))
+    args = await _args(update, context, "tiendo")
+    if args is None:
+        return
+    name, _metric, day = args
+    got = await _resolve(update, context, "tiendo", name)
     if got is None:
         return
     caller, unit = got
-    svc = services(context)
-    view = _views(context).progress(caller, unit, svc.today())
+    view = _views(context).progress(caller, unit, day)
     await reply(update, render_progress(view, caller.language))
 
 
 async def xephang(update: Update, context: Ctx) -> None:
-    words, metric = split_metric(args_text(update).split(), _metric_codes(context))
-    got = await _resolve(update, context, "xephang", " ".join(words))
+    args = await _args(update, context, "xephang", _metric_codes(context))
+    if args is None:
+        return
+    name, metric, day = args
+    got = await _resolve(update, context, "xephang", name)
     if got is None:
         return
     caller, unit = got
-    view = _views(context).ranking(caller, unit, services(context).today(), metric)
+    view = _views(context).ranking(caller, unit, day, metric)
     await _send_all(update, render_rank(view, caller.language))
 
 
 async def chuabaocao(update: Update, context: Ctx) -> None:
-    got = await _resolve(update, context, "chuabaocao", args_text(update))
+    args = await _args(update, context, "chuabaocao")
+    if args is None:
+        return
+    name, _metric, day = args
+    got = await _resolve(update, context, "chuabaocao", name)
     if got is None:
         return
     caller, unit = got
-    view = _views(context).missing(caller, unit, services(context).today())
+    view = _views(context).missing(caller, unit, day)
     await _send_all(update, render_missing(view, caller.language))
 
 

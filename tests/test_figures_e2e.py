@@ -7,6 +7,7 @@ The clock is 14/08/2025 10:00 local. Expected numbers are computed here from the
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -78,3 +79,126 @@ async def test_baseline_day_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
     assert "giữ nguyên 13/08/2025" in replies[0].text
     replies = await zalo.say(an, "tiendo")
     assert str(421 + 5) in replies[0].text and "436" not in replies[0].text
+
+
+# ---- item 5: dates outside this year show their year; a past deadline says so ----------------------
+
+
+async def test_past_deadline_and_far_finish_show_their_year(harness: Harness) -> None:
+    from datetime import timedelta
+    from math import ceil
+
+    h = harness
+    today = date(2025, 8, 14)
+    r = await h.say(GROUP_ID, ADMIN_ID, "/chitieu th-3 m2 530 31/12/2024")
+    assert "31/12/2024" in (r[0].text or "")
+    await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay 1")
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    overdue = (today - date(2024, 12, 31)).days  # 226
+    assert f"đã quá hạn 31/12/2024 ({overdue} ngày)" in text
+    assert "Cần/ngày" not in text
+    finish = today + timedelta(days=ceil((530 - 405 - 1) / (1 / 7)))  # pace 1 over 7 days
+    assert finish.year > 2025 and f"{finish:%d/%m/%Y}" in text
+
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/tonghop th-3", count=2))
+    assert f"đã quá hạn 31/12/2024 ({overdue} ngày)" in text and "kịp hạn" not in text
+
+
+# ---- item 6: missing is not zero; reporters only; Vietnamese order --------------------------------
+
+VN_ORDER = ["Bản Nà Pục", "TDP 5", "Thôn 3", "Thôn 5", "Thôn Đồng Tâm", "Thôn Đồng Tân", "Thôn Hạ", "Thôn Nhân Lý",
+            "Thôn Thượng", "Thôn Trung", "Tổ 7", "Xóm Bãi"]  # D < Đ, "Thôn 3" < "Thôn Ba", TDP < Thôn < Tổ
+
+
+async def test_missing_is_not_zero_and_lists_in_vietnamese_order(harness: Harness) -> None:
+    h = harness
+    await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay 0")  # a real zero
+    msgs = await h.say(GROUP_ID, LEADER_ID, "/xephang")
+    lines = text_of(msgs).splitlines()
+    thon3 = next(x for x in lines if "Thôn 3" in x)
+    assert "hôm nay +0" in thon3
+    for name in VN_ORDER:
+        if name != "Thôn 3":
+            line = next(x for x in lines if f" {name} —" in x)
+            assert "chưa báo cáo" in line and "+0" not in line, line
+
+    msgs = await h.say(GROUP_ID, LEADER_ID, "/chuabaocao")
+    text = text_of(msgs)
+    silent = [n for n in VN_ORDER if n != "Thôn 3"]
+    assert f"{len(silent)}/12" in text
+    bullets = [x[2:].split(" — ")[0] for x in text.splitlines() if x.startswith("• ")]
+    assert bullets == silent  # by unit in Vietnamese order (the old order was the tree's insertion order)
+    # 12 reporters (role member), one of them reported; leaders and the admin are not counted
+    assert "chưa gửi báo cáo nào hôm nay 14/08: 11/12" in text
+
+
+async def test_missing_on_zalo_counts_reporters(zalo: ZaloHarness) -> None:  # noqa: F811
+    an = await zalo.join("An", "Thôn 3")
+    await zalo.say(an, "Thôn 3 hôm nay 2")
+    leader = zalo.emu.user("Chủ tịch xã Hùng")
+    await link(zalo, leader, LEADER_ID)
+    await asyncio.sleep(0.3)
+    text = "\n".join(r.text or "" for r in await zalo.say_quiet(leader, "chuabaocao", wait=0.5))
+    # the demo's Thôn 3 reporter is a Telegram member; An joined on Zalo: 13 reporters, An reported
+    assert "11/12" in text and ": 12/13" in text
+    assert text.index("Bản Nà Pục") < text.index("TDP 5") < text.index("Thôn 5") < text.index("Thôn Đồng Tâm")
+
+
+# ---- item 8: views for a chosen day ---------------------------------------------------------------
+
+
+async def _two_days(h: Harness) -> None:
+    """13/08: Đồng Tâm 10, Thôn 3 7; 14/08: Đồng Tâm 3, Thôn 5 4."""
+    for uid, text in ((member_id(0), "Thôn Đồng Tâm hôm qua 10"), (member_id(0), "Thôn Đồng Tâm hôm nay 3"), (member_id(THON_3), "Thôn 3 hôm qua 7"),
+                      (member_id(4), "Thôn 5 hôm nay 4")):
+        r = await h.say(GROUP_ID, uid, text)
+        assert "Đã ghi" in (r[0].text or "") or "✅" in (r[0].text or ""), r[0].text
+
+
+async def test_views_for_a_chosen_day(harness: Harness) -> None:
+    from bot.demo_data import VILLAGES
+
+    h = harness
+    await _two_days(h)
+    base = sum(b for _c, _n, _t, b in VILLAGES)
+    on_13, on_14 = base + 10 + 7, base + 10 + 7 + 3 + 4
+    for cmd in ("/tonghop hqua", "/tonghop 13/08", "/summary hôm qua"):
+        text = text_of(await h.say(LEADER_ID, LEADER_ID, cmd, count=2))  # the text and the chart
+        assert "13/08/2025" in text, cmd
+        assert f"{on_13:,}".replace(",", ".") in text and f"{on_14:,}".replace(",", ".") not in text
+        assert "ngày 13/08 +17" in text and "Đã báo cáo ngày 13/08: <b>2/12</b>" not in text  # HTML is rendered
+        assert "Đã báo cáo ngày 13/08: 2/12" in text
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/tonghop", count=2))
+    assert f"{on_14:,}".replace(",", ".") in text and "hôm nay +7" in text
+
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/chuabaocao hqua"))
+    assert "ngày 13/08" in text and "10/12" in text
+    assert "• Thôn 5" in text and "• Thôn 3" not in text
+
+    lines = text_of(await h.say(LEADER_ID, LEADER_ID, "/xephang 13/08")).splitlines()
+    assert "13/08" in lines[0]
+    assert "ngày 13/08 +10" in next(x for x in lines if "Thôn Đồng Tâm" in x)
+    assert "chưa báo cáo" in next(x for x in lines if " Thôn 5 —" in x)
+
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/tiendo Thôn 3 13/08"))
+    assert "13/08/2025" in text and "Ngày 13/08" in text and f"{405 + 7}" in text
+
+    # bad arguments: the reason and the usage line, nothing else
+    for cmd, usage in (("/tonghop 32/13", "/tonghop"), ("/xephang 15/08", "/xephang"),
+                       ("/tiendo hqua 12/08", "/tiendo"), ("/chuabaocao 31/02", "/chuabaocao")):
+        text = text_of(await h.say(LEADER_ID, LEADER_ID, cmd))
+        assert "Cách dùng" in text and usage in text, (cmd, text)
+
+
+async def test_chosen_day_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
+    an = await zalo.join("An", "Thôn 3")
+    await zalo.say(an, "Thôn 3 hôm qua 9")
+    leader = zalo.emu.user("Chủ tịch xã Hùng")
+    await link(zalo, leader, LEADER_ID)
+    await asyncio.sleep(0.3)
+    text = "\n".join(r.text or "" for r in await zalo.say_quiet(leader, "tonghop hqua", wait=0.5))
+    assert "13/08/2025" in text and "ngày 13/08 +9" in text
+    text = "\n".join(r.text or "" for r in await zalo.say_quiet(leader, "chuabaocao hqua", wait=0.5))
+    assert "11/12" in text and "ngày 13/08" in text
+    text = (await zalo.say(leader, "xephang 40/08"))[0].text
+    assert "không hợp lệ" in text and "xephang" in text

@@ -207,7 +207,8 @@ def test_figures_edge_cases() -> None:
     idle = figures(D, 0, 10, 0, 100, None)
     assert (idle.pace7, idle.projected_finish, idle.needed_pace) == (0.0, None, None)
     late = figures(D, 0, 10, 7, 100, D - timedelta(days=5))
-    assert late.needed_pace == pytest.approx(90.0)  # past the deadline: everything is needed now
+    # past the deadline: no pace can meet it any more (issue 12): no "needed", the days overdue instead
+    assert late.needed_pace is None and late.overdue_days == 5
     none = figures(D, 1, 10, 7, None, D)
     assert (none.pct, none.remaining, none.needed_pace, none.projected_finish) == (None, None, None, None)
     zero_target = figures(D, 0, 0, 0, 0, None)

@@ -114,7 +114,7 @@ async def test_missing(harness: Harness) -> None:
     assert "Thôn Đồng Tân" in text and "1/1" in text and "Thôn Hạ" not in text
     uid = member_id(DONG_TAM, second=True)
     text = (await h.say(uid, uid, "/chuabaocao"))[0].text or ""
-    assert "tất cả 1 đơn vị" in text
+    assert "Tất cả 1 đơn vị" in text
 
 
 async def test_chart_photo(harness: Harness) -> None:

@@ -7,6 +7,17 @@ VI: dict[str, str] = {
     "fig.baseline_day_kept": (
         "Ngày mốc giữ nguyên {day}. Muốn đổi ngày, ghi thêm ngày, ví dụ <code>/moc Thôn 3 m2 405 01/08/2025</code>."
     ),
+    "fig.overdue": "⚠️ {metric}: đã quá hạn {deadline} ({days} ngày).",
+    "fig.sum_overdue": "Còn {remaining} · đã quá hạn {deadline} ({days} ngày) · 7 ngày qua {pace}/ngày",
+    "fig.bad_day": "Ngày «{value}» không hợp lệ. Hãy ghi ngày/tháng, ví dụ 30/11, hoặc «hqua».",
+    "fig.two_days": "Chỉ ghi một ngày, ví dụ <code>30/11</code> hoặc <code>hqua</code>.",
+    "fig.future_view_day": "Ngày {day} chưa tới (hôm nay là {today}).",
+    "fig.when_today": "hôm nay",
+    "fig.when_day": "ngày {day}",
+    "fig.not_reported": "chưa báo cáo",
+    "fig.day_add": "{when} +{n}",
+    "fig.row_day": "Ngày {day}",
+    "fig.when_today_day": "hôm nay {day}",
 }
 
 EN: dict[str, str] = {
@@ -14,4 +25,15 @@ EN: dict[str, str] = {
     "fig.baseline_day_kept": (
         "Baseline day kept at {day}. To change it, add the day, e.g. <code>/baseline Thôn 3 l2 405 01/08/2025</code>."
     ),
+    "fig.overdue": "⚠️ {metric}: past the {deadline} deadline ({days} days).",
+    "fig.sum_overdue": "{remaining} to go · past the {deadline} deadline ({days} days) · last 7 days {pace}/day",
+    "fig.bad_day": "«{value}» is not a valid day. Write day/month, e.g. 30/11, or «hqua» (yesterday).",
+    "fig.two_days": "Give one day only, e.g. <code>30/11</code> or <code>hqua</code>.",
+    "fig.future_view_day": "{day} has not come yet (today is {today}).",
+    "fig.when_today": "today",
+    "fig.when_day": "on {day}",
+    "fig.not_reported": "not reported",
+    "fig.day_add": "{when} +{n}",
+    "fig.row_day": "On {day}",
+    "fig.when_today_day": "today {day}",
 }

@@ -1,8 +1,8 @@
 """Strings of the schedules: daily/weekly summaries, reminders, escalations, /tonghop and /lich."""
 
 VI: dict[str, str] = {
-    "usage.tonghop": "<code>/tonghop</code> (tổng hợp hôm nay của đơn vị nhóm này/của bạn) hoặc "
-    "<code>/tonghop Thôn 3</code>",
+    "usage.tonghop": "<code>/tonghop [đơn vị] [hqua|dd/mm]</code> (tổng hợp hôm nay hoặc ngày đã chọn của đơn vị nhóm này/của bạn), ví dụ "
+    "<code>/tonghop Thôn 3</code>, <code>/tonghop hqua</code>, <code>/tonghop 30/11</code>",
     "usage.lich": (
         "\n<code>/lich</code> — xem lịch của nhóm\n"
         "<code>/lich nhac 16:30</code> | <code>tat</code> | <code>bat</code> — giờ nhắc báo cáo\n"
@@ -16,19 +16,19 @@ VI: dict[str, str] = {
     ),
     # daily summary
     "sum.title": "📊 <b>Tổng hợp VNeID — {unit}</b>\nNgày {day}",
-    "sum.metric": "<b>{metric}</b>: hôm nay +{today} · lũy kế {cum}/{target} (<b>{pct}</b>)",
-    "sum.metric_nt": "<b>{metric}</b>: hôm nay +{today} · lũy kế {cum} (chưa có chỉ tiêu)",
+    "sum.metric": "<b>{metric}</b>: {when} +{today} · lũy kế {cum}/{target} (<b>{pct}</b>)",
+    "sum.metric_nt": "<b>{metric}</b>: {when} +{today} · lũy kế {cum} (chưa có chỉ tiêu)",
     "sum.pace": "Còn {remaining} · cần {needed}/ngày để kịp hạn {deadline} · 7 ngày qua {pace}/ngày",
     "sum.done": "🎉 Đã đạt chỉ tiêu {metric}!",
-    "sum.reported": "Đã báo cáo hôm nay: <b>{n}/{total}</b> đơn vị",
+    "sum.reported": "Đã báo cáo {when}: <b>{n}/{total}</b> đơn vị",
     "sum.children": "<b>Các đơn vị (theo % {metric}):</b>",
     "sum.child": "{rank}. {name} — {pct}{today}",
     "sum.child_today": " · +{n}",
     "sum.no_pct": "chưa có chỉ tiêu",
     "sum.more": "… và {n} đơn vị khác",
-    "sum.silent": "<b>Chưa báo cáo hôm nay ({n}):</b> {names}",
-    "sum.all_reported": "✅ Tất cả đơn vị đã báo cáo hôm nay.",
-    "sum.unit_silent": "⏳ {unit} chưa báo cáo hôm nay.",
+    "sum.silent": "<b>Chưa báo cáo {when} ({n}):</b> {names}",
+    "sum.all_reported": "✅ Tất cả đơn vị đã báo cáo {when}.",
+    "sum.unit_silent": "⏳ {unit} chưa báo cáo {when}.",
     "sum.chart_caption": "Biểu đồ tiến độ — {unit}, {day}",
     # weekly summary
     "wk.title": "📅 <b>Tổng kết tuần {start}–{end} — {unit}</b>",
@@ -126,8 +126,8 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "usage.tonghop": "<code>/summary</code> (today's summary of this chat's unit or yours) or "
-    "<code>/summary Thôn 3</code>",
+    "usage.tonghop": "<code>/summary [unit] [hqua|dd/mm]</code> (the summary of today or the chosen day, for this chat's unit or yours), e.g. "
+    "<code>/summary Thôn 3</code>, <code>/summary hqua</code>",
     "usage.lich": (
         "\n<code>/schedule</code> — show this chat's schedule\n"
         "<code>/schedule nhac 16:30</code> | <code>tat</code> | <code>bat</code> — reminder time (off/on)\n"
@@ -140,19 +140,19 @@ EN: dict[str, str] = {
         "<code>/schedule bonghi 01/01/2026</code> — remove a holiday"
     ),
     "sum.title": "📊 <b>VNeID summary — {unit}</b>\nDay {day}",
-    "sum.metric": "<b>{metric}</b>: today +{today} · total {cum}/{target} (<b>{pct}</b>)",
-    "sum.metric_nt": "<b>{metric}</b>: today +{today} · total {cum} (no target yet)",
+    "sum.metric": "<b>{metric}</b>: {when} +{today} · total {cum}/{target} (<b>{pct}</b>)",
+    "sum.metric_nt": "<b>{metric}</b>: {when} +{today} · total {cum} (no target yet)",
     "sum.pace": "{remaining} to go · {needed}/day needed for the {deadline} deadline · last 7 days {pace}/day",
     "sum.done": "🎉 {metric} target reached!",
-    "sum.reported": "Reported today: <b>{n}/{total}</b> units",
+    "sum.reported": "Reported {when}: <b>{n}/{total}</b> units",
     "sum.children": "<b>Units (by {metric} % done):</b>",
     "sum.child": "{rank}. {name} — {pct}{today}",
     "sum.child_today": " · +{n}",
     "sum.no_pct": "no target",
     "sum.more": "… and {n} more units",
-    "sum.silent": "<b>Not reported today ({n}):</b> {names}",
-    "sum.all_reported": "✅ Every unit has reported today.",
-    "sum.unit_silent": "⏳ {unit} has not reported today.",
+    "sum.silent": "<b>Not reported {when} ({n}):</b> {names}",
+    "sum.all_reported": "✅ Every unit has reported {when}.",
+    "sum.unit_silent": "⏳ {unit} has not reported {when}.",
     "sum.chart_caption": "Progress chart — {unit}, {day}",
     "wk.title": "📅 <b>Week {start}–{end} — {unit}</b>",
     "wk.metric": "<b>{metric}</b>: +{week} this week · total {cum}/{target} (<b>{pct}</b>)",

@@ -2,14 +2,14 @@
 
 VI: dict[str, str] = {
     "usage.tiendo": (
-        "<code>/tiendo [tên hoặc mã đơn vị]</code> — tiến độ hôm nay, lũy kế, % chỉ tiêu, số còn lại, "
+        "<code>/tiendo [tên hoặc mã đơn vị] [hqua|dd/mm]</code> — tiến độ trong ngày, lũy kế, % chỉ tiêu, số còn lại, "
         "tốc độ cần đạt và ngày dự kiến xong; ví dụ <code>/tiendo Thôn 3</code>"
     ),
     "usage.xephang": (
-        "<code>/xephang [đơn vị] [m1|m2]</code> — xếp hạng các đơn vị cấp dưới theo % chỉ tiêu, "
+        "<code>/xephang [đơn vị] [m1|m2] [hqua|dd/mm]</code> — xếp hạng các đơn vị cấp dưới theo % chỉ tiêu, "
         "kèm thay đổi so với hôm qua"
     ),
-    "usage.chuabaocao": "<code>/chuabaocao [đơn vị]</code> — đơn vị và thành viên chưa báo cáo hôm nay (báo 0 vẫn tính là đã báo cáo)",
+    "usage.chuabaocao": "<code>/chuabaocao [đơn vị] [hqua|dd/mm]</code> — đơn vị và tổ viên chưa báo cáo hôm nay hoặc ngày đã chọn (báo 0 vẫn tính là đã báo cáo)",
     "usage.bieudo": "<code>/bieudo [đơn vị] [m1|m2]</code> — biểu đồ % chỉ tiêu của các đơn vị cấp dưới và lũy kế theo ngày",
     "usage.xuat": (
         "<code>/xuat [từ ngày] [đến ngày] [csv] [đơn vị]</code> — file Excel (hoặc CSV) gồm bảng tổng hợp, "
@@ -35,26 +35,26 @@ VI: dict[str, str] = {
     "view.row.finish": "Dự kiến xong",
     "view.progress.head": "📊 <b>Tiến độ {unit}</b> — ngày {day}",
     "view.progress.no_target": "ℹ️ Chưa có chỉ tiêu: quản trị đặt bằng /chitieu.",
-    "view.progress.reported": "Đã báo cáo hôm nay: <b>{done}/{total}</b> đơn vị (xem /chuabaocao).",
-    "view.progress.unit_reported": "✅ Hôm nay đơn vị đã có báo cáo.",
-    "view.progress.unit_silent": "⏳ Hôm nay đơn vị chưa có báo cáo.",
+    "view.progress.reported": "Đã báo cáo {when}: <b>{done}/{total}</b> đơn vị (xem /chuabaocao).",
+    "view.progress.unit_reported": "✅ Đơn vị đã có báo cáo {when}.",
+    "view.progress.unit_silent": "⏳ Đơn vị chưa có báo cáo {when}.",
     "view.progress.own_metric": "{metric}: hôm nay {today}, tổng {total}",
     "view.progress.own": "👤 Phần của bạn — {figures}.",
     "view.progress.more": "Xem thêm: /xephang · /chuabaocao · /bieudo · /xuat",
     "view.rank.head": "🏆 <b>Xếp hạng {unit}</b> — {metric}, ngày {day}",
-    "view.rank.line": "{rank}. {name} — <b>{pct}</b> ({cum}/{target}, hôm nay +{today}) {change}",
-    "view.rank.line_plain": "{name} — {pct} ({cum}/{target}, hôm nay +{today})",
+    "view.rank.line": "{rank}. {name} — <b>{pct}</b> ({cum}/{target}, {today}) {change}",
+    "view.rank.line_plain": "{name} — {pct} ({cum}/{target}, {today})",
     "view.rank.line_no_target": "–. {name} — lũy kế {cum} (chưa có chỉ tiêu)",
     "view.rank.new": "mới",
     "view.rank.legend": "<i>↑/↓: lên/xuống mấy bậc so với hôm qua; =: giữ nguyên.</i>",
     "view.rank.no_children": "{unit} không có đơn vị cấp dưới để xếp hạng. Xem tiến độ bằng /tiendo.",
     "view.missing.no_units": "{unit} chưa có đơn vị nào để theo dõi báo cáo.",
-    "view.missing.all": "✅ Hôm nay {day}: tất cả {total} đơn vị của {unit} đã báo cáo.",
-    "view.missing.head": "⏰ <b>Chưa báo cáo hôm nay {day}</b> — {unit}: <b>{silent}/{total}</b> đơn vị",
+    "view.missing.all": "✅ Tất cả {total} đơn vị của {unit} đã báo cáo {when}.",
+    "view.missing.head": "⏰ <b>Chưa báo cáo {when}</b> — {unit}: <b>{silent}/{total}</b> đơn vị",
     "view.missing.group": "• {name}: {silent}/{total} — {names}",
     "view.missing.unit": "• {name} — nhắc: {members}",
     "view.missing.unit_nobody": "• {name} — chưa có thành viên nào trong danh sách",
-    "view.missing.members": "Thành viên chưa gửi báo cáo nào hôm nay: {silent}/{total}.",
+    "view.missing.members": "Tổ viên (người báo cáo) chưa gửi báo cáo nào {when}: {silent}/{total}.",
     "view.missing.zero_hint": "<i>Không có kết quả thì vẫn báo «0» để được tính là đã báo cáo.</i>",
     "chart.title": "Tiến độ {metric} — {unit} — {day}",
     "chart.target_line": "Chỉ tiêu",
@@ -101,11 +101,11 @@ VI: dict[str, str] = {
 
 EN: dict[str, str] = {
     "usage.tiendo": (
-        "<code>/progress [unit name or code]</code> — today, cumulative, % of target, remaining, "
+        "<code>/progress [unit name or code] [hqua|dd/mm]</code> — that day, cumulative, % of target, remaining, "
         "pace needed and projected finish; e.g. <code>/progress Thôn 3</code>"
     ),
-    "usage.xephang": "<code>/rank [unit] [m1|m2]</code> — sub-units ranked by % of target, with the change since yesterday",
-    "usage.chuabaocao": "<code>/missing [unit]</code> — units and members that have not reported today (a reported 0 counts)",
+    "usage.xephang": "<code>/rank [unit] [m1|m2] [hqua|dd/mm]</code> — sub-units ranked by % of target, with the change since yesterday",
+    "usage.chuabaocao": "<code>/missing [unit] [hqua|dd/mm]</code> — units and reporters that have not reported today or on the chosen day (a reported 0 counts)",
     "usage.bieudo": "<code>/chart [unit] [m1|m2]</code> — chart of % of target per sub-unit and the cumulative over time",
     "usage.xuat": (
         "<code>/export [from] [to] [csv] [unit]</code> — Excel (or CSV) file with the summary, figures per day and "
@@ -131,26 +131,26 @@ EN: dict[str, str] = {
     "view.row.finish": "Finish by",
     "view.progress.head": "📊 <b>Progress of {unit}</b> — {day}",
     "view.progress.no_target": "ℹ️ No target yet: an admin sets it with /target.",
-    "view.progress.reported": "Reported today: <b>{done}/{total}</b> units (see /missing).",
-    "view.progress.unit_reported": "✅ The unit has reported today.",
-    "view.progress.unit_silent": "⏳ The unit has not reported today.",
+    "view.progress.reported": "Reported {when}: <b>{done}/{total}</b> units (see /missing).",
+    "view.progress.unit_reported": "✅ The unit has reported {when}.",
+    "view.progress.unit_silent": "⏳ The unit has not reported {when}.",
     "view.progress.own_metric": "{metric}: today {today}, total {total}",
     "view.progress.own": "👤 Your part — {figures}.",
     "view.progress.more": "More: /rank · /missing · /chart · /export",
     "view.rank.head": "🏆 <b>Ranking of {unit}</b> — {metric}, {day}",
-    "view.rank.line": "{rank}. {name} — <b>{pct}</b> ({cum}/{target}, today +{today}) {change}",
-    "view.rank.line_plain": "{name} — {pct} ({cum}/{target}, today +{today})",
+    "view.rank.line": "{rank}. {name} — <b>{pct}</b> ({cum}/{target}, {today}) {change}",
+    "view.rank.line_plain": "{name} — {pct} ({cum}/{target}, {today})",
     "view.rank.line_no_target": "–. {name} — cumulative {cum} (no target)",
     "view.rank.new": "new",
     "view.rank.legend": "<i>↑/↓: places gained/lost since yesterday; =: unchanged.</i>",
     "view.rank.no_children": "{unit} has no sub-units to rank. See its progress with /progress.",
     "view.missing.no_units": "{unit} has no units to follow yet.",
-    "view.missing.all": "✅ Today {day}: all {total} units of {unit} have reported.",
-    "view.missing.head": "⏰ <b>Not reported today {day}</b> — {unit}: <b>{silent}/{total}</b> units",
+    "view.missing.all": "✅ All {total} units of {unit} have reported {when}.",
+    "view.missing.head": "⏰ <b>Not reported {when}</b> — {unit}: <b>{silent}/{total}</b> units",
     "view.missing.group": "• {name}: {silent}/{total} — {names}",
     "view.missing.unit": "• {name} — remind: {members}",
     "view.missing.unit_nobody": "• {name} — no members on the roster yet",
-    "view.missing.members": "Members who sent no report today: {silent}/{total}.",
+    "view.missing.members": "Reporters who sent no report {when}: {silent}/{total}.",
     "view.missing.zero_hint": "<i>With nothing done, report «0»: it counts as a report.</i>",
     "chart.title": "{metric} progress — {unit} — {day}",
     "chart.target_line": "Target",

@@ -26,6 +26,7 @@ from bot.access import Caller
 from bot.audit import log_refusal, record
 from bot.charts import metric_label
 from bot.commands import BY_NAME, Role
+from bot.days import DayError, error_text
 from bot.export import ExportError
 from bot.export import file_name as export_file_name
 from bot.export import parse_args as parse_export_args
@@ -35,7 +36,7 @@ from bot.org import Outcome as OrgOutcome
 from bot.reports import Outcome, ReportService
 from bot.services import Services
 from bot.texts import t
-from bot.views import Views, render_missing, render_progress, render_rank, split_metric
+from bot.views import Views, render_missing, render_progress, render_rank, split_metric, view_args
 from bot.zalo import CHANNEL
 from bot.zalo.linking import LinkService, is_code
 from bot.zalo.text import Command, for_zalo, parse_command, strip_mention
@@ -385,15 +386,23 @@ class ZaloDispatcher:
         words, metric = cmd.args.split(), None
         if cmd.name in ("xephang", "bieudo"):
             words, metric = split_metric(words, list(self.views.metric_names("vi")))
+        day = today
+        if cmd.name in ("tiendo", "xephang", "chuabaocao"):
+            try:
+                name, metric, day = view_args(cmd.args, today, list(self.views.metric_names("vi"))
+                                              if cmd.name == "xephang" else None)
+            except DayError as exc:
+                return [self._text(error_text(exc, cmd.name, lang), lang)]
+            words = name.split()
         unit, refusal = self._resolve(caller, msg, cmd.name, " ".join(words))
         if unit is None:
             return refusal
         if cmd.name == "tiendo":
-            return [self._text(render_progress(self.views.progress(caller, unit, today), lang), lang)]
+            return [self._text(render_progress(self.views.progress(caller, unit, day), lang), lang)]
         if cmd.name == "xephang":
-            return [self._text("\n".join(render_rank(self.views.ranking(caller, unit, today, metric), lang)), lang)]
+            return [self._text("\n".join(render_rank(self.views.ranking(caller, unit, day, metric), lang)), lang)]
         if cmd.name == "chuabaocao":
-            return [self._text("\n".join(render_missing(self.views.missing(caller, unit, today), lang)), lang)]
+            return [self._text("\n".join(render_missing(self.views.missing(caller, unit, day), lang)), lang)]
         # bieudo: a photo by URL, rendered by the bot's web server when Zalo fetches it
         if self.signer is None or not self.signer.enabled:
             return [self._text(t("zalo.no_public_url", lang), lang)]
