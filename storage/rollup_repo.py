@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from storage.models import Baseline, Report, Target, Unit
+from storage.models import Baseline, Metric, Report, Target, Unit
 from storage.repo import CURRENT
 
 
@@ -100,7 +100,11 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
     is_today = Report.day == day
     zero = literal(0, Integer)
     branches: list[Any] = []
+    # a baseline counts from its day on and holds every report of its unit up to that day (DESIGN §4):
+    # the cumulative adds only the reports after the baseline's day (of baselines as of `day` or earlier)
+    held_until = and_(Baseline.unit_id == Report.unit_id, Baseline.metric == Report.metric, Baseline.as_of <= day)
     if session.get_bind().dialect.name == "postgresql" and unit.parent_id is None:
+        after_baseline = or_(Baseline.as_of.is_(None), Report.day > Baseline.as_of)
         branches.append(scoped_reports(
             session,
             select(
@@ -108,22 +112,33 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
                 Report.metric.label("metric"),
                 func.coalesce(func.sum(Report.value).filter(is_today), 0).label("today"),
                 func.coalesce(func.sum(Report.value).filter(Report.day >= since7), 0).label("last7"),
-                func.sum(Report.value).label("cum"),
+                func.coalesce(func.sum(Report.value).filter(after_baseline), 0).label("cum"),
                 func.count().filter(is_today).label("n_today"),
                 zero.label("base"),
-            ).where(*CURRENT, Report.day <= day),
+            ).outerjoin(Baseline, held_until).where(*CURRENT, Report.day <= day),
             unit,
         ).group_by(Report.unit_id, Report.metric))
     else:
-        cum = select(
-            Report.unit_id.label("unit_id"),
-            Report.metric.label("metric"),
-            zero.label("today"),
-            zero.label("last7"),
-            func.sum(Report.value).label("cum"),
-            zero.label("n_today"),
-            zero.label("base"),
-        ).where(*CURRENT, Report.day <= day)
+        # per (unit, metric) of the subtree: one index range of its reports, from after its baseline's day
+        # (SQLite takes the range bound from the outer row), so no report is read twice
+        cum = (
+            select(
+                Report.unit_id.label("unit_id"),
+                Report.metric.label("metric"),
+                zero.label("today"),
+                zero.label("last7"),
+                func.sum(Report.value).label("cum"),
+                zero.label("n_today"),
+                zero.label("base"),
+            )
+            .select_from(Unit)
+            .join(Metric, literal(True))
+            .outerjoin(Baseline, and_(Baseline.unit_id == Unit.id, Baseline.metric == Metric.code,
+                                      Baseline.as_of <= day))
+            .join(Report, and_(Report.unit_id == Unit.id, Report.metric == Metric.code,
+                               Report.day > func.coalesce(Baseline.as_of, literal(date(1900, 1, 1)))))
+            .where(*in_subtree(session, Unit.path, unit), *CURRENT, Report.day <= day)
+        )
         week = select(
             Report.unit_id,
             Report.metric,
@@ -135,20 +150,11 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
         ).where(*CURRENT, Report.day >= since7, Report.day <= day)
         if metrics:  # lets the 7-day branch seek (unit_id, metric, day >= ...)
             week = week.where(Report.metric.in_(metrics))
-        branches.append(scoped_reports(session, cum, unit).group_by(Report.unit_id, Report.metric))
+        branches.append(cum.group_by(Report.unit_id, Report.metric))
         branches.append(scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric))
-    # a baseline counts from its day on, and holds every report up to that day (DESIGN §4): add its value,
-    # take off the current reports on or before its day
     base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value)).where(
         Baseline.as_of <= day)
     branches.append(scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
-    covered = (
-        select(Baseline.unit_id, Baseline.metric, zero, zero, -func.sum(Report.value), zero, zero)
-        .join(Report, _covers())
-        .where(*CURRENT, Baseline.as_of <= day)
-    )
-    branches.append(
-        scoped_reports(session, covered, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
     per_unit = union_all(*branches).subquery("per_unit")
     ru = select(Unit.id, Unit.path).where(*in_subtree(session, Unit.path, unit)).subquery("ru")
     key = child_key(session, ru.c.path, len(unit.path)).label("key")
