@@ -522,6 +522,29 @@ class _Planner:
         self._plan_members(by_kind["members"])
         self._plan_chats(by_kind["chats"])
 
+    def _final_kind(self, key: str | None) -> str | None:
+        """A unit's kind after the import (None: not known yet, it will default from its parent)."""
+        if key is None:
+            return None
+        row = self.file_units.get(key)
+        if row is not None and row.kind:
+            return row.kind
+        existing = self.db_units.get(key)
+        return existing.kind if existing is not None else None
+
+    def _check_kinds(self, rows: list[_UnitRow]) -> None:
+        """Every unit's kind fits under its parent's (bot.tree: province > commune > village)."""
+        from bot.tree import kind_allowed, kind_error_args
+
+        for r in rows:
+            if not r.ok or r.final_parent is None:
+                continue
+            kind, parent_kind = self._final_kind(r.code.lower()), self._final_kind(r.final_parent)
+            if kind is not None and parent_kind is not None and not kind_allowed(kind, parent_kind):
+                self.err(r.sheet, r.row, "fig.kind_order", unit=r.code, parent=r.final_parent,
+                         **kind_error_args(kind, parent_kind))
+                r.ok = False
+
     def _plan_units(self, sheets: list[Sheet]) -> None:
         rows: list[_UnitRow] = []
         seen: dict[str, tuple[str, int]] = {}
@@ -607,6 +630,7 @@ class _Planner:
         for r in cyclic:  # marked afterwards: every unit of a loop is reported
             self.err(r.sheet, r.row, "imp.cycle", code=r.code)
             r.ok = False
+        self._check_kinds(rows)
         self._check_sibling_names(rows)
         if any(not r.ok for r in rows):
             return

@@ -308,6 +308,14 @@ def command_of(action: str) -> str:
     return ACTION_COMMAND.get(action.split(".")[0], action.split(".")[0])
 
 
+def _check_kind(kind: str, name: str, parent: Unit | None) -> None:
+    """Refuse a unit of `kind` under `parent` when the kinds' order forbids it (bot.tree)."""
+    from bot.tree import kind_allowed, kind_error_args
+
+    if parent is not None and not kind_allowed(kind, parent.kind):
+        _fail("fig.kind_order", unit=name, parent=unit_label(parent), **kind_error_args(kind, parent.kind))
+
+
 def unit_label(u: Unit) -> str:
     return f"{u.name} ({u.code})"
 
@@ -574,6 +582,7 @@ class OrgService:
                     _fail("org.code_taken", code=code_)
                 name_ = self._check_name(s, name, parent)
                 kind_ = canonical_kind(kind) if kind else default_child_kind(parent)
+                _check_kind(kind_, name_, parent)
                 unit = repo.create_unit(s, code_, name_, kind_, parent)
                 after = {"code": unit.code, "name": unit.name, "kind": unit.kind,
                          "parent": parent.code if parent else None}
@@ -615,6 +624,7 @@ class OrgService:
                     _fail("org.move_cycle", unit=unit_label(unit), parent=unit_label(new_parent))
                 if new_parent.id == unit.parent_id:
                     return Outcome("info", [Msg("org.no_change")])
+                _check_kind(unit.kind, unit.name, new_parent)
                 old_parent = repo.unit_by_id(s, unit.parent_id) if unit.parent_id else None
                 self._check_name(s, unit.name, new_parent, exclude=unit)
                 before = {"parent": old_parent.code if old_parent else None, "path": unit.path}

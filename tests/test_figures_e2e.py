@@ -202,3 +202,34 @@ async def test_chosen_day_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
     assert "11/12" in text and "ngày 13/08" in text
     text = (await zalo.say(leader, "xephang 40/08"))[0].text
     assert "không hợp lệ" in text and "xephang" in text
+
+
+# ---- item 7: the kinds' order is enforced -----------------------------------------------------------
+
+
+async def test_tree_kinds_are_validated(harness: Harness) -> None:
+    from tests.test_org import dump
+
+    h = harness
+    before = dump(h.db)
+    for cmd in ("/donvi them t-x Tỉnh X cap=tỉnh tren=x-tanhoa",  # a province under a commune
+                "/donvi chuyen th-3 th-5",  # a village under a village
+                "/donvi them th-9 Thôn 9 tren=th-3",  # anything under a village
+                "/donvi them x-2 Xã Hai cap=xã tren=th-3"):
+        text = (await h.say(ADMIN_ID, ADMIN_ID, cmd))[0].text or ""
+        assert "Không thể đặt" in text, (cmd, text)
+    units = "code,name,kind,parent_code\nth-3b,Thôn 3B,thôn,th-3\n"
+    r = await h.send_document(ADMIN_ID, ADMIN_ID, "units.csv", units.encode(), caption="/nhap")
+    assert "Không thể đặt" in (r[0].text or "") and "units.csv dòng 2" in (r[0].text or "")
+    assert {k: v for k, v in dump(h.db).items() if k in ("units", "members", "targets")} == \
+        {k: v for k, v in before.items() if k in ("units", "members", "targets")}
+    # what fits the order still works: a village under the commune
+    text = (await h.say(ADMIN_ID, ADMIN_ID, "/donvi them th-9 Thôn 9"))[0].text or ""
+    assert "Đã thêm đơn vị" in text
+
+
+async def test_tree_kinds_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
+    admin = zalo.emu.user("Cán bộ xã")
+    await link(zalo, admin, ADMIN_ID)
+    replies = await zalo.say(admin, "donvi chuyen th-3 th-5")
+    assert "Không thể đặt" in replies[0].text

@@ -309,7 +309,7 @@ def test_upserts_update_and_moves_rewrite_paths(db: Database) -> None:
         # rename, change kind, move a village (with a new child) to the other commune, swap-free cycle check
         ("units.csv", _csv("code,name,kind,parent_code\n"
                            "th-ab-3,Thôn Ba,,x-binhminh\n"
-                           "xom-ab-3a,Xóm 3A,xóm,th-ab-3\n"
+                           "xom-ab-3a,Xóm 3A,cụm,th-ab-3\n"
                            "x-anbinh,Xã An Bình,phường,\n")),  # empty parent: stays where it is
         ("targets.csv", _csv("unit_code,metric,target\nth-ab-1,l2,540\n")),  # no deadline column: kept
         ("members.csv", _csv("unit_code,telegram_id,name,role\nth-ab-3,710000102,Trần Thị Bình,\n")),

@@ -132,11 +132,14 @@ def test_admin_adds_village_in_own_commune(env: tuple[OrgService, Services, Demo
     com = unit(svc, "x-tanhoa")
     assert u.parent_id == com.id and u.kind == "village" and u.depth == com.depth + 1
     assert u.path == f"{com.path}{u.id}/"
-    # a village under the new village, with an explicit kind, via the | form
+    # a village under the new village breaks the kinds' order (issue 12): refused
     out = org.cmd_unit(C(svc, ADMIN_ID), "them | xom-a | Xóm A | xóm | th-moi")
+    assert out.status == "error" and "Không thể đặt" in out.text("vi")
+    # a sub-unit of a free-text kind, via the | form
+    out = org.cmd_unit(C(svc, ADMIN_ID), "them | cum-a | Cụm A | cụm | th-moi")
     assert out.status == "ok", out.text("vi")
-    x = unit(svc, "xom-a")
-    assert x.path == f"{u.path}{x.id}/" and x.depth == u.depth + 1 and x.kind == "village"
+    x = unit(svc, "cum-a")
+    assert x.path == f"{u.path}{x.id}/" and x.depth == u.depth + 1 and x.kind == "cụm"
 
 
 def test_add_unit_validation(env: tuple[OrgService, Services, Demo]) -> None:
@@ -190,7 +193,7 @@ def test_move_rewrites_whole_subtree(env: tuple[OrgService, Services, Demo]) -> 
     org, svc, demo = env
     ids = add_other_commune(svc.db)
     g = C(svc, GLOBAL_ADMIN)
-    assert org.cmd_unit(g, "them xom-1 Xóm 1 tren=th-dongtam").status == "ok"
+    assert org.cmd_unit(g, "them xom-1 Xóm 1 cap=cụm tren=th-dongtam").status == "ok"
     assert org.cmd_unit(g, "them ngo-1 Ngõ 1 cap=ngõ tren=xom-1").status == "ok"
     out = org.cmd_unit(g, "chuyen th-dongtam x-binhan")
     assert out.status == "ok", out.text("vi")

@@ -18,6 +18,16 @@ VI: dict[str, str] = {
     "fig.day_add": "{when} +{n}",
     "fig.row_day": "Ngày {day}",
     "fig.when_today_day": "hôm nay {day}",
+    "fig.kind_order": (
+        "Không thể đặt {kind} «{unit}» dưới {parent_kind} «{parent}»: dưới {parent_kind} chỉ có {allowed}. "
+        "Hãy chọn đơn vị cấp trên đúng cấp hoặc sửa cấp (cap=…)."
+    ),
+    "fig.kind.country": "cả nước",
+    "fig.kind.province": "tỉnh/thành phố",
+    "fig.kind.district": "huyện (cũ)",
+    "fig.kind.commune": "xã/phường",
+    "fig.kind.village": "thôn/tổ dân phố",
+    "fig.kind.nothing": "không có đơn vị nào (thôn/tổ dân phố là cấp cuối)",
 }
 
 EN: dict[str, str] = {
@@ -36,4 +46,14 @@ EN: dict[str, str] = {
     "fig.day_add": "{when} +{n}",
     "fig.row_day": "On {day}",
     "fig.when_today_day": "today {day}",
+    "fig.kind_order": (
+        "Cannot put the {kind} «{unit}» under the {parent_kind} «{parent}»: a {parent_kind} holds only {allowed}. "
+        "Choose a parent of the right level or fix the level (cap=…)."
+    ),
+    "fig.kind.country": "country",
+    "fig.kind.province": "province",
+    "fig.kind.district": "district (old)",
+    "fig.kind.commune": "commune",
+    "fig.kind.village": "village/residential group",
+    "fig.kind.nothing": "nothing (a village is the last level)",
 }
