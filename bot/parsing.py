@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -500,6 +500,12 @@ _DIGITS_RE = re.compile(r"\d+")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+\-])[\w.+\-]+@[\w\-]+\.[\w.\-]+|#\w+")
 
 
+_MetricWordsKey = tuple[tuple[str, tuple[str, ...]], ...]
+# (regex of the extra metric words, plain word -> code, words that end a unit name)
+_WordsRe = tuple[re.Pattern[str] | None, dict[str, str], frozenset[str]]
+_NO_WORDS: _WordsRe = (None, {}, frozenset())
+
+
 def _to_int(s: str) -> int | None:
     """The digits of a number; None when it is too long to be a count (an id, a phone number...)."""
     if not s.isdigit():
@@ -576,7 +582,7 @@ class _Line:
 
 
 def _scan_units(
-    cased: str, acc: str, plain: str, table: _UnitTable
+    cased: str, acc: str, plain: str, table: _UnitTable, extra_stop: frozenset[str] = frozenset()
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, _Mention]]]:
     """Known unit spans and spans that name a unit we do not know (or that is ambiguous)."""
     known: list[tuple[int, int, str]] = []
@@ -596,7 +602,7 @@ def _scan_units(
             if len(cands) > 1:
                 cands = _tie_break(cands, acc[s:e], table)
             nxt = _NEXT_WORD_RE.match(plain, e) if plain.startswith(" ", e) else None
-            if nxt and nxt.group(1) not in _STOP and cased[nxt.start(1)].isupper():
+            if nxt and nxt.group(1) not in _STOP and nxt.group(1) not in extra_stop and cased[nxt.start(1)].isupper():
                 e = nxt.end()
                 mentions.append((s, e, _Mention(cased[s:e], ())))  # "Thôn Hạ Long" ≠ "Thôn Hạ"
             elif len(cands) == 1:
@@ -730,7 +736,7 @@ def _day_word(word: str, today: date) -> date:
 
 def _analyse_line(
     no: int, cased: str, acc: str, plain: str, table: _UnitTable, today: date, metrics: frozenset[str],
-    extra_metrics: frozenset[str],
+    extra_metrics: frozenset[str], words_re: _WordsRe,
 ) -> _Line | None:
     bullet = _BULLET_RE.match(plain) if plain and not plain[0].isalpha() else None  # bullets: 1. - • ...
     if bullet:
@@ -738,7 +744,7 @@ def _analyse_line(
         cased, acc, plain = cased[cut:], acc[cut:], plain[cut:]
     if not plain.strip():
         return None
-    known, mentions = _scan_units(cased, acc, plain, table)
+    known, mentions = _scan_units(cased, acc, plain, table, words_re[2])
     if not known and not mentions and table.short:
         lead = _LEAD_NAME_RE.match(plain)  # "Thượng: 25" in a leader's table
         if lead and lead.group(1) in table.short and cased[0].isupper():
@@ -877,9 +883,16 @@ def _analyse_line(
             except OverflowError:
                 line.day_error = line.day_error or ("bad_date", m.group())
         # time, wtime, ord, phone, area: never counts
+    phrase_re, code_of, _ = words_re
+    taken: list[tuple[int, int]] = []
+    if phrase_re is not None:
+        for w in phrase_re.finditer(text):
+            line.metric_word = True
+            taken.append(w.span())
+            seg_at(w.start()).metrics.append((w.start(), code_of[" ".join(_WORD_RE.findall(w.group()))]))
     if extra_metrics:
         for w in _WORD_RE.finditer(text):
-            if w.group() in extra_metrics:
+            if w.group() in extra_metrics and not any(s <= w.start() < e for s, e in taken):
                 line.metric_word = True
                 seg_at(w.start()).metrics.append((w.start(), w.group()))
     for seg in line.all_segs():
@@ -1063,14 +1076,66 @@ def _metric_sets(metrics: tuple[str, ...]) -> tuple[frozenset[str], frozenset[st
     return codes, frozenset(m for m in codes if m.isalnum() and not re.fullmatch(r"l\d{1,2}", m))
 
 
+
+
+def _metric_words_key(metric_words: Mapping[str, Sequence[str]] | None) -> _MetricWordsKey:
+    """A hashable, bounded form of `metric_words` (codes and words as given; bad entries dropped)."""
+    if not metric_words:
+        return ()
+    out: list[tuple[str, tuple[str, ...]]] = []
+    try:
+        items = list(metric_words.items())[:64]
+    except (AttributeError, TypeError):
+        return ()
+    for code, words in items:
+        if not isinstance(code, str) or not code or isinstance(words, str):
+            continue
+        try:
+            kept = tuple(w for w in list(words)[:32] if isinstance(w, str) and 0 < len(w) <= 80)
+        except TypeError:
+            continue
+        if kept:
+            out.append((code, kept))
+    return tuple(out)
+
+
+def _first_words(code_of: dict[str, str]) -> frozenset[str]:
+    """First words of the extra metric words: they end a unit name ("Thôn 3 BDHVS 5")."""
+    return frozenset(w.split(" ")[0] for w in code_of) | frozenset(code_of.values())
+
+
+@lru_cache(maxsize=64)
+def _metric_words_regex(key: _MetricWordsKey) -> _WordsRe:
+    """One regex for the extra metric words (plain, word-bounded, longest first) and word -> code."""
+    code_of: dict[str, str] = {}
+    for code, words in key:
+        for w in words:
+            plain = " ".join(_WORD_RE.findall(_fold_one(w)[2]))
+            if plain and plain not in code_of:
+                code_of[plain] = code
+    if not code_of:
+        return _NO_WORDS
+    alts = sorted(code_of, key=lambda x: (-len(x), x))
+    body = "|".join(r"[\s\-]+".join(re.escape(part) for part in a.split(" ")) for a in alts)
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])"), code_of, _first_words(code_of)
+
+
 def parse_report(
-    text: str, *, today: date, units: Sequence[str], metrics: Sequence[str] = ("l1", "l2")
+    text: str,
+    *,
+    today: date,
+    units: Sequence[str],
+    metrics: Sequence[str] = ("l1", "l2"),
+    metric_words: Mapping[str, Sequence[str]] | None = None,
 ) -> ParsedReport:
     """Parse one chat message (or a whole ``/baocao ...`` / ``/report@Bot ...`` command) into a report.
 
     `today`: the local date the message arrived (``hôm qua`` is the day before; later days are refused);
     `units`: the unit names the reporter may name (lines carry these canonical names, or None = own unit);
-    `metrics`: the metric codes that exist (``mức 2`` / ``m2`` is ``l2``; None on a line = default metric).
+    `metrics`: the metric codes that exist (``mức 2`` / ``m2`` is ``l2``; None on a line = default metric);
+    `metric_words`: extra vocabulary from the database, metric code -> the words members type for it
+    (``{"bdhvs": ["bình dân học vụ số", "bdhvs"]}``), matched without case or diacritics, alongside the
+    built-in mức 1 / mức 2 words; its codes count as existing metrics.
 
     Returns kind ``report`` (day + lines), ``not_report`` (chatter, or a command other than /baocao and
     /report: `is_command` tells) or ``error`` (`error` in Vietnamese, `error_code` from ERROR_CODES,
@@ -1079,7 +1144,9 @@ def parse_report(
     if isinstance(today, datetime):
         today = today.date()
     table = _unit_table(tuple(units))
-    metric_set, extra_metrics = _metric_sets(tuple(metrics))
+    words_key = _metric_words_key(metric_words)
+    metric_set, extra_metrics = _metric_sets(tuple(metrics) + tuple(code for code, _ in words_key))
+    words_re = _metric_words_regex(words_key) if words_key else _NO_WORDS
     if not isinstance(text, str):
         text = ""
     folded = _fold_lines(text)
@@ -1104,7 +1171,7 @@ def parse_report(
         return ParsedReport(kind="not_report")  # no digit, no "chưa bc" / "không có": chatter
     lines: list[_Line] = []
     for k, (c, a, p) in enumerate(folded):
-        ln = _analyse_line(k + 1, c, a, p, table, today, metric_set, extra_metrics)
+        ln = _analyse_line(k + 1, c, a, p, table, today, metric_set, extra_metrics, words_re)
         if ln is not None:
             lines.append(ln)
     multi = len(lines) > 1

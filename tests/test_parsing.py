@@ -372,3 +372,24 @@ def test_normalize(text: str, expected: str) -> None:
 )
 def test_match_unit(name: str, expected: list[str]) -> None:
     assert match_unit(name, UNITS) == expected
+
+
+def test_metric_words_from_the_database() -> None:
+    words = {"bdhvs": ["bình dân học vụ số", "bdhvs"], "sk": ["sổ sức khỏe điện tử"]}
+    r = parse_report("Thôn 3 hôm nay 12 bình dân học vụ số", today=TODAY, units=UNITS, metric_words=words)
+    _check(r, (D14, [R("Thôn 3", 12, "bdhvs")]))
+    r = parse_report("thon 3 binh dan hoc vu so: 7, m2 4", today=TODAY, units=UNITS, metric_words=words)
+    _check(r, (D14, [R("Thôn 3", 7, "bdhvs"), R("Thôn 3", 4, "l2")]))
+    r = parse_report("Thôn 3 BDHVS 5", today=TODAY, units=UNITS, metric_words=words)
+    _check(r, (D14, [R("Thôn 3", 5, "bdhvs")]))
+    r = parse_report("Thôn 3 Sổ sức khỏe điện tử 9", today=TODAY, units=UNITS, metric_words=words)
+    _check(r, (D14, [R("Thôn 3", 9, "sk")]))
+    # without the vocabulary the same text is not that metric; built-in words keep working with it
+    r = parse_report("Thôn 3 hôm nay 12 bình dân học vụ số", today=TODAY, units=UNITS)
+    assert r.kind != "report" or r.lines[0].metric != "bdhvs"
+    _check(parse_report("Thôn 3 hôm nay 12 mức 2", today=TODAY, units=UNITS, metric_words=words),
+           (D14, [R("Thôn 3", 12, "l2")]))
+    # bad vocabulary never breaks parsing
+    bad: Any = {"x": "not a list", 3: ["y"], "z": [None, ""]}
+    _check(parse_report("Thôn 3 hôm nay 12 mức 2", today=TODAY, units=UNITS, metric_words=bad),
+           (D14, [R("Thôn 3", 12, "l2")]))
