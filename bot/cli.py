@@ -37,7 +37,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
 
     from bot.app import build_application
 
-    telegram, zalo = settings.channels in ("telegram", "both"), settings.channels in ("zalo", "both")
+    names = settings.channel_names
+    telegram, zalo = "telegram" in names, "zalo" in names
     secrets = ([settings.token()] if telegram else []) + ([settings.zalo_token()] if zalo else [])
     setup_logging(settings.log_level, secrets)
     db = open_database(settings)

@@ -14,6 +14,25 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line that names it."""
 
 
+CHANNEL_NAMES = ("telegram", "zalo", "zalo_oa")
+
+
+def channel_set(value: str) -> frozenset[str]:
+    """ "both" -> {telegram, zalo}; "telegram,zalo_oa" -> {telegram, zalo_oa}; unknown names -> ValueError."""
+    out: set[str] = set()
+    for part in value.replace(";", ",").replace("+", ",").split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name == "both":
+            out |= {"telegram", "zalo"}
+        elif name in CHANNEL_NAMES:
+            out.add(name)
+        else:
+            raise ValueError(f"unknown channel {name!r} (telegram, zalo, zalo_oa, both)")
+    return frozenset(out)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -42,12 +61,30 @@ class Settings(BaseSettings):
     # an update that failed or killed the process this many times is parked in the dead letters
     max_update_attempts: int = Field(default=3, ge=1, le=100)
     # Zalo channel (bot/zalo/, docs/zalo.md)
-    channels: Literal["telegram", "zalo", "both"] = "telegram"
+    # "telegram" | "zalo" | "zalo_oa" | "both" (= telegram,zalo) or a comma list, e.g. "telegram,zalo_oa"
+    channels: str = "telegram"
     zalo_bot_token: SecretStr | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_secret: SecretStr | None = None
     zalo_public_base_url: str | None = None
     zalo_web_port: int = Field(default=8088, ge=1, le=65535)
+    # the bot's display name as Zalo shows it ("Bot VNeID Tân Hòa"): group messages start with "@" + it;
+    # getMe does not return it (only id, account_name, account_type, can_join_groups)
+    zalo_bot_display_name: str | None = Field(default=None, max_length=120)
+    # the plan's caps (Basic plan as publicly reported; docs/zalo.md): messages the bot may send a month
+    zalo_monthly_messages: int = Field(default=3000, ge=1)
+    zalo_quota_warn_percent: int = Field(default=80, ge=1, le=100)
+    # budget mode "gop" (batched): confirmations in a group go out as one message every this many minutes
+    zalo_batch_minutes: float = Field(default=5.0, gt=0, le=120)
+    # Zalo Official Account channel (bot/zalo/oa*.py, docs/zalo.md §OA)
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None  # the app's secret key (OAuth v4 "secret_key" header)
+    zalo_oa_secret_key: SecretStr | None = None  # the OA secret key (webhook X-ZEvent-Signature)
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_public_base_url: str | None = None
+    zalo_oa_web_port: int = Field(default=8089, ge=1, le=65535)
+    zalo_oa_monthly_messages: int = Field(default=100000, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -57,6 +94,18 @@ class Settings(BaseSettings):
         if isinstance(v, int):
             return [v]
         return v
+
+    @field_validator("channels")
+    @classmethod
+    def _check_channels(cls, v: str) -> str:
+        names = channel_set(v)
+        if not names:
+            raise ValueError("must name at least one of telegram, zalo, zalo_oa (or both)")
+        return v.strip().lower()
+
+    @property
+    def channel_names(self) -> frozenset[str]:
+        return channel_set(self.channels)
 
     @field_validator("timezone")
     @classmethod

@@ -29,6 +29,6 @@ async def link_zalo(update: Update, context: Ctx) -> None:
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Only when the bot also serves Zalo (CHANNELS=zalo|both): otherwise the command would lead nowhere."""
     svc = app.bot_data.get("svc")
-    if svc is not None and svc.settings.channels == "telegram":
+    if svc is not None and svc.settings.channel_names == {"telegram"}:
         return
     add_command(app, "lienketzalo", link_zalo)

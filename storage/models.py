@@ -165,6 +165,8 @@ class Chat(Base):
     summaries_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once the bot is blocked/removed
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    # Zalo message budget (docs/zalo.md): full | batched (confirmations joined) | summaries (no confirmations)
+    budget_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -339,3 +341,33 @@ class DeadLetter(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SendCounter(Base):
+    """Messages one bot sent in one calendar month (Zalo plans cap them): counted at every send."""
+
+    __tablename__ = "send_counters"
+    __table_args__ = (UniqueConstraint("channel", "bot", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    bot: Mapped[str] = mapped_column(String(64))  # the bot's id (Zalo bot id, OA app id)
+    period: Mapped[str] = mapped_column(String(7))  # "2026-12", local time
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the 80% warning went out
+    exhausted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # Zalo answered "quota exceeded"
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OAToken(Base):
+    """Zalo Official Account OAuth v4 tokens, one row per generation; refresh tokens are single-use, so the
+    new row is inserted in the same transaction that retires the old one (bot/zalo/oa_tokens.py)."""
+
+    __tablename__ = "oa_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64), index=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16), default="refresh")  # auth | refresh

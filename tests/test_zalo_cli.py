@@ -58,6 +58,7 @@ async def test_run_zalo_only(tmp_path: Path) -> None:
                           "DATABASE_URL": url, "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(Path.cwd())}, tmp_path)
     try:
         an = emu.user("An")
+        await emu.wait_receiving(30)  # Zalo keeps nothing sent before the bot polls
         emu.say(an, f"dangky {codes['Thôn 3']}")
         replies = await emu.wait_for_messages(an.id, timeout=30)
         assert "Thôn 3" in replies[0].text
@@ -87,6 +88,7 @@ async def test_run_both_channels_in_one_process(tmp_path: Path) -> None:
         text = replies[0].text or ""
         code = next(w for w in text.replace("<b>", " ").replace("</b>", " ").split() if w.isdigit() and len(w) == 6)
         an = emu.user("An")
+        await emu.wait_receiving(30)
         emu.say(an, f"lienket {code}")
         zreplies = await emu.wait_for_messages(an.id, timeout=30)
         assert "Tổ viên Thôn 3" in zreplies[0].text

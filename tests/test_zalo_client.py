@@ -118,13 +118,25 @@ async def test_5xx_and_network_errors_are_retried_with_backoff() -> None:
     await client.aclose()
 
 
-async def test_429_honours_retry_after() -> None:
-    answers = [httpx.Response(429, json={"ok": False, "error_code": 429, "description": "Too Many Requests",
+async def test_429_is_quota_exceeded_and_never_retried() -> None:
+    """Zalo's 429 is "quota exceeded" (python-zalo-bot's error mapping): retrying only burns requests."""
+    answers = [httpx.Response(429, json={"ok": False, "error_code": 429, "description": "Quota exceeded",
                                          "parameters": {"retry_after": 3}}),
                httpx.Response(200, json={"ok": True, "result": {"message_id": "m", "date": 1}})]
     client, slept = mock_client(lambda req: answers.pop(0))
-    await client.send_message("c", "hi")
-    assert slept == [3.0]
+    with pytest.raises(ZaloError) as info:
+        await client.send_message("c", "hi")
+    assert info.value.quota and not info.value.retryable and slept == [] and client.calls == 1
+    await client.aclose()
+
+
+async def test_403_is_zalo_internal_error_and_retried() -> None:
+    """On the Bot Platform 403 means "internal server error": retry it like a 5xx."""
+    answers = [httpx.Response(403, json={"ok": False, "error_code": 403, "description": "Internal server error"}),
+               httpx.Response(200, json={"ok": True, "result": {"message_id": "m", "date": 1}})]
+    client, slept = mock_client(lambda req: answers.pop(0))
+    res = await client.send_message("c", "hi")
+    assert res["message_id"] == "m" and client.calls == 2 and len(slept) == 1
     await client.aclose()
 
 

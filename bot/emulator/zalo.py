@@ -21,7 +21,13 @@ others — see docs/zalo.md):
 - webhooks POST the bare update with the secret in ``X-Bot-Api-Secret-Token`` (secret 8-256 characters);
 - text and captions of 1-2,000 characters; no editing, no deleting, no inline buttons, no documents
   (those methods answer 404; ``reply_markup`` / ``parse_mode`` are ignored);
-- groups (beta): the bot only receives messages that @mention it or reply to one of its messages;
+- groups (beta): the bot only receives messages that @mention it (``@`` + its full display name, which
+  may have several words) or reply to one of its messages;
+- getMe answers ``id``, ``account_name``, ``account_type``, ``can_join_groups`` — no display name;
+- no replay after downtime: a message that arrives while no getUpdates is waiting (nor was within
+  ``poll_grace`` seconds, nor an update is being handled) and no webhook is set is dropped, never
+  delivered later (Zalo documents polling for development only; webhook is the production mode);
+- ``echo_own=True``: the bot's own messages come back as updates (sender id = the bot's id);
 - optional free-plan limits: at most ``Limits.users`` distinct users reach the bot, at most
   ``Limits.monthly_messages`` messages sent by the bot (then 429).
 Quirk switches for tolerance tests: ``result_shape`` "object" (default) | "list" | "bare".
@@ -136,6 +142,8 @@ class ZaloEmulator:
         fetch_photos: bool = True,
         result_shape: ResultShape = "object",
         max_poll: float = 30.0,
+        echo_own: bool = False,
+        poll_grace: float = 5.0,
     ) -> None:
         self.token = token
         self.bot_id = token.split(":", 1)[0]
@@ -146,6 +154,11 @@ class ZaloEmulator:
         self.fetch_photos = fetch_photos
         self.result_shape: ResultShape = result_shape
         self.max_poll = max_poll
+        self.echo_own = echo_own
+        self.poll_grace = poll_grace  # seconds after a poll ended during which new messages still wait
+        self.buffer_while_offline = False  # test knob: keep messages while nobody receives (unlike Zalo)
+        self._last_poll_end = 0.0
+        self._in_flight_since = 0.0
         self.requests: list[tuple[str, str, JSON]] = []  # (HTTP method, API method, body)
         self.webhook_log: list[tuple[int, str]] = []  # (HTTP status, event) of webhook deliveries
         self.dropped: list[JSON] = []  # messages the bot never saw (group without mention, user cap)
@@ -275,7 +288,7 @@ class ZaloEmulator:
 
     async def _api_getMe(self, body: JSON) -> JSON:
         return {"id": self.bot_id, "account_name": self.account_name, "account_type": "BASIC",
-                "can_join_groups": self.groups_enabled, "display_name": self.bot_name}
+                "can_join_groups": self.groups_enabled}
 
     async def _api_getUpdates(self, body: JSON) -> Any:
         if self._webhook is not None:
@@ -292,10 +305,12 @@ class ZaloEmulator:
             await self._signal.wait_for(lambda: bool(self._queue) or self._closing, timeout)
         finally:
             self._polls_waiting -= 1
+            self._last_poll_end = time.monotonic()
         if not self._queue:
             return self._error(408, "Request timeout")
         update = self._queue.pop(0)
         self._in_flight = 1
+        self._in_flight_since = time.monotonic()
         self._signal.notify()
         if self.result_shape == "list":
             return [update]
@@ -356,6 +371,10 @@ class ZaloEmulator:
         sent = ZaloSent(self._seq, chat.id, message_id, kind, date=_ms(), **fields)
         self._sent.append(sent)
         self._bot_messages.add((chat.id, message_id))
+        if self.echo_own and kind == "text":
+            self._deliver({"event_name": "message.text.received", "message": {
+                "message_id": message_id, "date": sent.date, "chat": {"id": chat.id, "chat_type": chat.type},
+                "from": {"id": self.bot_id, "display_name": self.bot_name}, "text": fields.get("text", "")}})
         self._signal.notify()
         return {"message_id": message_id, "date": sent.date}
 
@@ -489,14 +508,39 @@ class ZaloEmulator:
             self.dropped.append(update)
             return message
         self._reached.add(user.id)
-        self._queue.append(update)
-        self._signal.notify()
+        self._deliver(update)
         return message
 
-    def send_raw(self, update: JSON) -> None:
-        """Queue any update as is (odd shapes, stickers, images)."""
-        self._queue.append(copy.deepcopy(update))
+    @property
+    def receiving(self) -> bool:
+        """Someone takes updates now: a webhook is set, a poll is waiting (or just ended), or an update
+        handed out is being handled (for at most a minute: a bot that died holding one receives nothing)."""
+        now = time.monotonic()
+        return (self._webhook is not None or self._polls_waiting > 0
+                or now - self._last_poll_end < self.poll_grace
+                or (self._in_flight > 0 and now - self._in_flight_since < 60.0)
+                or self.buffer_while_offline)
+
+    def _deliver(self, update: JSON) -> None:
+        if not self.receiving:
+            self.dropped.append(update)  # Zalo keeps nothing for a bot that is not receiving
+            return
+        self._queue.append(update)
         self._signal.notify()
+
+    def go_offline(self) -> None:
+        """Forget the poll grace (the bot stopped polling long ago): later messages are dropped."""
+        self._last_poll_end = 0.0
+        self._in_flight = 0
+
+    async def wait_receiving(self, timeout: float = 10.0) -> None:
+        """Until the bot polls (or set a webhook): before that, Zalo would drop what users send."""
+        if not await self._signal.wait_for(lambda: self._webhook is not None or self._polls_waiting > 0, timeout):
+            raise TimeoutError("the bot never started receiving")
+
+    def send_raw(self, update: JSON) -> None:
+        """Queue any update as is (odd shapes, stickers, images) — dropped too while nobody receives."""
+        self._deliver(copy.deepcopy(update))
 
     def fail_next(self, method: str, status: int = 500, times: int = 1, body: JSON | None = None) -> None:
         """The next `times` calls of `method` answer `status` (with `body`, or a Zalo-style error)."""

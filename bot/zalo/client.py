@@ -10,7 +10,11 @@ string or integer ids (see docs/zalo.md for what was verified and what was assum
   httpx exception carries the URL either).
 - ``getUpdates`` long-polls and returns ONE update; an empty poll is answered with 408 (as the HTTP
   status or as ``error_code``): both mean "no update", never an error.
-- Network errors, 5xx and 429 are retried with exponential backoff (429 honours ``retry_after``).
+- Network errors, 5xx and 403 are retried with exponential backoff: on the Bot Platform 403 means
+  "internal server error" (as python-zalo-bot maps it; docs/zalo.md), never "forbidden".
+- 429 means "quota exceeded": never retried. With a ``QuotaMeter`` the month is marked exhausted, the
+  admins are told once, and every later send fails at once (no request) until the next month.
+- Every message sent is counted per bot per month in the database (``meter``).
 - ``send_text`` splits long texts at 2,000 characters on line boundaries.
 """
 
@@ -20,11 +24,14 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bot.logs import RedactFilter
+
+if TYPE_CHECKING:
+    from bot.zalo.quota import QuotaMeter
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +57,15 @@ class ZaloError(Exception):
         return self.error_code if self.error_code is not None else self.status
 
     @property
+    def quota(self) -> bool:
+        """Zalo's 429: the plan's message quota is used up (not a short rate limit)."""
+        return self.code == 429
+
+    @property
     def retryable(self) -> bool:
-        """Worth trying again later: network trouble, server errors, rate limits."""
+        """Worth trying again later: network trouble, server errors (Zalo's 403 is one, see the module doc)."""
         c = self.code
-        return c is None or c == 429 or c >= 500
+        return c is None or c == 403 or c >= 500
 
 
 def utf16_len(text: str) -> int:
@@ -144,6 +156,7 @@ class ZaloClient:
         for name in (__name__, "httpx", "httpcore"):
             logging.getLogger(name).addFilter(self.redactor)
         self.calls = 0  # HTTP requests made (tests, metrics)
+        self.meter: QuotaMeter | None = None  # counts sends per month (bot/zalo/quota.py)
 
     async def aclose(self) -> None:
         for name in (__name__, "httpx", "httpcore"):
@@ -238,9 +251,27 @@ class ZaloClient:
         res = await self.call("getWebhookInfo")
         return res if isinstance(res, dict) else {}
 
-    async def send_message(self, chat_id: str | int, text: str) -> dict[str, Any]:
-        res = await self.call("sendMessage", {"chat_id": str(chat_id), "text": text})
+    @property
+    def bot_id(self) -> str:
+        return self.token.split(":", 1)[0]
+
+    async def _send(self, method: str, payload: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        """A method that sends a message: refused at once when the month's quota is used up, counted after."""
+        meter = self.meter
+        if meter is not None and await asyncio.to_thread(meter.exhausted):
+            raise ZaloError(method, "monthly message quota exceeded (waiting for next month)", error_code=429)
+        try:
+            res = await self.call(method, payload, timeout=timeout)
+        except ZaloError as exc:
+            if exc.quota and meter is not None:
+                await meter.exceeded()
+            raise
+        if meter is not None:
+            await meter.record(1)
         return res if isinstance(res, dict) else {}
+
+    async def send_message(self, chat_id: str | int, text: str) -> dict[str, Any]:
+        return await self._send("sendMessage", {"chat_id": str(chat_id), "text": text})
 
     async def send_text(self, chat_id: str | int, text: str) -> list[dict[str, Any]]:
         """Send a text of any length as as many messages as needed (each ≤ 2,000 characters)."""
@@ -253,12 +284,10 @@ class ZaloClient:
         payload: dict[str, Any] = {"chat_id": str(chat_id), "photo": photo_url}
         if caption:
             payload["caption"] = split_text(caption)[0] if caption.strip() else caption
-        res = await self.call("sendPhoto", payload, timeout=max(self.timeout, 60.0))
-        return res if isinstance(res, dict) else {}
+        return await self._send("sendPhoto", payload, timeout=max(self.timeout, 60.0))
 
     async def send_sticker(self, chat_id: str | int, sticker: str) -> dict[str, Any]:
-        res = await self.call("sendSticker", {"chat_id": str(chat_id), "sticker": sticker})
-        return res if isinstance(res, dict) else {}
+        return await self._send("sendSticker", {"chat_id": str(chat_id), "sticker": sticker})
 
     async def send_chat_action(self, chat_id: str | int, action: str = "typing") -> None:
         try:

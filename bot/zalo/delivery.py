@@ -11,7 +11,7 @@ advisory lock of its own on PostgreSQL, so it runs next to the Telegram schedule
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, cast
 
 from telegram import Bot
@@ -65,24 +65,33 @@ class ZaloScheduler(Scheduler):
         try:
             message_id = await self._send_zalo(chat, item.day, content, delivery_id, first_part, now)
         except ZaloError as exc:
-            code = exc.code
-            if exc.retryable or code == 401:  # 401: our token, not this chat: retry once it is fixed
-                wait = timedelta(seconds=exc.retry_after) if exc.retry_after else timedelta(0)
-                self._failed(delivery_id, attempts, f"zalo: {exc.description}", now, report, at_least=wait)
-                return "failed"
-            if code in (403, 404) or "block" in exc.description.lower() or "not found" in exc.description.lower():
-                await self._disable(chat, delivery_id, f"zalo {code}: {exc.description}", "adm.reason_blocked", now,
-                                    report)
-                return "disabled"
-            log.error("Zalo refused %s for chat %s: %s", item.kind, chat.external_id, exc.description)
-            with self.svc.db.session() as s:
-                schedule_repo.mark_failed(s, delivery_id, f"zalo {code}: {exc.description}", None, now, dead=True)
-            report.failed += 1
-            return "failed"
+            return self._zalo_failed(exc, item, delivery_id, attempts, now, report)
         with self.svc.db.session() as s:
             schedule_repo.mark_sent(s, delivery_id, message_id, now)
         report.sent += 1
         return "sent"
+
+    def _zalo_failed(self, exc: ZaloError, item: Due, delivery_id: int, attempts: int, now: datetime,
+                     report: TickReport) -> str:
+        """What a refused send means on Zalo (docs/zalo.md §7): never switch a chat off on a guess.
+
+        - 429 = the month's quota is used up: wait for the next month (the meter already told the admins);
+        - network, 5xx, 403 (Zalo's "internal server error"), 401 (our token): retry with backoff;
+        - anything else (unknown chat, bot removed from a group — the sources document no code for these):
+          retry with backoff up to the attempt limit, logged with Zalo's words, the chat stays on.
+        """
+        if exc.quota:
+            wait = next_month(now.astimezone(self.svc.settings.tz)) - now
+            self._failed(delivery_id, attempts, f"zalo quota: {exc.description}", now, report, at_least=wait)
+            return "failed"
+        if exc.retryable or exc.code == 401:
+            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else timedelta(0)
+            self._failed(delivery_id, attempts, f"zalo: {exc.description}", now, report, at_least=wait)
+            return "failed"
+        log.warning("Zalo refused %s for chat %s (%s): %s; will retry, chat left on", item.kind,
+                    item.chat.external_id, exc.code, exc.description)
+        self._failed(delivery_id, attempts, f"zalo {exc.code}: {exc.description}", now, report)
+        return "failed"
 
     async def _send_zalo(self, chat: BoundChat, day: date, content: Content, delivery_id: int,
                          first_part: int | None, now: datetime) -> int | None:
@@ -102,3 +111,10 @@ class ZaloScheduler(Scheduler):
                 caption = for_zalo(content.caption or "", lang) or None
                 await self.client.send_photo(chat.external_id, url, caption)
         return message_id
+
+
+def next_month(local: datetime) -> datetime:
+    """The first instant of the month after `local` (aware), in its time zone."""
+    tz: tzinfo | None = local.tzinfo
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime(year, month, 1, tzinfo=tz)

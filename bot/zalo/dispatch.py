@@ -17,9 +17,9 @@ import secrets
 import time as _time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from bot import fmt, render
 from bot.access import Caller
@@ -41,7 +41,7 @@ from bot.zalo import CHANNEL
 from bot.zalo.linking import LinkService, is_code
 from bot.zalo.text import Command, for_zalo, parse_command, strip_mention
 from bot.zalo.web import CHART_TTL, EXPORT_TTL, File, LinkSigner
-from storage import link_repo, repo, schedule_repo
+from storage import link_repo, repo, schedule_repo, zalo_repo
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class Incoming:
     message_id: str
     date_ms: int | None = None
     is_bot: bool = False
+    addressed: bool = False  # a group message meant for the bot without a mention (an OA reads every one)
 
     @property
     def is_text(self) -> bool:
@@ -131,6 +132,7 @@ class Out:
     text: str | None = None
     photo_url: str | None = None
     caption: str | None = None
+    confirm: bool = False  # a report's confirmation: batched or left out in a group's budget mode
 
 
 class BlobCache:
@@ -159,8 +161,10 @@ Handler = Callable[[Caller, Incoming, Command], list[Out]]
 
 class ZaloDispatcher:
     def __init__(self, svc: Services, signer: LinkSigner | None = None, *, blobs: BlobCache | None = None,
-                 bot_names: tuple[str, ...] = ()) -> None:
+                 bot_names: tuple[str, ...] = (), channel: str = CHANNEL, bot_id: str | None = None) -> None:
         self.svc = svc
+        self.channel = channel  # "zalo" (Bot Platform) or "zalo_oa" (Official Account): same logic, own ids
+        self.bot_id = bot_id  # updates sent by this id are the bot's own messages coming back
         self.signer = signer
         self.blobs = blobs or BlobCache()
         self.bot_names = bot_names
@@ -175,19 +179,20 @@ class ZaloDispatcher:
             "xuat": self._view, "madangky": self._org, "donvi": self._org, "chitieu": self._org, "moc": self._org,
             "thanhvien": self._org, "nhatky": self._org, "lienket": self._bind_or_link, "lich": self._lich,
             "nhap": self._not_here, "lienketzalo": self._link_elsewhere, "huylienketzalo": self._unlink,
+            "tietkiem": self._budget,
         }
 
     # ---- entry ----------------------------------------------------------------------------------
 
     def handle(self, msg: Incoming) -> list[Out]:
         """The replies to one incoming message ([] = say nothing)."""
-        if msg.is_bot or not msg.is_text:
-            return []
+        if msg.is_bot or not msg.is_text or (self.bot_id is not None and msg.user_id == self.bot_id):
+            return []  # the bot's own messages can come back as updates: never answer them
         text = strip_mention(msg.text, self.bot_names) if msg.is_group else msg.text.strip()
-        addressed = not msg.is_group or msg.text.lstrip().startswith("@")
+        addressed = not msg.is_group or msg.text.lstrip().startswith("@") or msg.addressed
         if not text:
             return []
-        caller = self.svc.caller(CHANNEL, msg.user_id, msg.name)
+        caller = self.svc.caller(self.channel, msg.user_id, msg.name)
         cmd = parse_command(text)
         if cmd is None:
             outs = self._report(caller, msg, text, addressed=addressed, is_command=False)
@@ -230,7 +235,7 @@ class ZaloDispatcher:
 
     def _answer(self, out: Outcome, lang: str, *, is_command: bool) -> list[Out]:
         if out.status == "stored":
-            return [self._text(render.stored(out, lang), lang)]
+            return [replace(self._text(render.stored(out, lang), lang), confirm=True)]
         if out.status == "removed":
             return [self._text(render.removed(out, lang), lang)]
         if out.status == "confirm":
@@ -255,7 +260,7 @@ class ZaloDispatcher:
         if caller.member_id is None:
             return [self._text(t("rep.not_member", lang), lang)]
         with self.svc.db.session() as s:
-            pending = link_repo.latest_pending(s, caller.member_id, CHANNEL, msg.chat_id,
+            pending = link_repo.latest_pending(s, caller.member_id, self.channel, msg.chat_id,
                                                self.svc.clock() - PENDING_MAX_AGE)
             token = pending.token if pending is not None else None
         if token is None:
@@ -276,7 +281,7 @@ class ZaloDispatcher:
 
     def _is_linked(self, user_id: str) -> bool:
         with self.svc.db.session() as s:
-            row = repo.member_by_external(s, CHANNEL, user_id)
+            row = repo.member_by_external(s, self.channel, user_id)
             return row is not None and row.linked_member_id is not None
 
     def _org(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
@@ -285,14 +290,14 @@ class ZaloDispatcher:
         return self._org_outs(fn(caller, cmd.args), caller.language)
 
     def _chat_ref(self, msg: Incoming) -> ChatRef:
-        return ChatRef(msg.chat_id, "group" if msg.is_group else "private", None, channel=CHANNEL)
+        return ChatRef(msg.chat_id, "group" if msg.is_group else "private", None, channel=self.channel)
 
     def _bind_or_link(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
         lang = caller.language
         if is_code(cmd.args.replace(" ", "")):
             if msg.is_group:
                 return [self._text(t("link.private_only_zalo", lang), lang)]
-            res = self.links.redeem(CHANNEL, msg.user_id, msg.name, cmd.args.replace(" ", ""))
+            res = self.links.redeem(self.channel, msg.user_id, msg.name, cmd.args.replace(" ", ""))
             return [self._text(res.text(lang), lang)]
         if not caller.has_role(Role.LEADER):  # "lienket" without a code, from a member: they meant linking
             return [self._text(t("link.how", lang), lang)]
@@ -302,7 +307,7 @@ class ZaloDispatcher:
         return [self._text(t("link.how", caller.language), caller.language)]
 
     def _unlink(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
-        res = self.links.unlink(CHANNEL, msg.user_id, msg.name)
+        res = self.links.unlink(self.channel, msg.user_id, msg.name)
         return [self._text(res.text(caller.language), caller.language)]
 
     def _not_here(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
@@ -324,14 +329,14 @@ class ZaloDispatcher:
                 continue
             lines.append(t(f"help.section.{role.name.lower()}", lang))
             lines += [t("zalo.help_line", lang, name=n, desc=t(f"cmd.{n}", lang)) for n in names]
-        lines += ["", t("zalo.help_link", lang)]
+        lines += ["", t("zalo.help_link", lang), "", t("zalo.disclosure", lang)]
         return [self._text("\n".join(lines), lang)]
 
     # ---- summaries and views --------------------------------------------------------------------
 
     def _bound_unit(self, chat_id: str) -> tuple[int, str] | None:
         with self.svc.db.session() as s:
-            chat = repo.chat_by_external(s, CHANNEL, chat_id)
+            chat = repo.chat_by_external(s, self.channel, chat_id)
             if chat is None or chat.unit_id is None:
                 return None
             unit = repo.unit_by_id(s, chat.unit_id)
@@ -368,7 +373,7 @@ class ZaloDispatcher:
 
     def _resolve(self, caller: Caller, msg: Incoming, command: str, name: str) -> tuple[Any, list[Out]]:
         """(unit, []) or (None, the reply explaining why) — the same resolution as Telegram's views."""
-        res = self.views.resolve(caller, msg.chat_id, name, channel=CHANNEL)
+        res = self.views.resolve(caller, msg.chat_id, name, channel=self.channel)
         if res.unit is not None:
             return res.unit, []
         lang = caller.language
@@ -438,7 +443,7 @@ class ZaloDispatcher:
         word = cmd.args.strip().lower()
         st = self.svc.settings
         with self.svc.db.session() as s:
-            chat = repo.chat_by_external(s, CHANNEL, msg.chat_id)
+            chat = repo.chat_by_external(s, self.channel, msg.chat_id)
             unit = repo.unit_by_id(s, chat.unit_id) if chat is not None and chat.unit_id is not None else None
             if chat is None or unit is None:
                 return [self._text(t("lich.unbound", lang), lang)]
@@ -463,25 +468,59 @@ class ZaloDispatcher:
         record(self.svc, caller, "schedule.change", unit_id=unit_id, after={"chat": msg.chat_id, "enabled": on})
         return [self._text(t("zalo.lich_on" if on else "zalo.lich_off", lang), lang)]
 
+    # ---- message budget of a group (Zalo plans cap the messages a month) -----------------------------
+
+    BUDGET_WORDS: ClassVar[dict[str, str]] = {"gop": "batched", "gộp": "batched", "batch": "batched", "tonghop": "summaries",
+                    "tổnghợp": "summaries", "summaries": "summaries", "tat": "full", "tắt": "full", "off": "full"}
+
+    def _budget(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
+        """``tietkiem`` shows, ``tietkiem gop|tonghop|tat`` sets this group's budget mode (leaders of its unit)."""
+        lang = caller.language
+        word = cmd.args.strip().lower().replace(" ", "")
+        minutes = fmt.num(self.svc.settings.zalo_batch_minutes, lang)
+        with self.svc.db.session() as s:
+            chat = repo.chat_by_external(s, self.channel, msg.chat_id)
+            unit = repo.unit_by_id(s, chat.unit_id) if chat is not None and chat.unit_id is not None else None
+            if not msg.is_group or chat is None or unit is None:
+                return [self._text(t("zalo.budget_group_only", lang), lang)]
+            if not caller.can(Role.LEADER, unit):
+                log_refusal(self.svc, caller, "tietkiem", reason="scope", unit_id=unit.id)
+                return [self._text(t("lich.scope", lang, unit=esc(unit.name)), lang)]
+            if not word:
+                current = zalo_repo.budget_mode(s, self.channel, msg.chat_id)
+                return [self._text(t("zalo.budget_show", lang, mode=t(f"zalo.budget_mode.{current}", lang),
+                                     minutes=minutes), lang)]
+            mode = self.BUDGET_WORDS.get(word)
+            if mode is None:
+                return [self._text(t("err.usage", lang, usage=t("usage.tietkiem", lang)), lang)]
+            zalo_repo.set_budget_mode(s, chat.id, mode)
+            unit_id = unit.id
+        record(self.svc, caller, "chat.budget", unit_id=unit_id, after={"chat": msg.chat_id, "mode": mode})
+        return [self._text(t("zalo.budget_set", lang, mode=t(f"zalo.budget_mode.{mode}", lang)), lang)]
+
+    def budget_mode(self, chat_id: str) -> str:
+        with self.svc.db.session() as s:
+            return zalo_repo.budget_mode(s, self.channel, chat_id)
+
     # ---- private chats of leaders get their unit's reminders and summaries ------------------------
 
     def _track_private_chat(self, msg: Incoming) -> list[Out]:
         if msg.is_group:
             return []
-        caller = self.svc.caller(CHANNEL, msg.user_id, msg.name)
+        caller = self.svc.caller(self.channel, msg.user_id, msg.name)
         if caller.unit_id is None or not caller.has_role(Role.LEADER):
             return []
         st = self.svc.settings
         with self.svc.db.session() as s:
-            if repo.chat_by_external(s, CHANNEL, msg.chat_id) is not None:
+            if repo.chat_by_external(s, self.channel, msg.chat_id) is not None:
                 return []
             unit = repo.unit_by_id(s, caller.unit_id)
             if unit is None:
                 return []
-            chat = repo.get_or_create_chat(s, CHANNEL, msg.chat_id, caller.name)
+            chat = repo.get_or_create_chat(s, self.channel, msg.chat_id, caller.name)
             repo.bind_chat(s, chat, unit)
             unit_name, unit_id = unit.name, unit.id
-        record(self.svc, caller, "chat.bind", unit_id=unit_id, after={"chat": msg.chat_id, "channel": CHANNEL,
+        record(self.svc, caller, "chat.bind", unit_id=unit_id, after={"chat": msg.chat_id, "channel": self.channel,
                                                                        "private": True})
         lang = caller.language
         return [self._text(t("zalo.private_bound", lang, unit=esc(unit_name),

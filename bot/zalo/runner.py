@@ -23,10 +23,12 @@ from typing import Any
 from bot.config import Settings
 from bot.scheduling import TICK_SECONDS
 from bot.services import Services
+from bot.zalo import CHANNEL
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.delivery import ZaloScheduler
 from bot.zalo.dispatch import BlobCache, Incoming, Out, ZaloDispatcher, parse_update
 from bot.zalo.files import export_file, summary_chart, view_chart
+from bot.zalo.quota import QuotaMeter
 from bot.zalo.web import File, LinkSigner, WebServer, build_app, derive_key
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class ZaloRunner:
         schedule: bool = True,
         tick_seconds: float = TICK_SECONDS,
         link_key: bytes | None = None,
+        telegram_bot: Any = None,
     ) -> None:
         self.svc = svc
         self.client = client
@@ -59,8 +62,14 @@ class ZaloRunner:
         self.tick_seconds = tick_seconds
         self.signer = LinkSigner(link_key or derive_key(client.token), self.public_base_url, svc.clock)
         self.blobs = BlobCache()
-        self.dispatcher = ZaloDispatcher(svc, self.signer, blobs=self.blobs)
+        self.dispatcher = ZaloDispatcher(svc, self.signer, blobs=self.blobs, bot_id=client.bot_id)
         self.scheduler = ZaloScheduler(svc, client, self.signer)
+        st = svc.settings
+        self.telegram_bot = telegram_bot  # CHANNELS=both: admins are also told on Telegram
+        client.meter = QuotaMeter(svc, CHANNEL, client.bot_id, st.zalo_monthly_messages, st.zalo_quota_warn_percent,
+                                  notify=self.tell_admins)
+        self._batches: dict[str, list[str]] = {}
+        self._flushers: dict[str, asyncio.Task[None]] = {}
         self.web: WebServer | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -87,8 +96,14 @@ class ZaloRunner:
             self.me = await self.client.get_me()
         except ZaloError as exc:
             log.warning("Zalo getMe failed (%s); continuing", exc)
-        names = tuple(str(self.me.get(k)) for k in ("display_name", "name", "account_name") if self.me.get(k))
-        self.dispatcher.bot_names = names
+        if self.me.get("id"):
+            self.dispatcher.bot_id = str(self.me["id"])
+        # getMe has no display name (id, account_name, account_type, can_join_groups): it comes from settings
+        display = (self.svc.settings.zalo_bot_display_name or "").strip()
+        self.dispatcher.bot_names = tuple(n for n in (display, str(self.me.get("account_name") or "")) if n)
+        if self.me.get("can_join_groups") and not display:
+            log.warning("ZALO_BOT_DISPLAY_NAME is not set: in groups only commands are recognised after "
+                        "'@<bot name>'; set it to the bot's name as Zalo shows it")
         if self.public_base_url:
             app = build_app(self.signer, self._renderers(), webhook=self.enqueue if self.webhook_mode else None,
                             webhook_secret=self.webhook_secret)
@@ -106,7 +121,8 @@ class ZaloRunner:
             except ZaloError as exc:
                 log.info("Zalo deleteWebhook: %s", exc)
             self._tasks.append(asyncio.create_task(self._poll_loop(), name="zalo-poll"))
-            log.info("Zalo: polling mode")
+            log.warning("Zalo: polling mode — for development only (Zalo's docs); messages sent while the bot "
+                        "is not polling are lost. Production: set ZALO_PUBLIC_BASE_URL and ZALO_WEBHOOK_SECRET")
         if self.schedule:
             self._tasks.append(asyncio.create_task(self._tick_loop(), name="zalo-scheduler"))
 
@@ -118,6 +134,7 @@ class ZaloRunner:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        await self.flush_batches()
         if self.web is not None:
             await self.web.stop()
             self.web = None
@@ -186,7 +203,16 @@ class ZaloRunner:
         return outs
 
     async def send(self, msg: Incoming, outs: list[Out]) -> None:
-        """Texts are joined into one message where they fit (the free plan counts messages), photos follow."""
+        """Texts are joined into one message where they fit (the free plan counts messages), photos follow.
+        In a group with a budget mode, report confirmations are batched ("gop") or left out ("tonghop")."""
+        if msg.is_group and any(o.confirm for o in outs):
+            mode = await asyncio.to_thread(self.dispatcher.budget_mode, msg.chat_id)
+            if mode != "full":
+                if mode == "batched":
+                    for o in outs:
+                        if o.confirm and o.text:
+                            self._batch(msg.chat_id, o.text)
+                outs = [o for o in outs if not o.confirm]
         texts = [o.text for o in outs if o.text and not o.photo_url]
         merged = [Out(text="\n\n".join(texts))] if texts else []
         for out in merged + [o for o in outs if o.photo_url]:
@@ -199,6 +225,62 @@ class ZaloRunner:
                 log.warning("cannot reply in Zalo chat %s: %s", msg.chat_id, exc)
             except ValueError as exc:
                 log.warning("cannot send to Zalo chat %s: %s", msg.chat_id, exc)
+
+    # ---- budget mode "gop": confirmations joined into one message per chat every few minutes ----------
+
+    def _batch(self, chat_id: str, text: str) -> None:
+        self._batches.setdefault(chat_id, []).append(text)
+        if chat_id not in self._flushers:
+            self._flushers[chat_id] = asyncio.create_task(self._flush_later(chat_id), name=f"zalo-batch-{chat_id}")
+
+    async def _flush_later(self, chat_id: str) -> None:
+        await asyncio.sleep(self.svc.settings.zalo_batch_minutes * 60)
+        self._flushers.pop(chat_id, None)
+        await self._flush(chat_id)
+
+    async def _flush(self, chat_id: str) -> None:
+        texts = self._batches.pop(chat_id, [])
+        if not texts:
+            return
+        from bot.texts import t
+        from bot.zalo.text import to_plain
+
+        title = to_plain(t("zalo.budget_batch_title", self.svc.settings.language))
+        try:
+            await self.client.send_text(chat_id, "\n\n".join([title, *texts]))
+        except ZaloError as exc:
+            log.warning("cannot send the batched confirmations to Zalo chat %s: %s", chat_id, exc)
+
+    async def flush_batches(self) -> None:
+        """Send every pending batch now (on stop; tests)."""
+        for task in self._flushers.values():
+            task.cancel()
+        self._flushers.clear()
+        for chat_id in list(self._batches):
+            await self._flush(chat_id)
+
+    # ---- telling the admins (quota warnings) ----------------------------------------------------------
+
+    async def tell_admins(self, key: str, values: dict[str, Any]) -> None:
+        """Zalo admins in their private chat with the bot, Telegram admins when Telegram runs too."""
+        from bot.texts import t
+        from bot.zalo.text import to_plain
+        from storage import zalo_repo
+
+        lang = self.svc.settings.language
+        with self.svc.db.session() as s:
+            accounts = zalo_repo.admin_accounts(s, CHANNEL)
+        for ext in accounts:
+            try:
+                await self.client.send_text(ext, to_plain(t(key, lang, **values)))
+            except ZaloError as exc:
+                log.warning("cannot tell Zalo admin %s: %s", ext, exc.description)
+        if self.telegram_bot is not None:
+            for admin in self.svc.settings.admin_ids:
+                try:
+                    await self.telegram_bot.send_message(admin, t(key, lang, **values), parse_mode="HTML")
+                except Exception as exc:  # noqa: BLE001 - Telegram may be unreachable too
+                    log.warning("cannot tell admin %s on Telegram: %s", admin, exc)
 
     # ---- scheduled deliveries -------------------------------------------------------------------
 
@@ -247,7 +329,7 @@ def attach(app: Any, settings: Settings) -> None:
     async def init(application: Any) -> None:
         if previous_init is not None:
             await previous_init(application)
-        runner = ZaloRunner.from_settings(settings, application.bot_data["svc"])
+        runner = ZaloRunner.from_settings(settings, application.bot_data["svc"], telegram_bot=application.bot)
         await runner.start()
         application.bot_data["zalo"] = runner
 

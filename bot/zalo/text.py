@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.commands import BY_NAME
@@ -34,6 +35,7 @@ EXTRA_WORDS = {
     "huybo": "huybo", "cancel": "huybo",
     "lienketzalo": "lienketzalo", "linkzalo": "lienketzalo",
     "huylienketzalo": "huylienketzalo", "unlinkzalo": "huylienketzalo",
+    "tietkiem": "tietkiem", "budget": "tietkiem",
 }
 _MAX_WORDS = 4
 
@@ -99,14 +101,34 @@ def _lookup(key: str) -> str | None:
 
 
 _MENTION = re.compile(r"^\s*@\S+\s*")
+#: how many words after "@" a bot's display name may take when the name is not configured
+_NAME_WORDS = 6
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def strip_mention(text: str, bot_names: tuple[str, ...] = ()) -> str:
-    """A group message addressed to the bot: drop "@Bot Name" (its known names first, else the first @word)."""
-    low = text.lower()
-    for name in sorted((n for n in bot_names if n), key=len, reverse=True):
-        tag = "@" + name.lower()
-        i = low.find(tag)
-        if i != -1:
+    """A group message addressed to the bot: drop the whole "@Bot VNeID Tân Hòa" mention.
+
+    Zalo puts the bot's full display name (several words) after "@"; getMe does not return it, so it
+    comes from the ZALO_BOT_DISPLAY_NAME setting (``bot_names``; compared without case, NFC). Without a
+    matching name: if a command word follows within the next few words, everything before it is the
+    name; else only the first "@word" is dropped (a report is then parsed as before).
+    """
+    text = unicodedata.normalize("NFC", text)
+    folded = _fold(text)
+    for name in sorted((n for n in bot_names if n and n.strip()), key=len, reverse=True):
+        tag = "@" + _fold(name.strip().lstrip("@"))
+        i = folded.find(tag)
+        if i != -1 and (i + len(tag) == len(folded) or not folded[i + len(tag)].isalnum()):
             return (text[:i] + text[i + len(tag):]).strip()
-    return _MENTION.sub("", text, count=1).strip() if text.lstrip().startswith("@") else text.strip()
+    if not text.lstrip().startswith("@"):
+        return text.strip()
+    words = text.strip().split(" ")
+    for n in range(1, min(_NAME_WORDS, len(words) - 1) + 1):
+        rest = " ".join(words[n:]).strip()
+        if parse_command(rest) is not None:
+            return rest
+    return _MENTION.sub("", text, count=1).strip()
