@@ -211,6 +211,7 @@ async def test_against_the_emulator() -> None:
 @pytest.mark.parametrize("shape", ["list", "bare"])
 async def test_emulator_quirk_shapes_are_understood(shape: Any) -> None:
     emu = ZaloEmulator(token=TOKEN, result_shape=shape)
+    emu.buffer_while_offline = True  # the message is sent before the first poll
     await emu.start()
     client = ZaloClient(TOKEN, emu.base_url, retries=0)
     try:
