@@ -26,7 +26,13 @@ def open_database(settings: Settings) -> Database:
     """Open the database and bring its schema up to date (creates it on an empty database)."""
     try:
         db = Database(settings.database_url)
-    except Exception as exc:  # malformed URL, missing driver
+    except ImportError as exc:  # the URL names a driver that is not installed
+        if settings.database_url.startswith("postgres"):
+            raise DatabaseError("DATABASE_URL is a PostgreSQL URL but the PostgreSQL driver (psycopg) is not "
+                                "installed: pip install 'vneid-bot[postgres]' (or pip install -e '.[postgres]' "
+                                "in a clone)") from None
+        raise DatabaseError(f"DATABASE_URL needs a database driver that is not installed: {exc}") from None
+    except Exception as exc:  # malformed URL
         raise DatabaseError(f"DATABASE_URL is invalid: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
     db.upgrade()
     return db
