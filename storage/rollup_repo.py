@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Metric, Report, Target, Unit
@@ -102,9 +102,8 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
     branches: list[Any] = []
     # a baseline counts from its day on and holds every report of its unit up to that day (DESIGN §4):
     # the cumulative adds only the reports after the baseline's day (of baselines as of `day` or earlier)
-    held_until = and_(Baseline.unit_id == Report.unit_id, Baseline.metric == Report.metric, Baseline.as_of <= day)
-    if session.get_bind().dialect.name == "postgresql" and unit.parent_id is None:
-        after_baseline = or_(Baseline.as_of.is_(None), Report.day > Baseline.as_of)
+    pg = session.get_bind().dialect.name == "postgresql"
+    if pg and unit.parent_id is None:
         branches.append(scoped_reports(
             session,
             select(
@@ -112,15 +111,20 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
                 Report.metric.label("metric"),
                 func.coalesce(func.sum(Report.value).filter(is_today), 0).label("today"),
                 func.coalesce(func.sum(Report.value).filter(Report.day >= since7), 0).label("last7"),
-                func.coalesce(func.sum(Report.value).filter(after_baseline), 0).label("cum"),
+                func.sum(Report.value).label("cum"),
                 func.count().filter(is_today).label("n_today"),
                 zero.label("base"),
-            ).outerjoin(Baseline, held_until).where(*CURRENT, Report.day <= day),
+            ).where(*CURRENT, Report.day <= day),
             unit,
         ).group_by(Report.unit_id, Report.metric))
+    elif pg:  # every report up to the day; the held ones are taken off below
+        branches.append(scoped_reports(session, select(
+            Report.unit_id.label("unit_id"), Report.metric.label("metric"), zero.label("today"), zero.label("last7"),
+            func.sum(Report.value).label("cum"), zero.label("n_today"), zero.label("base"),
+        ).where(*CURRENT, Report.day <= day), unit).group_by(Report.unit_id, Report.metric))
     else:
-        # per (unit, metric) of the subtree: one index range of its reports, from after its baseline's day
-        # (SQLite takes the range bound from the outer row), so no report is read twice
+        # SQLite: per (unit, metric) of the subtree, one index range of its reports from after its baseline's
+        # day (the range bound comes from the outer row), so no report is read twice
         cum = (
             select(
                 Report.unit_id.label("unit_id"),
@@ -139,6 +143,8 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
                                Report.day > func.coalesce(Baseline.as_of, literal(date(1900, 1, 1)))))
             .where(*in_subtree(session, Unit.path, unit), *CURRENT, Report.day <= day)
         )
+        branches.append(cum.group_by(Report.unit_id, Report.metric))
+    if not (pg and unit.parent_id is None):
         week = select(
             Report.unit_id,
             Report.metric,
@@ -150,8 +156,16 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
         ).where(*CURRENT, Report.day >= since7, Report.day <= day)
         if metrics:  # lets the 7-day branch seek (unit_id, metric, day >= ...)
             week = week.where(Report.metric.in_(metrics))
-        branches.append(cum.group_by(Report.unit_id, Report.metric))
         branches.append(scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric))
+    if pg:  # PostgreSQL: take off the reports a baseline holds (one index range per baseline, short in practice:
+        # baselines are set when a unit starts using the bot)
+        held = (
+            select(Baseline.unit_id, Baseline.metric, zero, zero, -func.sum(Report.value), zero, zero)
+            .join(Report, _covers())
+            .where(*CURRENT, Baseline.as_of <= day)
+        )
+        branches.append(
+            scoped_reports(session, held, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
     base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value)).where(
         Baseline.as_of <= day)
     branches.append(scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
