@@ -43,6 +43,7 @@ HANDLER_MODULES = (
     "handlers.common",
     "handlers.org",
     "handlers.views",
+    "handlers.figures",
     "handlers.schedule",
     "handlers.zalo_link",
     "handlers.reporting",

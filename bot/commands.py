@@ -56,6 +56,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("nhap", "import", Role.ADMIN),
     CommandSpec("nhatky", "audit", Role.ADMIN),
     CommandSpec("lienketzalo", "linkzalo", Role.MEMBER),
+    CommandSpec("chinhthuc", "official", Role.LEADER),
 )
 
 BY_NAME: dict[str, CommandSpec] = {n: spec for spec in COMMANDS for n in spec.names}

@@ -779,7 +779,12 @@ class ScheduleService:
         r = compute_rollup(self.svc.db, unit_id, day, default_metric=self.svc.settings.default_metric)
         with self.svc.db.session() as s:
             names = {m.code: (m.name_vi if lang == "vi" else m.name_en) for m in repo.metrics(s)}
-        body = summaries.daily_text(r, lang, names=names, today=today)
+        from bot.official import official_lines, render_official
+
+        official = official_lines(self.svc, unit_id, day, {m: f.cumulative for m, f in r.unit.metrics.items()},
+                                  r.metrics)
+        body = summaries.daily_text(r, lang, names=names, today=today,
+                                    official=render_official(official, names, lang, today))
         png = render_chart(self.svc.db, r, lang)
         caption = t("sum.chart_caption", lang, unit=esc(r.unit.name), day=fmt.day(r.day, lang, ref=today)) if png else None
         return Reply(body, png, caption)

@@ -98,7 +98,7 @@ def _pct_text(u: UnitFigures, metric: str, lang: str) -> str:
 
 
 def daily_text(r: Rollup, lang: str = "vi", *, names: Mapping[str, str] | None = None, limit: int = LIMIT,
-               today: date | None = None) -> str:
+               today: date | None = None, official: Sequence[str] = ()) -> str:
     """The evening summary of `r.unit` for `r.day` (a chosen past day when `today` is later)."""
     dm = r.default_metric
     when = when_text(r.day, today, lang)
@@ -110,6 +110,7 @@ def daily_text(r: Rollup, lang: str = "vi", *, names: Mapping[str, str] | None =
     main = r.unit.metrics.get(dm)
     if main is not None and (pace := _pace_line(main, metric_name(dm, lang, names), lang, r.day)):
         head.append(pace)
+    head += list(official)  # official figures beside ours (bot.official.render_official)
     if not r.children:
         if not r.unit.reported_today:
             head += ["", t("sum.unit_silent", lang, unit=esc(r.unit.name), when=when)]

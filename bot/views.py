@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from bot import fmt
 from bot.access import Caller
@@ -151,7 +152,11 @@ class Views:
         if caller.member_id is not None and not caller.has_role(Role.LEADER):
             with self.svc.db.session() as s:
                 own = views_repo.member_totals(s, caller.member_id, day)
-        return ProgressView(r, self.metric_names(caller.language), own, self.svc.today())
+        from bot.official import official_lines
+
+        official = official_lines(self.svc, unit.id, day, {m: f.cumulative for m, f in r.unit.metrics.items()},
+                                  r.metrics)
+        return ProgressView(r, self.metric_names(caller.language), own, self.svc.today(), official)
 
     # ---- ranking ---------------------------------------------------------------------------------
 
@@ -244,6 +249,7 @@ class ProgressView:
     metric_names: dict[str, str]
     own: dict[str, tuple[int, int]] | None = None  # a member's own (today, total) per metric
     today: date | None = None  # the real today (the view's day may be earlier)
+    official: list[Any] = field(default_factory=list)  # bot.official.OfficialLine: official figures beside ours
 
 
 @dataclass
@@ -327,6 +333,10 @@ def render_progress(v: ProgressView, lang: str) -> str:
         if x.overdue_days is not None and x.deadline is not None:
             parts.append(t("fig.overdue", lang, metric=fmt.esc(name), deadline=fmt.day(x.deadline, lang, year=True),
                            days=fmt.num(x.overdue_days, lang)))
+    if v.official:
+        from bot.official import render_official
+
+        parts += render_official(v.official, v.metric_names, lang, v.today or r.day)
     main = u.metrics.get(r.default_metric)
     if main is not None and main.target is None:
         parts.append(t("view.progress.no_target", lang))

@@ -72,6 +72,7 @@ class Metric(Base):
     name_en: Mapped[str] = mapped_column(String(100))
     sort: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    words: Mapped[str] = mapped_column(Text, default="", server_default="")  # what members type for it, "|"-separated
 
 
 class Unit(Base):
@@ -371,3 +372,18 @@ class OAToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(16), default="refresh")  # auth | refresh
+
+
+class OfficialFigure(Base):
+    """An official cumulative (e.g. the police system C06's activation count) for a unit, metric and day,
+    recorded by a leader to reconcile with the teams' figures. One per unit/metric/day (re-recording replaces)."""
+
+    __tablename__ = "official_figures"
+    __table_args__ = (UniqueConstraint("unit_id", "metric", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    metric: Mapped[str] = mapped_column(ForeignKey("metrics.code"))
+    day: Mapped[date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -233,3 +233,58 @@ async def test_tree_kinds_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
     await link(zalo, admin, ADMIN_ID)
     replies = await zalo.say(admin, "donvi chuyen th-3 th-5")
     assert "Không thể đặt" in replies[0].text
+
+
+# ---- item 12: official figures beside ours ----------------------------------------------------------
+
+
+async def test_official_figures_are_reconciled(harness: Harness) -> None:
+    from bot.demo_data import VILLAGES
+    from tests.test_org import dump
+
+    h = harness
+    await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm qua 7")
+    await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay 2")
+    ours_13 = 405 + 7
+    r = await h.say(LEADER_ID, LEADER_ID, "/chinhthuc Thôn 3 m2 420 13/08")
+    text = r[0].text or ""
+    assert "420" in text and "13/08/2025" in text
+    assert f"số của tổ: {ours_13}" in text and f"chênh lệch (tổ − chính thức): −{420 - ours_13}" in text
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    assert f"Số chính thức Mức 2 ngày 13/08: 420 · số của tổ: {ours_13}" in text and "−8" in text
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/tonghop th-3", count=2))
+    assert "Số chính thức Mức 2 ngày 13/08: 420" in text
+
+    # the commune today, written the Vietnamese way (1.046 style), no date = today
+    commune_ours = sum(b for _c, _n, _t, b in VILLAGES) + 7 + 2
+    r = await h.say(LEADER_ID, LEADER_ID, "/chinhthuc x-tanhoa m2 3.100")
+    text = r[0].text or ""
+    diff = commune_ours - 3100
+    assert "3.100" in text and f"{commune_ours:,}".replace(",", ".") in text
+    assert f"{'+' if diff > 0 else '−'}{abs(diff)}" in text
+    # re-recording replaces, and says what it was
+    assert "trước: 3.100" in ((await h.say(LEADER_ID, LEADER_ID, "/chinhthuc x-tanhoa m2 3.090"))[0].text or "")
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/tonghop", count=2))
+    assert "Số chính thức Mức 2 ngày 14/08: 3.090" in text
+
+    # bad input changes nothing; members and other villages' leaders may not
+    before = dump(h.db)
+    for uid, cmd, expect in ((LEADER_ID, "/chinhthuc Thôn 3 m2", "Cách dùng"),
+                             (LEADER_ID, "/chinhthuc Thôn 3 m2 420 20/08", "chưa tới"),
+                             (LEADER_ID, "/chinhthuc Thôn 99 m2 420", "Thôn 99"),
+                             (member_id(THON_3), "/chinhthuc Thôn 3 m2 420", "chỉ dành cho"),
+                             (member_id(4, second=True), "/chinhthuc th-3 m2 420", "không thuộc phạm vi")):
+        text = (await h.say(uid, uid, cmd))[0].text or ""
+        assert expect in text, (cmd, text)
+    after = dump(h.db)
+    assert after["official_figures"] == before["official_figures"]
+
+
+async def test_official_figures_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
+    leader = zalo.emu.user("Chủ tịch xã Hùng")
+    await link(zalo, leader, LEADER_ID)
+    await asyncio.sleep(0.3)
+    replies = await zalo.say_quiet(leader, "chinhthuc th-3 m2 410 13/08", wait=0.5)
+    assert any("410" in (r.text or "") and "số của tổ: 405" in (r.text or "") for r in replies), replies
+    text = "\n".join(r.text or "" for r in await zalo.say_quiet(leader, "tiendo th-3", wait=0.5))
+    assert "Số chính thức Mức 2 ngày 13/08: 410 · số của tổ: 405" in text and "+5" not in text and "−5" in text

@@ -28,6 +28,16 @@ VI: dict[str, str] = {
     "fig.kind.commune": "xã/phường",
     "fig.kind.village": "thôn/tổ dân phố",
     "fig.kind.nothing": "không có đơn vị nào (thôn/tổ dân phố là cấp cuối)",
+    "fig.official_set": "✅ Đã ghi số chính thức {metric} của <b>{unit}</b> ngày {day}: <b>{value}</b> (trước: {old}).",
+    "fig.official_line": "🏛 Số chính thức {metric} ngày {day}: {official} · số của tổ: {ours} · chênh lệch (tổ − chính thức): {diff}",
+    "fig.official_same": "🏛 Số chính thức {metric} ngày {day}: {official} · khớp với số của tổ",
+    "fig.raw": "{text}",
+    "org.act.official.set": "ghi số chính thức",
+    "usage.chinhthuc": (
+        "<code>/chinhthuc ĐƠN_VỊ [m1|m2] SỐ [dd/mm]</code> — ghi số chính thức (hệ thống C06) của đơn vị tính đến "
+        "ngày đó (mặc định hôm nay), để đối chiếu với số của tổ; ví dụ <code>/chinhthuc Thôn 3 m2 1.046 30/11</code>"
+    ),
+    "cmd.chinhthuc": "ghi số chính thức (C06) để đối chiếu",
 }
 
 EN: dict[str, str] = {
@@ -56,4 +66,14 @@ EN: dict[str, str] = {
     "fig.kind.commune": "commune",
     "fig.kind.village": "village/residential group",
     "fig.kind.nothing": "nothing (a village is the last level)",
+    "fig.official_set": "✅ Official {metric} figure of <b>{unit}</b> on {day}: <b>{value}</b> (was: {old}).",
+    "fig.official_line": "🏛 Official {metric} on {day}: {official} · the teams' figure: {ours} · difference (teams − official): {diff}",
+    "fig.official_same": "🏛 Official {metric} on {day}: {official} · matches the teams' figure",
+    "fig.raw": "{text}",
+    "org.act.official.set": "official figure recorded",
+    "usage.chinhthuc": (
+        "<code>/official UNIT [l1|l2] NUMBER [dd/mm]</code> — record the official figure (the C06 system) of a unit "
+        "as of that day (default today), to compare with the teams' figure; e.g. <code>/official Thôn 3 l2 1.046 30/11</code>"
+    ),
+    "cmd.chinhthuc": "record an official (C06) figure to compare",
 }

@@ -179,7 +179,7 @@ class ZaloDispatcher:
             "xuat": self._view, "madangky": self._org, "donvi": self._org, "chitieu": self._org, "moc": self._org,
             "thanhvien": self._org, "nhatky": self._org, "lienket": self._bind_or_link, "lich": self._lich,
             "nhap": self._not_here, "lienketzalo": self._link_elsewhere, "huylienketzalo": self._unlink,
-            "tietkiem": self._budget,
+            "tietkiem": self._budget, "chinhthuc": self._official,
         }
 
     # ---- entry ----------------------------------------------------------------------------------
@@ -288,6 +288,11 @@ class ZaloDispatcher:
         fn = {"madangky": self.org.cmd_join_code, "donvi": self.org.cmd_unit, "chitieu": self.org.cmd_target,
               "moc": self.org.cmd_baseline, "thanhvien": self.org.cmd_member, "nhatky": self.org.cmd_audit}[cmd.name]
         return self._org_outs(fn(caller, cmd.args), caller.language)
+
+    def _official(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
+        from bot.official import OfficialService
+
+        return self._org_outs(OfficialService(self.svc).cmd(caller, cmd.args), caller.language)
 
     def _chat_ref(self, msg: Incoming) -> ChatRef:
         return ChatRef(msg.chat_id, "group" if msg.is_group else "private", None, channel=self.channel)
