@@ -1,6 +1,7 @@
-"""Parser benchmark: how many chat messages per second `bot.parsing.parse_report` reads.
+"""Parser benchmark: precision over every corpus, then how many chat messages per second
+`bot.parsing.parse_report` reads.
 
-    python bench/bench_parse.py                    # 10,000 mixed messages
+    python bench/bench_parse.py                    # every corpus, then 10,000 mixed messages
     python bench/bench_parse.py --messages 50000 --units 40
 
 The messages are the shared corpus texts (../shared/corpus/reports.jsonl, or $VNEID_CORPUS_DIR) repeated, plus
@@ -9,6 +10,12 @@ generated ones of every kind the bot sees in a commune's group chat: single repo
 errors (unknown unit, negative, future day) and chatter with numbers (times, phone numbers, durations).
 The unit list is a commune of ``--units`` villages; the same list object is passed on every call, as the
 bot does. Prints messages/s and the total time, wall clock and CPU (goal: well under 1 s for 10,000).
+
+Precision: for each corpus (../shared/corpus/*.jsonl and tests/corpus/*.jsonl) the share of cases parsed as
+expected and the count of *silently wrong* results - kind ``report`` where the case is chatter or an error, or
+a report whose day, unit, metric or value differs from the expected one. The goal is 0 silently wrong everywhere
+(a wrong number in front of a leader is the worst outcome); a report missed (silence or a hint instead) only
+costs accuracy.
 """
 
 from __future__ import annotations
@@ -92,12 +99,66 @@ def generated(rng: random.Random, units: list[str]) -> str:
     ])
 
 
+def corpus_files() -> list[Path]:
+    return sorted(CORPUS_DIR.glob("*.jsonl")) + sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
+
+
+def score(path: Path) -> tuple[int, int, int, list[str]]:
+    """(cases, right, silently wrong, texts of the silently wrong ones) of one corpus file."""
+    total = right = wrong = 0
+    bad: list[str] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip():
+            continue
+        case = json.loads(raw)
+        total += 1
+        expect = case["expect"]
+        got = parse_report(case["text"], today=date.fromisoformat(case["today"]), units=case["units"])
+        if expect.get("not_report") or expect.get("error"):
+            wanted = "not_report" if expect.get("not_report") else "error"
+            right += got.kind == wanted
+            if got.kind == "report":
+                wrong += 1
+                bad.append(case["text"])
+            continue
+        if got.kind != "report":
+            continue
+        lines = [(x.get("unit"), x.get("metric"), x.get("value"), bool(x.get("no_report", False)))
+                 for x in expect["lines"]]
+        full = [(x.get("unit"), x.get("metric"), x.get("value"), x.get("mode", "set"), x.get("cumulative"),
+                 x.get("target"), bool(x.get("no_report", False))) for x in expect["lines"]]
+        same_day = got.day == date.fromisoformat(expect["day"])
+        if not same_day or [(ln.unit, ln.metric, ln.value, ln.no_report) for ln in got.lines] != lines:
+            wrong += 1
+            bad.append(case["text"])
+        elif [(ln.unit, ln.metric, ln.value, ln.mode, ln.cumulative, ln.target, ln.no_report)
+              for ln in got.lines] == full:
+            right += 1
+    return total, right, wrong, bad
+
+
+def precision_report(verbose: bool) -> int:
+    worst = 0
+    for path in corpus_files():
+        total, right, wrong, bad = score(path)
+        worst += wrong
+        rel = path.relative_to(ROOT.parent) if path.is_relative_to(ROOT.parent) else path
+        print(f"corpus {rel}: {right}/{total} right ({100 * right / max(total, 1):.1f}%), "
+              f"{wrong} silently wrong")
+        for text in bad if verbose else bad[:5]:
+            print(f"    silently wrong: {text!r}")
+    return worst
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--messages", type=int, default=10_000)
     ap.add_argument("--units", type=int, default=30, help="villages in the commune (default 30)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("-v", "--verbose", action="store_true", help="list every silently wrong case")
     args = ap.parse_args()
+
+    precision_report(args.verbose)
 
     rng = random.Random(args.seed)
     units = commune_units(args.units)

@@ -301,6 +301,8 @@ def _unit_aliases(words: tuple[str, ...]) -> set[tuple[str, ...]]:
         if len(rest) == 1 and _NUMERIC_WORD_RE.fullmatch(rest[0]):
             out.add(k + ("so",) + rest)
             out.add(("".join(k) + rest[0],))
+            if rest[0][0] != "0" and len(rest[0]) == 1:  # "Xóm 02" is Xóm 2
+                out.add(k + ("0" + rest[0],))
     if len(rest) >= 2 and not all(w.isdigit() for w in rest):
         out.add(rest)
     return out
@@ -443,7 +445,7 @@ _TOKEN_RE = re.compile(
     (?<![a-z])(?=[bcdhklmnpqstv])(?:  # (the first letters of the word tokens below)
       (?P<nr>(?:chua\ (?:co\ )?(?:bc|bao\ cao|bao|gui|nop)|(?:khong|ko|k)\ (?:co\ )?(?:bc|bao\ cao)){_E})
     | (?P<zero2>chua\ (?:co|cai\ duoc|duoc)\ (?:tk|tai\ khoan|ai|nguoi|ca|truong\ hop){_E})
-    | (?P<nr2>chua\ co(?:\ so\ lieu|\ sl)?{_E})
+    | (?P<nr2>chua\ co(?:\ so\ lieu|\ sl)?{_E}(?!\ (?!(?:a|ah|nhe|nha|oi|roi|luon|anh|chi|em){_E})[a-z]))
     | (?P<zero>(?:khong|ko|k)\ (?:co|phat\ sinh|duoc|cai\ duoc)
           (?:\ (?:tk|tai\ khoan|ai|nguoi|ca|truong\ hop|them|nao|gi|a|nhe|nha|ah|luon|het))*
           (?=\s*(?:[^a-z0-9\s]|$|hom\ |hnay|hqua)))
@@ -452,12 +454,12 @@ _TOKEN_RE = re.compile(
           (?P<cv>{_NUM})(?:\s*/\s*(?P<ct>{_NUM}))?{_END})
     | (?P<rem>(?<!ba\ )con(?:\ lai)?\s*:?\s*{_NUM}{_END})
     | (?P<add>(?:cong\ them|them)\s*:?\s*(?P<av>{_NUM}){_END})
-    | (?P<metric>(?:muc|cap)(?:\s*do)?\s*(?P<mn>\d{{1,2}})(?![\d/]|[.,]\d) | (?:m|l|lv|level\ ?)(?P<mn2>\d)(?!\d))
+    | (?P<metric>(?:muc|cap)(?:\s*do)?\s*(?P<mn>\d{{1,2}})(?![\d/]|[.,]\d) | (?:m|md|l|lv|level\ ?)(?P<mn2>\d)(?!\d))
     | (?P<wdate>ngay\s*\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?(?![\d/])
           | ngay\s*\d{{1,2}}-\d{{1,2}}(?:-(?:\d{{4}}|\d{{2}}))?(?![\d\-])
           | ngay\s*\d{{1,2}}\.\d{{1,2}}(?:\.(?:\d{{4}}|\d{{2}}))?(?!\d|\.\d)
           | ngay\s*\d{{1,2}}\s*thang\s*\d{{1,2}}(?:\s*nam\s*\d{{4}})?(?!\d)
-          | (?<!moi\ )(?<!hang\ )ngay\s*\d{{1,2}}(?![\d/.,:h]))
+          | (?<!moi\ )(?<!hang\ )(?<!trong\ )ngay\s*\d{{1,2}}(?![\d/.,:h]))
     | (?P<dayw>(?:hom\ nay|hnay|h\ nay|sang\ nay|chieu\ nay|toi\ nay|trua\ nay|dem\ nay
           |hom\ qua|hqua|h\ qua|toi\ qua|chieu\ qua|sang\ qua|dem\ qua|trua\ qua
           |hom\ kia|hkia|ngay\ mai){_E})
@@ -477,6 +479,7 @@ _TOKEN_RE = re.compile(
           | (?<!/)\d{{1,2}}\.\d{{1,2}}\.\d{{4}}(?![\d.]))
     | (?P<time>\d{{1,2}}\s?(?:h|g|gio)(?:\s?\d{{1,2}}(?:\s?(?:p|ph|phut))?)?(?![a-z0-9]) | \d{{1,2}}:\d{{2}}(?!\d))
     | (?P<frac>(?<!/){_NUM}\s*/\s*{_NUM}(?![\d/])))
+    | (?P<cumpost>(?P<pv>{_NUM})\s*(?:luy\ ke|lk){_E})
     | (?P<phone>(?:\+84|84|0)\s?\d{{2,3}}(?:[ .\-]?\d{{3}}){{2}}\d?(?!\d) | \d{{7,}})
     | (?P<dec>(?=\d+[.,]\d)(?!\d{{1,3}}(?:\.\d{{3}})+(?!\d))\d+[.,]\d+(?!\d)(?P<decpct>{_PCT})?)
     | (?P<num>(?:(?<![\w+\-−–])(?P<sign>\+\s?|[\-−–](?=\d)))?(?P<nv>{_NUM})
@@ -494,10 +497,109 @@ _NEXT_WORD_RE = re.compile(r" ([a-z]+)(?![a-z0-9])")
 _KIND_WORD_RE = re.compile(
     "(?:" + "|".join(f"{k}(?<![a-z0-9]{k})" for k in sorted({k[0] for k in _KIND_ACCENTS})) + r")(?![a-z0-9])"
 )
-_LEAD_NAME_RE = re.compile(r"([a-z]+)\s*:")
+# "Thượng: 25" in a leader's table; "Đông 6" alone on its line under a day heading
+_LEAD_NAME_RE = re.compile(r"([a-z]+)(?:\s*:|(?=\s*-?\s*\d+\s*(?:tk|tai khoan)?\s*[.!]?$))")
 _TOTAL_LINE_RE = re.compile(r"^(?:tong|toan xa|ca xa|toan phuong|cong)(?![a-z])")
 _DIGITS_RE = re.compile(r"\d+")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.+\-])[\w.+\-]+@[\w\-]+\.[\w.\-]+|#\w+")
+
+
+# ---- the structure around a number (issue 11: precision first) ---------------------------------------
+# A figure is a daily count only when nothing around it says otherwise: the word after it is a count noun
+# (or report vocabulary, a particle, punctuation), the word before it is not a verb of meeting, needing,
+# borrowing, having...; no plan for later, reference or code is in the way.
+
+# words allowed right after a daily figure (plain forms; anything else is a noun of something else:
+# "3 máy", "40 hộ", "8 bạn", "5 phút")
+_AFTER_OK_WORDS = """
+    tk tai khoan nguoi cong dan nhan khau truong hop tkdd tkdt
+    muc m1 m2 md1 md2 md l1 l2 lv cap dddt dinh danh vneid dien tu
+    m l lv luy lk ke hom nay hnay hqua qua ngay sang chieu toi trong
+    nhe nha nhen a ah ak oi roi r thoi luon ne nhi va voi vs con
+    chu tren tong duoc dc dat la kich hoat bao cao bc do vi
+"""
+_AFTER_OK = frozenset(_AFTER_OK_WORDS.split())
+# nouns of people: a count of accounts only when nothing else follows ("2 người ngã xe", "6 người đến hỏi")
+_WEAK_NOUN_RE = re.compile(r"\s*(?:nguoi|cong dan|nhan khau|truong hop|ca)(?![a-z])")
+# a count noun that makes the figure an account count whatever verb comes before it
+_STRONG_AFTER = frozenset({"tk", "tai", "muc", "m", "md", "dddt", "l", "lv"})
+# words right before a number that make it something else than today's count
+_BEFORE_NEVER_WORDS = """
+    moi can hop muon xin het ho tro giup so phong nha ma sdt otp hotline cccd kh khoang hen den lop mat
+    co lam truc tap trung di cho hoi huong dan tuoi thu chi tieu de an qd nd nghi dinh van ban
+    thong tu quyet dang ky gom huan gan hon tren duoi tang nhom
+"""
+_BEFORE_NEVER = frozenset(_BEFORE_NEVER_WORDS.split())
+# a line that speaks of later or of a meeting: its figures are plans, headcounts ("mai cài cho 15 người")
+_PLAN_RE = re.compile(r"(?<![a-z])(?:(?<!ngay )mai|se|du kien|tuan sau|thang sau|sap|dang ky|nua|hop)(?![a-z])")
+# a target or plan figure: every number after it on the line is not a count ("KH tháng 9 ... là 250")
+# (and phone numbers, codes: "hotline hỗ trợ 1900 0368", "số máy bàn: 02373 812 345")
+_TARGET_RE = re.compile(
+    r"(?<![a-z])(?:kh|ke hoach|chi tieu|muc tieu|hotline|sdt|so dien thoai|dien thoai|so may|otp|cccd|zalo"
+    r"|lien he|goi|phan dau)(?![a-z])"
+)
+# references and codes: the number after them is a document, a programme, a code ("Đề án 06", "45/CAX")
+_REF_RE = re.compile(
+    r"(?<![a-z])(?:cong van|cv|quyet dinh|nghi dinh|thong tu|de an|qd|nd|van ban|(?<!tong )so|ma|otp|hotline|sdt|cccd"
+    r"|ma so|ma ho so|can cuoc)\s*(?:so\s*)?[:.]?\s*\d[\d./\-]*(?:[a-z]+(?:-[a-z0-9]+)*)?"
+    r"|\d+/[a-z]{1,8}(?:-[a-z0-9]+)*"
+)
+# old values a correction names: "14 chứ không phải 11", "sửa 7 thành 9", "(lúc nãy gửi nhầm 3)"
+_OLD_VALUE_RES = (
+    re.compile(r"(?:chu|chu ko|chu khong|khong|ko|k) phai\s*\d[\d.]*"),
+    re.compile(r"(?<=sua )(?:lai )?\d[\d.]*(?=\s*(?:tk\s*)?(?:thanh|->|=>|→))"),
+    re.compile(r"\([^()]*nham[^()]*\)|(?:gui|bao|ghi|bc) nham\s*(?:so\s*)?\d[\d.]*"),
+    re.compile(r"(?<![a-z])(?:sua|doi)(?![a-z])"),
+)
+# activity that is not an activation when the line also says how many were activated
+_NOT_ACTIVATION_RE = re.compile(r"(?<![a-z])(?:cai dat|cai|huong dan|thu nhan|tiep nhan)(?![a-z])\s*:?\s*\d[\d.]*")
+_ACTIVATED_RE = re.compile(r"(?<![a-z])kich hoat(?![a-z])")
+_WORD_BEFORE_RE = re.compile(r"([a-z]+)[\s:,=]*$")
+_WORD_AFTER_RE = re.compile(r"\s*([a-z]+)")
+_CLAUSE_END_RE = re.compile(r"[,;()!?]|\.(?!\d)| - ")
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+def _drop_non_counts(text: str) -> str:
+    """`text` with references, old values (corrections) and non-activation figures blanked."""
+    text = _blank(text, _REF_RE)
+    if "phai" in text or "sua" in text or "nham" in text or "doi" in text:
+        for pattern in _OLD_VALUE_RES:
+            text = _blank(text, pattern)
+    if _ACTIVATED_RE.search(text):
+        text = _blank(text, _NOT_ACTIVATION_RE)
+    return text
+
+
+def _is_count(text: str, start: int, end: int, extra_after: frozenset[str] = frozenset()) -> bool:
+    """The number at text[start:end] is a daily count, judging by the words around it."""
+    after = _WORD_AFTER_RE.match(text, end)
+    word = after.group(1) if after is not None else ""
+    if word and word not in _AFTER_OK and word not in extra_after:
+        return False
+    if word in _STRONG_AFTER or word in extra_after:
+        return True
+    if word:
+        weak = _WEAK_NOUN_RE.match(text, end)
+        if weak is not None:
+            nxt = _WORD_AFTER_RE.match(text, weak.end())
+            if nxt is not None and nxt.group(1) not in _AFTER_OK:
+                return False
+    before = _WORD_BEFORE_RE.search(text, max(0, start - 24), start)
+    return before is None or before.group(1) not in _BEFORE_NEVER
+
+
+def _plan_clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the clauses that speak of later or of a meeting (their numbers are not counts)."""
+    out: list[tuple[int, int]] = []
+    for m in _PLAN_RE.finditer(text):
+        left = max((c.end() for c in _CLAUSE_END_RE.finditer(text, 0, m.start())), default=0)
+        right = _CLAUSE_END_RE.search(text, m.end())
+        out.append((left, right.start() if right is not None else len(text)))
+    return out
 
 
 _MetricWordsKey = tuple[tuple[str, tuple[str, ...]], ...]
@@ -551,6 +653,8 @@ class _Line:
     metric_word: bool = False
     question: bool = False
     total: bool = False
+    timed: bool = False  # a clock time ("8h", "lúc 14h30")
+    other_number: bool = False  # a number of something else ("3 máy", "mời 40 hộ")
     has_number: bool = False  # a figure, a cumulative, a percentage... (not a date, a time, a phone number)
     reportish: bool = False  # looks like a report line (see `finish`)
 
@@ -572,6 +676,8 @@ class _Line:
             (has_number and (named or self.keyword or self.metric_word))
             or (named and not self.question and no_report)
             or ((named or self.keyword) and zero)
+            # "Thôn 3 hôm nay mức 2": a report without its figure (answered with a hint)
+            or (named and self.metric_word and bool(self.days) and not self.question and not self.other_number)
         )
         return self
 
@@ -589,6 +695,7 @@ def _scan_units(
     mentions: list[tuple[int, int, _Mention]] = []
     free: list[tuple[int, int]] = []  # (start, end) of the text between names
     free_start = 0
+    caps = cased.isupper()  # a line in capitals (pasted from Word): "THÔN 3 SỬA 7" is Thôn 3
     if table.regex is not None:
         matched = table.matched
         for m in table.regex.finditer(plain):  # leftmost-longest unit names
@@ -602,7 +709,8 @@ def _scan_units(
             if len(cands) > 1:
                 cands = _tie_break(cands, acc[s:e], table)
             nxt = _NEXT_WORD_RE.match(plain, e) if plain.startswith(" ", e) else None
-            if nxt and nxt.group(1) not in _STOP and nxt.group(1) not in extra_stop and cased[nxt.start(1)].isupper():
+            if (nxt and nxt.group(1) not in _STOP and nxt.group(1) not in extra_stop
+                    and cased[nxt.start(1)].isupper() and not (caps and name[-1].isdigit())):
                 e = nxt.end()
                 mentions.append((s, e, _Mention(cased[s:e], ())))  # "Thôn Hạ Long" ≠ "Thôn Hạ"
             elif len(cands) == 1:
@@ -688,7 +796,8 @@ def _kind_mention(
             cands = table.prefixes.get(kind + name_words[:p])
             if cands:
                 return name[p - 1], _Mention(cased[s : words[name[p - 1]][1]], cands)
-        if kind not in _WEAK_KINDS or cased[words[name[0]][0]].isupper():
+        weak = kind in _WEAK_KINDS or (kind == ("ban",) and first_acc == "ban")  # "ban" is also "bạn"
+        if not weak or cased[words[name[0]][0]].isupper():
             return last, _Mention(text, ())
         return None
     return None
@@ -771,6 +880,21 @@ def _analyse_line(
         text = "".join(masked)
     if "http" in text or "www." in text or "@" in text or "#" in text:
         text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+    phrase_re, code_of, extra_after = words_re
+    phrases: list[tuple[int, str]] = []
+    if phrase_re is not None:  # the database's metric words, before "số" of "học vụ số" reads as a reference
+        for w in phrase_re.finditer(text):
+            phrases.append((w.start(), code_of[" ".join(_WORD_RE.findall(w.group()))]))
+            text = text[: w.start()] + " " * (w.end() - w.start()) + text[w.end() :]
+    text = _drop_non_counts(text)
+    plans = _plan_clauses(text)
+    target = _TARGET_RE.search(text)
+    not_after = target.start() if target is not None else len(text)
+
+    def counted(start: int, end: int) -> bool:
+        if start > not_after or any(a <= start < b for a, b in plans):
+            return False
+        return _is_count(text, start, end, extra_after)
 
     # segments: one per unit; with several units the text before the first one is a shared prefix
     segs: list[_Seg]
@@ -809,13 +933,18 @@ def _analyse_line(
         pos = m.start()
         if kind == "num":  # the most frequent token first
             sign, number, pct, other = m.group("sign", "nv", "pct", "other")
+            if pos > not_after:
+                continue
             if pct is not None:
                 seg_at(pos).pct = True
                 continue
             if other is not None:  # a duration, an amount...
                 continue
             value = _to_int(number)
-            if value is None:  # an id, a phone number...
+            if value is None or (number[0] == "0" and len(number) > 2):  # an id, a phone number...
+                continue
+            if not counted(pos, m.end()):
+                line.other_number = True
                 continue
             if sign is None:
                 seg_at(pos).counts.append((pos, value, "set"))
@@ -828,7 +957,7 @@ def _analyse_line(
             line.keyword = True
         elif kind == "add":
             value = _to_int(m.group("av"))
-            if value is None or _NOT_COUNT_SUFFIX_RE.match(text, m.end()):
+            if value is None or _NOT_COUNT_SUFFIX_RE.match(text, m.end()) or not counted(pos, m.end()):
                 continue
             seg_at(pos).counts.append((pos, value, "add"))
         elif kind == "glued":
@@ -848,13 +977,22 @@ def _analyse_line(
                 seg_at(pos).bad_metric = cased[m.start() : m.end()]
         elif kind == "cum":
             line.keyword = True
+            if not counted(pos, m.end()):
+                continue
             cum = _to_int(m.group("cv"))
             cm = f"l{m.group('cm')}" if m.group("cm") else None
             if cm is not None and cm not in metrics:
                 seg_at(pos).bad_metric = cased[m.start() : m.end()]
             elif cum is not None:
                 seg_at(pos).cums.append((pos, cum, _to_int(m.group("ct") or ""), cm))
+        elif kind == "cumpost":  # "1.204 lũy kế"
+            cum = _to_int(m.group("pv"))
+            line.keyword = True
+            if cum is not None and counted(pos, pos + len(m.group("pv"))):
+                seg_at(pos).cums.append((pos, cum, None, None))
         elif kind == "frac":
+            if not counted(pos, m.end()):
+                continue
             a, b = m.group().split("/")
             cum = _to_int(a)
             if cum is not None:
@@ -882,19 +1020,23 @@ def _analyse_line(
                 line.days.append(_day_word(m.group(), today))
             except OverflowError:
                 line.day_error = line.day_error or ("bad_date", m.group())
-        # time, wtime, ord, phone, area: never counts
-    phrase_re, code_of, _ = words_re
-    taken: list[tuple[int, int]] = []
-    if phrase_re is not None:
-        for w in phrase_re.finditer(text):
-            line.metric_word = True
-            taken.append(w.span())
-            seg_at(w.start()).metrics.append((w.start(), code_of[" ".join(_WORD_RE.findall(w.group()))]))
+        elif kind in ("time", "wtime"):
+            line.timed = True
+        # ord, phone, area: never counts
+    for start, code in phrases:
+        line.metric_word = True
+        seg_at(start).metrics.append((start, code))
     if extra_metrics:
         for w in _WORD_RE.finditer(text):
-            if w.group() in extra_metrics and not any(s <= w.start() < e for s, e in taken):
+            if w.group() in extra_metrics:
                 line.metric_word = True
                 seg_at(w.start()).metrics.append((w.start(), w.group()))
+    if line.timed and not line.keyword and not line.metric_word:
+        for seg in line.all_segs():  # a plan, a meeting, an appointment: its numbers are not counts
+            seg.counts.clear()
+            seg.cums.clear()
+            seg.pct = False
+            seg.decimal = seg.negative = None
     for seg in line.all_segs():
         if len(seg.metrics) > 1:
             seg.metrics.sort()
@@ -1183,6 +1325,14 @@ def parse_report(
     return _assemble(lines, table, today, multi=multi, is_command=is_command)
 
 
+def _heading(ln: _Line) -> bool:
+    """A heading that names the metric of the lines below (one metric) or the table's columns (several)."""
+    if ln.units or ln.mentions or ln.prefix is not None or ln.has_number:
+        return False
+    metrics = ln.segs[0].metrics
+    return bool(metrics) and len({code for _, code in metrics}) == len(metrics)
+
+
 def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool, is_command: bool) -> ParsedReport:
     out: list[ReportLine] = []
     origin: list[_Line] = []  # the line each report line came from
@@ -1191,6 +1341,8 @@ def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool
     context: str | None = None  # unit named by an earlier line
     headers: dict[str, tuple[_Line, bool]] = {}  # unit header lines (unit, no figure) -> used?
     has_totals = any(ln.total for ln in lines) and any(not ln.total and (ln.units or ln.has_number) for ln in lines)
+    heading_metric: str | None = None  # "BÁO CÁO ... MỨC 1 NGÀY 13/8" over village lines
+    columns: list[str] = []  # "Đơn vị | Mức 1 | Mức 2" over a table
 
     def fail(code: str, line: _Line | None, detail: str = "", mention: _Mention | None = None) -> ParsedReport:
         return _error(code, table, line=line, multi=multi, detail=detail, mention=mention, is_command=is_command)
@@ -1208,7 +1360,14 @@ def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool
                 return fail("bad_date", ln, "mixed")
         if ln.total and has_totals:
             continue  # "Tổng: 43" under a leader's table
-        default_metric: str | None = None
+        if multi and _heading(ln):
+            codes = [code for _, code in ln.segs[0].metrics]
+            if len(codes) == 1:
+                heading_metric = codes[0]
+            else:
+                columns = codes
+            continue
+        default_metric: str | None = heading_metric
         if ln.prefix is not None:
             if ln.prefix.counts or ln.prefix.negative or ln.prefix.cums:
                 return fail("bad_line", ln)
@@ -1222,6 +1381,8 @@ def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool
             if ln.prefix is not None and ln.prefix.no_report and not seg.counts:
                 seg.no_report = True  # "Chưa bc: Thôn 3, Thôn 5"
             unit = seg.unit if seg.unit is not None else context
+            if columns and not seg.metrics and len(seg.counts) == len(columns):
+                seg.metrics = [(pos - 1, code) for (pos, _, _), code in zip(seg.counts, columns, strict=True)]
             try:
                 got = _segment_lines(seg, unit, default_metric)
             except _LineError as exc:
