@@ -40,6 +40,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("dangky", "join", Role.NONE),
     CommandSpec("baocao", "report", Role.MEMBER, ("bc",)),
     CommandSpec("huy", "undo", Role.MEMBER),
+    CommandSpec("sua", "fix", Role.LEADER),
     CommandSpec("tiendo", "progress", Role.MEMBER),
     CommandSpec("tonghop", "summary", Role.LEADER),
     CommandSpec("xephang", "rank", Role.LEADER),

@@ -36,11 +36,33 @@ def _checks(r: LineResult, lang: str) -> list[str]:
     return out
 
 
+def _when(day: date, is_today: bool, lang: str) -> str:
+    return t("rep.day_today", lang) if is_today else t("rep.day_on", lang, day=fmt.day(day, lang))
+
+
+def _people(parts: list[tuple[str, int]], lang: str) -> str:
+    return " + ".join(t("rep.day_part", lang, name=fmt.esc(n), value=fmt.num(v, lang)) for n, v in parts)
+
+
+def day_total(r: LineResult, lang: str) -> str:
+    """"📊 Thôn 3 hôm nay: 24 = Lan 12 + Hùng 12": the unit's figure for the day and who it comes from."""
+    return t("rep.day_total", lang, unit=fmt.esc(r.unit_name), when=_when(r.day, r.is_today, lang),
+             total=fmt.num(r.day_total, lang), parts=_people(r.contributors, lang) or t("rep.day_none", lang))
+
+
+def _with_totals(r: LineResult, lang: str) -> list[str]:
+    out = [day_total(r, lang)]
+    if r.replaced:
+        out.append(t("rep.day_replaced", lang, unit=fmt.esc(r.unit_name), parts=_people(r.replaced, lang)))
+    return out
+
+
 def stored(out: Outcome, lang: str) -> str:
     days = sorted({r.day for r in out.lines})
     head_key = "rep.updated" if out.edited else "rep.stored"
     parts = [t(head_key, lang, day=", ".join(fmt.day(d, lang) for d in days))]
-    parts += [_line(r, lang) for r in out.lines]
+    for r in out.lines:
+        parts += [_line(r, lang), *_with_totals(r, lang)]
     for r in out.lines:
         parts += _checks(r, lang)
     if out.no_report_units:
@@ -54,6 +76,31 @@ def removed(out: Outcome, lang: str) -> str:
     for r in out.lines:
         parts.append(t("rep.removed_line", lang, unit=fmt.esc(r.unit_name), metric=metric_name(r.metric, lang),
                        day=fmt.day(r.day, lang), old=fmt.num(r.old, lang), new=fmt.num(r.new, lang)))
+        parts.append(day_total(r, lang))
+    return "\n".join(parts)
+
+
+def share_question(out: Outcome, lang: str) -> str:
+    """Another reporter has a figure for that unit/day: does this one add to it, or is it the total?"""
+    parts = [t("rep.share_head", lang)]
+    for unit, metric, day, is_today, value, others in out.share_lines:
+        parts.append(t("rep.share_line", lang, unit=fmt.esc(unit), when=_when(day, is_today, lang),
+                       metric=metric_name(metric, lang),
+                       parts=_people(others, lang), value=fmt.num(value, lang)))
+    parts.append(t("rep.share_tail", lang))
+    return "\n".join(parts)
+
+
+def fixed(out: Outcome, lang: str) -> str:
+    """A leader's correction (/sua), told in the chat as a reply to the reporter's message."""
+    head = "rep.fix_done" if out.edited else "rep.fix_removed"
+    parts = [t(head, lang, fixer=fmt.esc(out.fixer_name), reporter=fmt.esc(out.reporter_name))]
+    for r in out.lines:
+        parts.append(t("rep.fix_line", lang, unit=fmt.esc(r.unit_name), metric=metric_name(r.metric, lang),
+                       day=fmt.day(r.day, lang), old=fmt.num(r.old, lang), new=fmt.num(r.new, lang)))
+        parts.append(day_total(r, lang))
+    if out.note:
+        parts.append(t("rep.fix_reason", lang, note=fmt.esc(out.note)))
     return "\n".join(parts)
 
 

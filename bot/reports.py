@@ -6,20 +6,22 @@ it calls `ReportService.submit` / `edit` / `confirm` / `undo` and renders the re
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.access import Caller
 from bot.commands import Role
 from bot.parsing import ParsedReport, parse_report
 from bot.services import Services
 from storage import repo, report_repo
-from storage.models import PendingReport, Report, Unit
+from storage.models import Member, PendingReport, Report, Unit
 
 Status = Literal[
     "stored",  # lines stored (see .lines)
@@ -31,7 +33,15 @@ Status = Literal[
     "confirm",  # implausible: asks to confirm (pending token), nothing stored
     "nothing",  # only "chưa bc" lines, or an edit that removed nothing
     "removed",  # an edit turned the report into chatter: entries removed
+    "stale",  # an older revision of a message delivered after a newer one: nothing changed, say nothing
+    "ask_share",  # another reporter has a figure for that unit/day: add to it, or the unit's total? (pending)
+    "fixed",  # a leader corrected or removed another reporter's figure (/sua)
 ]
+
+#: a pending confirmation lives this long at most (and never past the end of its day's lock window)
+PENDING_TTL = timedelta(hours=24)
+SHARE_CHOICES = ("add", "total")
+NOTE_MAX = 200
 
 
 class _PendingTaken(Exception):
@@ -50,6 +60,15 @@ class LineResult:
     target: int | None = None
     stated_cumulative: int | None = None
     stated_target: int | None = None
+    # the unit's figure for that day after the change, by reporter: [(name, value)] (sum = the day total)
+    contributors: list[tuple[str, int]] = field(default_factory=list)
+    # other reporters' figures this one replaced because it was declared the unit's total: [(name, value)]
+    replaced: list[tuple[str, int]] = field(default_factory=list)
+    is_today: bool = False
+
+    @property
+    def day_total(self) -> int:
+        return sum(v for _, v in self.contributors)
 
     @property
     def pct(self) -> float | None:
@@ -70,6 +89,13 @@ class Outcome:
     undo_id: int | None = None  # a report row id the Undo button refers to
     edited: bool = False
     resend: bool = False  # "duplicate" whose confirmation was never sent: `lines` holds it again
+    # ask_share: per line, (unit name, metric, day, is it today, the new figure, others' figures [(name, value)])
+    share_lines: list[tuple[str, str, date, bool, int, list[tuple[str, int]]]] = field(default_factory=list)
+    # fixed: who reported the corrected figure, who corrected it, why; the report message to answer
+    reporter_name: str = ""
+    fixer_name: str = ""
+    note: str = ""
+    report_message_id: int | None = None
 
 
 @dataclass
@@ -127,6 +153,7 @@ class Planned:
     value: int
     stated_cumulative: int | None = None
     stated_target: int | None = None
+    share: str | None = None  # "add" | "total" once the reporter answered the two-reporter question
 
 
 class ReportService:
@@ -302,6 +329,11 @@ class ReportService:
                 of_message = repo.rows_of_message(s, ch, chat_id, message_id)
                 if any(r.source_rev == source_rev for r in of_message):
                     return self._replay(s, caller, of_message, source_rev, area)
+                # an older revision delivered after a newer one (edits out of order): the newest edit wins
+                newest = max([r.source_rev for r in of_message]
+                             + report_repo.pending_revs_of_message(s, ch, chat_id, message_id), default=-1)
+                if source_rev < newest:
+                    return Outcome("stale")
                 previous = [r for r in of_message if r.reporter_id == caller.member_id
                             and r.superseded_at is None and r.deleted_at is None]
                 edited = bool(previous) or source_rev > 0
@@ -317,16 +349,27 @@ class ReportService:
                     base = base_row.value if base_row is not None else 0
                     new = base + p.value if p.mode == "add" else p.value
                     staged.append((p, cur, old, new))
+                # another reporter already has a figure for that unit/metric/day and this reporter none:
+                # never guess whether this one adds to it or is the unit's whole total — ask, store nothing
+                shares = []
+                for p, cur, _old, new in staged:
+                    if p.share is None and cur is None:
+                        others = report_repo.day_contributions(s, p.unit_id, p.metric, p.day,
+                                                               exclude=caller.member_id)
+                        if others:
+                            unit = self._unit(s, p.unit_id, area)
+                            shares.append((unit.name, p.metric, p.day, p.day == self.svc.today(), new,
+                                           [(n, v) for _, n, v in others]))
+                if shares:
+                    token = self._new_pending(s, caller, chat_id, message_id, source_rev, text, plan, "share",
+                                              pending_token)
+                    return Outcome("ask_share", pending_token=token, share_lines=shares, edited=edited)
                 done: dict[int, int] = {}  # staged index -> unit's cumulative before the change
                 if not confirmed:
                     reasons = self._implausible(s, staged, area, done)
                     if reasons:
-                        token = secrets.token_urlsafe(12)
-                        s.add(PendingReport(
-                            token=token, reporter_id=caller.member_id, channel=ch, chat_id=chat_id,
-                            message_id=message_id, source_rev=source_rev,
-                            payload={"text": text[:4096], "plan": [_plan_json(p) for p in plan]},
-                        ))
+                        token = self._new_pending(s, caller, chat_id, message_id, source_rev, text, plan,
+                                                  "implausible", pending_token)
                         return Outcome("confirm", pending_token=token, reasons=reasons)
                 # an edit drops the entries the new text no longer names
                 keys = {(p.unit_id, p.metric, p.day) for p in plan}
@@ -336,7 +379,7 @@ class ReportService:
                         report_repo.retract(s, row, now)
                         retracted = True
                 # one line, nothing else changed: the cumulative follows from the one computed before
-                shortcut = len(staged) == 1 and not retracted
+                shortcut = len(staged) == 1 and not retracted and all(p.share != "total" for p in plan)
                 results: list[LineResult] = []
                 for i, (p, cur, old, new) in enumerate(staged):
                     rev = 1
@@ -353,8 +396,13 @@ class ReportService:
                     )
                     s.add(row)
                     s.flush()
+                    replaced: list[tuple[str, int]] = []
+                    if p.share == "total" and cur is None:
+                        # the unit's whole total: it replaces the other reporters' figures for that day (kept
+                        # in the history, brought back if this figure is undone)
+                        replaced = report_repo.supersede_others(s, row, now)
                     cumulative = done[i] - (old or 0) + new if shortcut and i in done else None
-                    results.append(self._line_result(s, p, old, new, area, cumulative))
+                    results.append(self._line_result(s, p, old, new, area, cumulative, replaced=replaced))
                 undo_id = row.id
                 if pending_token is not None and not report_repo.take_pending(s, pending_token):
                     raise _PendingTaken  # confirmed (or cancelled) meanwhile by another press: roll back
@@ -409,33 +457,99 @@ class ReportService:
         return reasons
 
     def _line_result(self, s: Session, p: Planned, old: int | None, new: int,
-                     area: _Area | None = None, cumulative: int | None = None) -> LineResult:
+                     area: _Area | None = None, cumulative: int | None = None, *,
+                     replaced: list[tuple[str, int]] | None = None) -> LineResult:
         unit = self._unit(s, p.unit_id, area)
         if cumulative is None:
             cumulative = self._baseline(s, unit, p.metric, area) + self._reported(s, unit, p.metric, p.day, area)
+        contributors = [(n, v) for _, n, v in report_repo.day_contributions(s, unit.id, p.metric, p.day)]
         return LineResult(
             unit_id=unit.id, unit_name=unit.name, metric=p.metric, day=p.day, old=old, new=new,
             cumulative=cumulative, target=self._target(s, unit, p.metric, area),
             stated_cumulative=p.stated_cumulative, stated_target=p.stated_target,
+            contributors=contributors, replaced=replaced or [], is_today=p.day == self.svc.today(),
         )
 
-    def confirm(self, caller: Caller, token: str, *, accept: bool) -> Outcome:
+    def _new_pending(self, s: Session, caller: Caller, chat_id: str, message_id: int, source_rev: int, text: str,
+                     plan: list[Planned], ask: str, answered: str | None) -> str:
+        """Store a question (nothing else); the pending it answers, if any, is settled in the same transaction."""
+        assert caller.member_id is not None
+        if answered is not None and not report_repo.take_pending(s, answered):
+            raise _PendingTaken
+        token = secrets.token_urlsafe(12)
+        s.add(PendingReport(
+            token=token, reporter_id=caller.member_id, channel=caller.channel, chat_id=chat_id,
+            message_id=message_id, source_rev=source_rev, created_at=self.svc.clock(),
+            payload={"text": text[:4096], "plan": [_plan_json(p) for p in plan], "ask": ask},
+        ))
+        return token
+
+    def _pending_deadline(self, created_at: datetime, days: list[date], caller: Caller) -> datetime:
+        """A pending confirmation expires after PENDING_TTL, and for non-admins at the end of the lock
+        window of its (earliest) day: pressing it later could only store into a locked day."""
+        deadline = created_at + PENDING_TTL
+        if days and not caller.has_role(Role.ADMIN):
+            tz = self.svc.settings.tz
+            last_open = min(days) + timedelta(days=self.svc.settings.lock_days + 1)
+            deadline = min(deadline, datetime.combine(last_open, time(0), tz))
+        return deadline
+
+    def confirm(self, caller: Caller, token: str, *, accept: bool, share: str | None = None) -> Outcome:
+        """Answer a pending question: «Xác nhận» of an implausible figure (accept), or for the two-reporter
+        question `share` = "add" (adds to the others' figures) / "total" (is the unit's whole total).
+        Role, scope and the lock are checked again: the button may be pressed long after it was sent."""
         with self.svc.db.session() as s:
             pending = report_repo.pending_by_token(s, token)
             if pending is None or pending.status != "pending":
                 return Outcome("refused", error_key="rep.pending_gone")
+            if caller.member_id is None:
+                return Outcome("not_member")
             if pending.reporter_id != caller.member_id:
                 return Outcome("refused", error_key="rep.not_yours")
             if not accept:
                 pending.status = "cancelled"
                 return Outcome("nothing")
-            chat_id, message_id, rev = pending.chat_id, pending.message_id, pending.source_rev
             payload = pending.payload
-        plan = [_plan_from_json(d) for d in payload["plan"]]
+            ask = str(payload.get("ask", "implausible"))
+            if ask == "share" and share not in SHARE_CHOICES:
+                return Outcome("refused", error_key="rep.share_choose")
+            if ask != "share" and share is not None:
+                return Outcome("refused", error_key="rep.share_not_asked")
+            plan = [_plan_from_json(d) for d in payload["plan"]]
+            if self.svc.clock() >= self._pending_deadline(pending.created_at, [p.day for p in plan], caller):
+                pending.status = "expired"
+                return Outcome("refused", error_key="rep.pending_expired")
+            refusal = self._recheck(s, caller, plan)
+            if refusal is not None:
+                pending.status = "expired"
+                return refusal
+            chat_id, message_id, rev = pending.chat_id, pending.message_id, pending.source_rev
+        if ask == "share":
+            plan = [replace(p, share=share) for p in plan]
         # the pending row becomes "confirmed" in the transaction that stores the report (all or nothing:
         # a database drop mid-confirm leaves it pending, nothing stored); if nothing is stored it stays pending
-        return self._store(caller, chat_id, message_id, rev, str(payload.get("text", "")), plan, confirmed=True,
-                           pending_token=token)
+        out = self._store(caller, chat_id, message_id, rev, str(payload.get("text", "")), plan,
+                          confirmed=ask != "share", pending_token=token)
+        if out.status == "stale":  # a newer revision of the message was stored meanwhile: this one never will be
+            with self.svc.db.session() as s:
+                pending2 = report_repo.pending_by_token(s, token)
+                if pending2 is not None and pending2.status == "pending":
+                    pending2.status = "expired"
+            return Outcome("refused", error_key="rep.pending_stale")
+        return out
+
+    def _recheck(self, s: Session, caller: Caller, plan: list[Planned]) -> Outcome | None:
+        """The caller may still report every line: units active and inside their (current) scope, days open."""
+        for p in plan:
+            unit = repo.unit_by_id(s, p.unit_id)
+            if unit is None or not unit.active or not caller.within(unit):
+                return Outcome("refused", error_key="rep.out_of_scope",
+                               error_args={"unit": unit.name if unit is not None else "?"})
+        for d in sorted({p.day for p in plan}):
+            refusal = self._check_day(caller, d)
+            if refusal is not None:
+                return refusal
+        return None
 
     def edit(self, caller: Caller, chat_id: str, message_id: int, text: str, edit_date: int) -> Outcome:
         return self.submit(caller, chat_id, message_id, text, source_rev=max(edit_date, 1))
@@ -461,6 +575,74 @@ class ReportService:
             p = Planned(row.unit_id, row.metric, row.day, "set", restored or 0)
             results.append(self._line_result(s, p, row.value, restored or 0))
         return results
+
+    # ---- leaders correct others' reports (/sua) -----------------------------------------------------
+
+    def fix(self, caller: Caller, chat_id: str, message_id: int, args: str) -> Outcome:
+        """A leader/admin corrects (`/sua 15 [lý do]`) or removes (`/sua xoa [lý do]`) the figure of the
+        report message `message_id` (the member's message, or the bot's confirmation of it) in this chat.
+        Within the caller's scope and the lock window (admins beyond it). The correction is a new revision
+        of the reporter's own figure (it stays theirs), marked with who changed it and why."""
+        parsed = parse_fix_args(args)
+        if parsed is None:
+            return Outcome("refused", error_key="rep.fix_usage")
+        value, note = parsed
+        limit = self.svc.settings.max_daily_value
+        if value is not None and value > limit:
+            return Outcome("refused", error_key="rep.fix_too_big", error_args={"limit": limit})
+        if caller.member_id is None and not caller.global_admin:
+            return Outcome("not_member")
+        if not caller.has_role(Role.LEADER):
+            return Outcome("refused", error_key="rep.fix_role")
+        now = self.svc.clock()
+        with self.svc.db.session() as s:
+            rows = report_repo.current_rows_answering(s, caller.channel, chat_id, message_id)
+            if not rows:
+                return Outcome("refused", error_key="rep.fix_nothing")
+            if value is not None and len(rows) > 1:
+                return Outcome("refused", error_key="rep.fix_many", error_args={"count": len(rows)})
+            for r in rows:
+                unit = self._unit(s, r.unit_id)
+                if not caller.within(unit):
+                    return Outcome("refused", error_key="rep.out_of_scope", error_args={"unit": unit.name})
+            for d in sorted({r.day for r in rows}):
+                refusal = self._check_day(caller, d)
+                if refusal is not None:
+                    return refusal
+            reporter = s.get(Member, rows[0].reporter_id)
+            reporter_name = reporter.display_name if reporter is not None else "?"
+            first = rows[0]
+            if value is None:
+                for r in rows:
+                    r.changed_by_id, r.note = caller.member_id, note or None
+                results = self._retract_all(s, rows)
+            else:
+                if first.value == value:
+                    return Outcome("refused", error_key="rep.fix_same", error_args={"value": value})
+                revs = [r.source_rev for r in repo.rows_of_message(s, first.channel, first.chat_id,
+                                                                   first.message_id)]
+                first.superseded_at = now
+                s.flush()
+                row = Report(
+                    unit_id=first.unit_id, metric=first.metric, day=first.day, value=value,
+                    reporter_id=first.reporter_id, channel=first.channel, chat_id=first.chat_id,
+                    message_id=first.message_id, source_rev=max([int(now.timestamp()), *[r + 1 for r in revs]]),
+                    revision=first.revision + 1, replaces_id=first.id, raw_text=f"/sua {args}"[:4096],
+                    reply_message_id=first.reply_message_id, created_at=now, changed_by_id=caller.member_id,
+                    note=note or None,
+                )
+                s.add(row)
+                s.flush()
+                p = Planned(first.unit_id, first.metric, first.day, "set", value)
+                results = [self._line_result(s, p, first.value, value)]
+            report_message_id = int(first.message_id)
+        for line in results:
+            audit.record(self.svc, caller, "report.remove" if value is None else "report.fix",
+                         unit_id=line.unit_id, before={"số": line.old},
+                         after={"số": line.new, "người báo": reporter_name, "ngày": line.day.strftime("%d/%m/%Y"),
+                                "lý do": note or "–"})
+        return Outcome("fixed", lines=results, reporter_name=reporter_name, fixer_name=caller.name, note=note,
+                       report_message_id=report_message_id, edited=value is not None)
 
     # ---- undo --------------------------------------------------------------------------------------
 
@@ -495,9 +677,26 @@ class ReportService:
             report_repo.set_reply_id(s, undo_id, reply_message_id)
 
 
+_REMOVE_WORDS = frozenset({"xoa", "xóa", "xoá", "huy", "hủy", "delete", "remove"})
+_FIX_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{3})+|\d{1,7})$")
+
+
+def parse_fix_args(args: str) -> tuple[int | None, str] | None:
+    """`/sua 15 [lý do]` -> (15, lý do); `/sua xoa [lý do]` -> (None, lý do); anything else -> None."""
+    first, _, rest = args.strip().partition(" ")
+    note = " ".join(rest.split())[:NOTE_MAX]
+    if first.lower() in _REMOVE_WORDS:
+        return None, note
+    if _FIX_NUMBER.match(first):
+        return int(first.replace(".", "")), note
+    return None
+
+
 def _plan_json(p: Planned) -> dict[str, object]:
     d = asdict(p)
     d["day"] = p.day.isoformat()
+    if p.share is None:
+        del d["share"]
     return d
 
 
@@ -507,5 +706,6 @@ def _plan_from_json(d: dict[str, object]) -> Planned:
         mode=str(d["mode"]), value=int(str(d["value"])),
         stated_cumulative=None if d.get("stated_cumulative") is None else int(str(d["stated_cumulative"])),
         stated_target=None if d.get("stated_target") is None else int(str(d["stated_target"])),
+        share=str(d["share"]) if d.get("share") in SHARE_CHOICES else None,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
@@ -40,6 +40,13 @@ def _confirm_markup(token: str, lang: str) -> InlineKeyboardMarkup:
     ]])
 
 
+def _share_markup(token: str, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("rep.btn_share_add", lang), callback_data=f"sa:{token}"),
+        InlineKeyboardButton(t("rep.btn_share_total", lang), callback_data=f"st:{token}"),
+    ], [InlineKeyboardButton(t("rep.btn_cancel", lang), callback_data=f"cx:{token}")]])
+
+
 async def _answer(update: Update, context: Ctx, out: Outcome, lang: str, *, is_command: bool) -> None:
     """Render one outcome as a reply to the report message."""
     if out.status == "stored" or (out.status == "duplicate" and out.resend):
@@ -65,6 +72,9 @@ async def _answer(update: Update, context: Ctx, out: Outcome, lang: str, *, is_c
     elif out.status == "confirm":
         assert out.pending_token is not None
         await reply(update, render.confirm_question(out, lang), reply_markup=_confirm_markup(out.pending_token, lang))
+    elif out.status == "ask_share":
+        assert out.pending_token is not None
+        await reply(update, render.share_question(out, lang), reply_markup=_share_markup(out.pending_token, lang))
     elif out.status == "parse_error":
         await reply(update, render.parse_error(out, lang))
     elif out.status == "refused":
@@ -131,6 +141,28 @@ async def undo_cmd(update: Update, context: Ctx) -> None:
     await _answer(update, context, out, caller.language, is_command=True)
 
 
+async def fix_cmd(update: Update, context: Ctx) -> None:
+    """/sua 15 [lý do] | /sua xoa [lý do], as a reply to a member's report (or to the bot's confirmation)."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    caller = caller_of(update, context)
+    lang = caller.language
+    target = msg.reply_to_message
+    args = " ".join(context.args or [])
+    if target is None:
+        await reply(update, t("rep.fix_usage", lang))
+        return
+    out = await blocking(context, _service(context).fix, caller, chat_key(update), target.message_id, args)
+    if out.status != "fixed":
+        await reply(update, render.refused(out, lang) if out.status == "refused" else t("rep.not_member", lang))
+        return
+    # told as a reply to the reporter's own message: Telegram notifies them
+    await context.bot.send_message(msg.chat_id, render.fixed(out, lang),
+                                   reply_parameters=ReplyParameters(out.report_message_id or target.message_id,
+                                                                    allow_sending_without_reply=True))
+
+
 async def on_button(update: Update, context: Ctx) -> None:
     q = update.callback_query
     if q is None or q.data is None or q.from_user is None:
@@ -147,8 +179,16 @@ async def on_button(update: Update, context: Ctx) -> None:
         await q.answer()
         await _edit_or_send(q.message, render.removed(out, lang))
         return
-    if kind in ("cf", "cx") and len(arg) <= 32:
-        out = rs.confirm(caller, arg, accept=kind == "cf")
+    if kind in ("cf", "cx", "sa", "st") and len(arg) <= 32:
+        share = {"sa": "add", "st": "total"}.get(kind)
+        out = await blocking(context, rs.confirm, caller, arg, accept=kind != "cx", share=share)
+        if out.status in ("refused", "not_member"):
+            if out.status == "refused" and out.error_key in ("rep.pending_expired", "rep.pending_stale",
+                                                             "rep.locked_day", "rep.out_of_scope"):
+                await _edit_or_send(q.message, render.refused(out, lang))  # the buttons are dead: remove them
+            text = render.refused(out, lang) if out.status == "refused" else t("rep.not_member", lang)
+            await q.answer(text[:190], show_alert=True)
+            return
         if out.status == "refused":
             await q.answer(render.refused(out, lang)[:190], show_alert=True)
             return
@@ -160,6 +200,11 @@ async def on_button(update: Update, context: Ctx) -> None:
                 await _record_reply(context, out.undo_id, sent.message_id)
         elif out.status == "nothing":
             await _edit_or_send(q.message, t("rep.cancelled", lang))
+        elif out.status == "confirm" and out.pending_token is not None:  # answered, now implausible: ask that
+            await _edit_or_send(q.message, render.confirm_question(out, lang),
+                                _confirm_markup(out.pending_token, lang))
+        elif out.status == "ask_share" and out.pending_token is not None:  # someone reported meanwhile
+            await _edit_or_send(q.message, render.share_question(out, lang), _share_markup(out.pending_token, lang))
         else:
             await _edit_or_send(q.message, render.refused(out, lang) if out.error_key else t("rep.pending_gone", lang))
         return
@@ -179,6 +224,7 @@ async def _edit_or_send(message: object, text: str, markup: InlineKeyboardMarkup
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_command(app, "baocao", on_report)
     add_command(app, "huy", undo_cmd)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(u|cf|cx):"))
+    add_command(app, "sua", fix_cmd)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(u|cf|cx|sa|st):"))
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, on_report))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, on_edit))

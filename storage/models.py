@@ -232,12 +232,19 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a figure another reporter declared to be the unit's whole total for the day replaced this one
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    # a leader/admin who corrected (or removed) this reporter's figure with /sua, and why
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    note: Mapped[str | None] = mapped_column(String(200))
 
 
 class PendingReport(Base):
     """A report waiting for the reporter's confirmation (implausible value): nothing stored yet."""
 
     __tablename__ = "pending_reports"
+    # the revisions of a message that asked (edits delivered out of order: the newest one wins)
+    __table_args__ = (Index("ix_pending_reports_message", "channel", "chat_id", "message_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
@@ -246,7 +253,8 @@ class PendingReport(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     source_rev: Mapped[int] = mapped_column(BigInteger, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | confirmed | cancelled
+    # pending | confirmed | cancelled | expired (too old, or a newer revision of the message came)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

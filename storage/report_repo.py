@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from storage.models import Baseline, PendingReport, Report, Target, Unit
+from storage.models import Baseline, Member, PendingReport, Report, Target, Unit
 from storage.repo import CURRENT, held_by_baseline
 
 
@@ -25,6 +25,17 @@ def current_rows_of_message(s: Session, channel: str, chat_id: str, message_id: 
             .order_by(Report.id)
         )
     )
+
+
+def current_rows_answering(s: Session, channel: str, chat_id: str, message_id: int) -> list[Report]:
+    """The current rows of the report message `message_id`, or of the one the bot's confirmation
+    `message_id` answered (a leader may reply to either)."""
+    return list(s.scalars(
+        select(Report)
+        .where(Report.channel == channel, Report.chat_id == chat_id,
+               or_(Report.message_id == message_id, Report.reply_message_id == message_id), *CURRENT)
+        .order_by(Report.id)
+    ))
 
 
 def unit_reported_total(s: Session, unit_id: int, metric: str, until: date) -> int:
@@ -66,13 +77,61 @@ def origin_replaced(s: Session, row: Report) -> Report | None:
 
 
 def retract(s: Session, row: Report, now: datetime) -> None:
-    """Delete a current row and bring back the figure its message replaced (if still valid)."""
+    """Delete a current row and bring back the figure its message replaced (if still valid), and the other
+    reporters' figures it (or an earlier revision of its message) replaced as the unit's total."""
     restore = origin_replaced(s, row)
     row.deleted_at = now
     s.flush()
     if restore is not None and restore.superseded_at is not None:
         restore.superseded_at = None
         s.flush()
+    chain = [row.id]
+    prev = s.get(Report, row.replaces_id) if row.replaces_id else None
+    while prev is not None and prev.chat_id == row.chat_id and prev.message_id == row.message_id:
+        chain.append(prev.id)
+        prev = s.get(Report, prev.replaces_id) if prev.replaces_id else None
+    for other in s.scalars(select(Report).where(Report.superseded_by_id.in_(chain),
+                                                Report.superseded_at.is_not(None), Report.deleted_at.is_(None))):
+        if current_value(s, other.reporter_id, other.unit_id, other.metric, other.day) is None:
+            other.superseded_at = None
+            s.flush()
+
+
+def day_contributions(s: Session, unit_id: int, metric: str, day: date,
+                      exclude: int | None = None) -> list[tuple[int, str, int]]:
+    """The current figures for one unit / metric / day, by reporter: [(reporter id, name, value)]."""
+    q = (
+        select(Report.reporter_id, Member.display_name, Report.value)
+        .join(Member, Member.id == Report.reporter_id)
+        .where(Report.unit_id == unit_id, Report.metric == metric, Report.day == day, *CURRENT)
+        .order_by(Report.created_at, Report.id)
+    )
+    if exclude is not None:
+        q = q.where(Report.reporter_id != exclude)
+    return [(int(r), str(n), int(v)) for r, n, v in s.execute(q)]
+
+
+def supersede_others(s: Session, row: Report, now: datetime) -> list[tuple[str, int]]:
+    """`row` is its unit's whole total for the day: the other reporters' current figures step aside
+    (superseded by it, kept in the history). Returns what they were: [(name, value)]."""
+    others = [(other, str(name)) for other, name in s.execute(
+        select(Report, Member.display_name).join(Member, Member.id == Report.reporter_id)
+        .where(Report.unit_id == row.unit_id, Report.metric == row.metric, Report.day == row.day,
+               Report.reporter_id != row.reporter_id, *CURRENT)
+        .order_by(Report.created_at, Report.id)
+    )]
+    for other, _name in others:
+        other.superseded_at = now
+        other.superseded_by_id = row.id
+    s.flush()
+    return [(name, int(other.value)) for other, name in others]
+
+
+def pending_revs_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[int]:
+    """The revisions of a message that asked a question (whatever became of it)."""
+    return [int(r) for r in s.scalars(
+        select(PendingReport.source_rev).where(PendingReport.channel == channel, PendingReport.chat_id == chat_id,
+                                               PendingReport.message_id == message_id))]
 
 
 def current_value(s: Session, reporter_id: int, unit_id: int, metric: str, day: date) -> int | None:

@@ -93,9 +93,13 @@ async def test_replace_and_add(harness: Harness) -> None:
     assert "12 → 15" in (replies[0].text or "")
     await harness.say(GROUP_ID, uid, "Thôn 3 +5")
     assert daily(harness, "Thôn 3") == 20
-    # another member's report for the same village adds up, it does not replace
-    await harness.say(GROUP_ID, member_id(THON_3, second=True), "Thôn 3 hôm nay 3")
-    assert daily(harness, "Thôn 3") == 23
+    # another member's report for the same village: asked (adds up or is the total), "add" adds up
+    second = member_id(THON_3, second=True)
+    ask = (await harness.say(GROUP_ID, second, "Thôn 3 hôm nay 3"))[0]
+    assert daily(harness, "Thôn 3") == 20
+    add = next(b["callback_data"] for b in ask.buttons if b["callback_data"].startswith("sa:"))
+    await harness.press(GROUP_ID, ask.message_id, second, add)
+    await harness.emu.wait_until(lambda: daily(harness, "Thôn 3") == 23)
 
 
 async def test_undo_command_and_button(harness: Harness) -> None:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 LEADER_COMMANDS = [
     "/tonghop", "/summary", "/xephang", "/rank", "/chuabaocao", "/missing", "/bieudo", "/chart",
     "/xuat", "/export", "/xuat csv", "/lich", "/lich nhac 17:00", "/lich tat", "/lich nghi 02/01/2026 Nghỉ",
-    "/schedule summary 21:00",
+    "/schedule summary 21:00", "/sua 15 nhầm", "/fix delete",
 ]
 # typed by the leader of Xã Bình An in the other commune's group, naming Tân Hòa's units
 FOREIGN_COMMANDS = [

@@ -108,11 +108,16 @@ def test_multiline_all_or_nothing_when_one_line_is_out_of_scope(setup: tuple[Ser
     assert out.status == "refused" and rows(svc) == 0
 
 
-def test_two_reporters_add_up(setup: tuple[Services, ReportService, Demo]) -> None:
+def test_two_reporters_asked_then_add_up(setup: tuple[Services, ReportService, Demo]) -> None:
     svc, rs, demo = setup
     rs.submit(svc.caller("telegram", member_id(3)), "-1", 1, "hôm nay được 5 tk")
-    rs.submit(svc.caller("telegram", member_id(3, True)), "-1", 2, "hôm nay được 7 tk")
-    assert total(svc, demo, "Thôn 3") == 12
+    second = svc.caller("telegram", member_id(3, True))
+    out = rs.submit(second, "-1", 2, "hôm nay được 7 tk")
+    assert out.status == "ask_share" and total(svc, demo, "Thôn 3") == 5  # nothing stored until answered
+    assert out.pending_token is not None
+    out = rs.confirm(second, out.pending_token, accept=True, share="add")
+    assert out.status == "stored" and total(svc, demo, "Thôn 3") == 12
+    assert [(r.day_total, len(r.contributors)) for r in out.lines] == [(12, 2)]
 
 
 def test_zero_is_a_report_and_chua_bc_is_not(setup: tuple[Services, ReportService, Demo]) -> None:

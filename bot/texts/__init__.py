@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops")
+MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops", "corrections")
 LANGS = ("vi", "en")
 
 

@@ -175,6 +175,7 @@ class ZaloDispatcher:
         self.handlers: dict[str, Handler] = {
             "start": self._help, "trogiup": self._help, "dangky": self._join, "baocao": self._report_cmd,
             "huy": self._undo, "xacnhan": self._confirm, "huybo": self._confirm, "tiendo": self._view,
+            "cong": self._confirm, "tong": self._confirm,
             "tonghop": self._summary, "xephang": self._view, "chuabaocao": self._view, "bieudo": self._view,
             "xuat": self._view, "madangky": self._org, "donvi": self._org, "chitieu": self._org, "moc": self._org,
             "thanhvien": self._org, "nhatky": self._org, "lienket": self._bind_or_link, "lich": self._lich,
@@ -194,6 +195,8 @@ class ZaloDispatcher:
             return []
         caller = self.svc.caller(self.channel, msg.user_id, msg.name)
         cmd = parse_command(text)
+        if cmd is not None and cmd.name in ("cong", "tong") and cmd.args:
+            cmd = None  # "Tổng Thôn 3: 24" is a report, not the answer word
         if cmd is None:
             outs = self._report(caller, msg, text, addressed=addressed, is_command=False)
         else:
@@ -240,6 +243,8 @@ class ZaloDispatcher:
             return [self._text(render.removed(out, lang), lang)]
         if out.status == "confirm":
             return [self._text(render.confirm_question(out, lang), lang)]
+        if out.status == "ask_share":
+            return [self._text(render.share_question(out, lang), lang)]
         if out.status == "parse_error":
             return [self._text(render.parse_error(out, lang), lang)]
         if out.status == "refused":
@@ -265,11 +270,12 @@ class ZaloDispatcher:
             token = pending.token if pending is not None else None
         if token is None:
             return [self._text(t("zalo.no_pending", lang), lang)]
-        out = self.reports.confirm(caller, token, accept=cmd.name == "xacnhan")
+        share = {"cong": "add", "tong": "total"}.get(cmd.name)
+        out = self.reports.confirm(caller, token, accept=cmd.name != "huybo", share=share)
         if out.status == "nothing":
             return [self._text(t("rep.cancelled", lang), lang)]
-        if out.status == "stored":
-            return [self._text(render.stored(out, lang), lang)]
+        if out.status in ("stored", "confirm", "ask_share"):
+            return self._answer(out, lang, is_command=True)
         return [self._text(render.refused(out, lang) if out.error_key else t("rep.pending_gone", lang), lang)]
 
     # ---- roster, admin --------------------------------------------------------------------------

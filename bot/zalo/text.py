@@ -27,12 +27,15 @@ _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 BUTTON_LINES = {
     "rep.undo_hint": "zalo.undo_hint",
     "rep.confirm_tail": "zalo.confirm_tail",
+    "rep.share_tail": "zalo.share_tail",
+    "rep.share_choose": "zalo.share_tail",
 }
 
 #: Zalo-only words (no Telegram command behind them)
 EXTRA_WORDS = {
     "xacnhan": "xacnhan", "confirm": "xacnhan", "dongy": "xacnhan",
     "huybo": "huybo", "cancel": "huybo",
+    "cong": "cong", "congthem": "cong", "add": "cong", "tong": "tong", "latong": "tong", "total": "tong",
     "lienketzalo": "lienketzalo", "linkzalo": "lienketzalo",
     "huylienketzalo": "huylienketzalo", "unlinkzalo": "huylienketzalo",
     "tietkiem": "tietkiem", "budget": "tietkiem",
