@@ -393,3 +393,11 @@ def test_metric_words_from_the_database() -> None:
     bad: Any = {"x": "not a list", 3: ["y"], "z": [None, ""]}
     _check(parse_report("Thôn 3 hôm nay 12 mức 2", today=TODAY, units=UNITS, metric_words=bad),
            (D14, [R("Thôn 3", 12, "l2")]))
+
+
+def test_figure_then_cumulative_keyword_then_its_value() -> None:
+    # "N lũy kế" is a cumulative only when no value follows the keyword ("0 lũy kế 0/0": 0 today, LK 0/0)
+    _check(parse_report("Thôn 3 5 lũy kế 412/530", today=TODAY, units=UNITS),
+           (D14, [R("Thôn 3", 5, cum=412, tgt=530)]))
+    _check(parse_report("Thôn 3 hôm nay 9, 1.204 lũy kế", today=TODAY, units=UNITS),
+           (D14, [R("Thôn 3", 9, cum=1204)]))
