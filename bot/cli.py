@@ -44,12 +44,19 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.app import build_application
 
     names = settings.channel_names
-    telegram, zalo = "telegram" in names, "zalo" in names
+    telegram, zalo, oa = "telegram" in names, "zalo" in names, "zalo_oa" in names
     secrets = ([settings.token()] if telegram else []) + ([settings.zalo_token()] if zalo else [])
+    if oa:
+        secrets += [v.get_secret_value() for v in (settings.zalo_oa_app_secret, settings.zalo_oa_secret_key) if v]
     setup_logging(settings.log_level, secrets)
     db = open_database(settings)
-    if not telegram:  # CHANNELS=zalo
+    if not telegram:  # CHANNELS=zalo, zalo_oa or both of them
         from bot.services import Services
+
+        if oa:
+            from bot.zalo.oa_runner import run_oa
+
+            return run_oa(settings, Services(settings, db), with_zalo=zalo)
         from bot.zalo.runner import run_zalo_only
 
         return run_zalo_only(settings, Services(settings, db))
@@ -58,6 +65,10 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         from bot.zalo.runner import attach
 
         attach(app, settings)
+    if oa:  # CHANNELS=telegram,zalo_oa: the OA runner in the same event loop
+        from bot.zalo.oa_runner import attach_oa
+
+        attach_oa(app, settings)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         if not secret:
@@ -112,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_extra_commands() -> None:
-    for mod in ("bot.importer", "bot.export"):
+    for mod in ("bot.importer", "bot.export", "bot.zalo.oa_cli"):
         try:
             __import__(mod)
         except ModuleNotFoundError as exc:

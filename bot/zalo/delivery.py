@@ -19,9 +19,10 @@ from telegram import Bot
 from bot.scheduling import Content, Due, LeaderLock, Scheduler, TickReport
 from bot.services import Services
 from bot.zalo import CHANNEL
-from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.client import ZaloError
 from bot.zalo.dispatch import message_key
 from bot.zalo.text import for_zalo
+from bot.zalo.transport import Sender
 from bot.zalo.web import CHART_TTL, LinkSigner
 from storage import schedule_repo
 from storage.schedule_repo import BoundChat
@@ -30,17 +31,21 @@ log = logging.getLogger(__name__)
 
 #: the advisory lock key of the Zalo scheduler ("vneidZAL"), distinct from the Telegram one
 ZALO_LOCK_KEY = 0x766E_6569_645A_414C
+#: ... and the Official Account's ("vneidZOA")
+OA_LOCK_KEY = 0x766E_6569_645A_4F41
 
 
 class ZaloScheduler(Scheduler):
     channel = CHANNEL
 
-    def __init__(self, svc: Services, client: ZaloClient, signer: LinkSigner | None = None, **kwargs: Any) -> None:
+    def __init__(self, svc: Services, client: Sender, signer: LinkSigner | None = None, *, channel: str = CHANNEL,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("notify_admins", False)  # admins are told through Telegram's scheduler
         super().__init__(svc, cast(Bot, None), **kwargs)
+        self.channel = channel  # "zalo" or "zalo_oa": the chats it serves
         self.client = client
         self.signer = signer
-        self.lock = LeaderLock(svc.db, key=ZALO_LOCK_KEY)
+        self.lock = LeaderLock(svc.db, key=ZALO_LOCK_KEY if channel == CHANNEL else OA_LOCK_KEY)
 
     async def _deliver(self, item: Due, now: datetime, report: TickReport) -> str:
         chat = item.chat

@@ -165,6 +165,7 @@ class ZaloDispatcher:
         self.svc = svc
         self.channel = channel  # "zalo" (Bot Platform) or "zalo_oa" (Official Account): same logic, own ids
         self.bot_id = bot_id  # updates sent by this id are the bot's own messages coming back
+        self.track_private = True  # bind leaders' private chats for scheduled messages (not on the OA)
         self.signer = signer
         self.blobs = blobs or BlobCache()
         self.bot_names = bot_names
@@ -516,7 +517,7 @@ class ZaloDispatcher:
     # ---- private chats of leaders get their unit's reminders and summaries ------------------------
 
     def _track_private_chat(self, msg: Incoming) -> list[Out]:
-        if msg.is_group:
+        if msg.is_group or not self.track_private:
             return []
         caller = self.svc.caller(self.channel, msg.user_id, msg.name)
         if caller.unit_id is None or not caller.has_role(Role.LEADER):

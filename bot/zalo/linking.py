@@ -85,7 +85,9 @@ class LinkService:
             return LinkResult("too_many", "link.too_many", {"minutes": int(FAILURE_WINDOW.total_seconds() // 60)})
         code = code.strip()
         with self.svc.db.session() as s:
-            row = link_repo.valid_code(s, code, channel, now) if is_code(code) else None
+            # a code made "for Zalo" (/lienketzalo) links either Zalo surface: the Bot Platform or the OA
+            code_channel = "zalo" if channel in ("zalo", "zalo_oa") else channel
+            row = link_repo.valid_code(s, code, code_channel, now) if is_code(code) else None
             primary = link_repo.member_by_id(s, row.member_id) if row is not None else None
             if row is None or primary is None or not primary.active or primary.linked_member_id is not None:
                 failed = True

@@ -29,6 +29,7 @@ from bot.zalo.delivery import ZaloScheduler
 from bot.zalo.dispatch import BlobCache, Incoming, Out, ZaloDispatcher, parse_update
 from bot.zalo.files import export_file, summary_chart, view_chart
 from bot.zalo.quota import QuotaMeter
+from bot.zalo.transport import Sender
 from bot.zalo.web import File, LinkSigner, WebServer, build_app, derive_key
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,15 @@ SEEN_SIZE = 2000
 
 
 class ZaloRunner:
+    """The Bot Platform runner; the Official Account runner (bot/zalo/oa_runner.py) is this class with
+    another ``Sender``, another intake (signed webhook events) and ``channel="zalo_oa"``."""
+
+    channel = CHANNEL
+
     def __init__(
         self,
         svc: Services,
-        client: ZaloClient,
+        client: Sender,
         *,
         public_base_url: str | None = None,
         webhook_secret: str | None = None,
@@ -62,11 +68,12 @@ class ZaloRunner:
         self.tick_seconds = tick_seconds
         self.signer = LinkSigner(link_key or derive_key(client.token), self.public_base_url, svc.clock)
         self.blobs = BlobCache()
-        self.dispatcher = ZaloDispatcher(svc, self.signer, blobs=self.blobs, bot_id=client.bot_id)
-        self.scheduler = ZaloScheduler(svc, client, self.signer)
+        self.dispatcher = ZaloDispatcher(svc, self.signer, blobs=self.blobs, bot_id=client.bot_id,
+                                         channel=self.channel)
+        self.scheduler = ZaloScheduler(svc, client, self.signer, channel=self.channel)
         st = svc.settings
         self.telegram_bot = telegram_bot  # CHANNELS=both: admins are also told on Telegram
-        client.meter = QuotaMeter(svc, CHANNEL, client.bot_id, st.zalo_monthly_messages, st.zalo_quota_warn_percent,
+        client.meter = QuotaMeter(svc, self.channel, client.bot_id, self.monthly_limit(), st.zalo_quota_warn_percent,
                                   notify=self.tell_admins)
         self._batches: dict[str, list[str]] = {}
         self._flushers: dict[str, asyncio.Task[None]] = {}
@@ -85,6 +92,18 @@ class ZaloRunner:
         return cls(svc, client, public_base_url=settings.zalo_public_base_url, webhook_secret=secret or None,
                    web_host=settings.webhook_listen, web_port=settings.zalo_web_port, **kwargs)
 
+    def monthly_limit(self) -> int:
+        return self.svc.settings.zalo_monthly_messages
+
+    @property
+    def bp(self) -> ZaloClient:
+        """The Bot Platform client (getMe, getUpdates, setWebhook): only this runner's own methods use it."""
+        assert isinstance(self.client, ZaloClient)
+        return self.client
+
+    def parse(self, raw: dict[str, Any]) -> Incoming | None:
+        return parse_update(raw)
+
     @property
     def webhook_mode(self) -> bool:
         return bool(self.public_base_url and self.webhook_secret)
@@ -93,7 +112,7 @@ class ZaloRunner:
 
     async def start(self) -> None:
         try:
-            self.me = await self.client.get_me()
+            self.me = await self.bp.get_me()
         except ZaloError as exc:
             log.warning("Zalo getMe failed (%s); continuing", exc)
         if self.me.get("id"):
@@ -112,12 +131,12 @@ class ZaloRunner:
             log.info("Zalo web server on port %s (public URL %s)", self.web.port, self.public_base_url)
         if self.webhook_mode:
             assert self.webhook_secret is not None
-            await self.client.set_webhook(f"{self.public_base_url}/zalo/webhook", self.webhook_secret)
+            await self.bp.set_webhook(f"{self.public_base_url}/zalo/webhook", self.webhook_secret)
             self._tasks.append(asyncio.create_task(self._worker(), name="zalo-worker"))
             log.info("Zalo: webhook mode")
         else:
             try:
-                await self.client.delete_webhook()
+                await self.bp.delete_webhook()
             except ZaloError as exc:
                 log.info("Zalo deleteWebhook: %s", exc)
             self._tasks.append(asyncio.create_task(self._poll_loop(), name="zalo-poll"))
@@ -171,7 +190,7 @@ class ZaloRunner:
         delay = 1.0
         while not self._stopped.is_set():
             try:
-                updates = await self.client.get_updates(self.poll_timeout)
+                updates = await self.bp.get_updates(self.poll_timeout)
                 delay = 1.0
             except ZaloError as exc:
                 log.warning("Zalo getUpdates failed: %s; retrying in %.0fs", exc, delay)
@@ -183,7 +202,7 @@ class ZaloRunner:
 
     async def process(self, raw: dict[str, Any]) -> list[Out]:
         """Handle one update (errors are logged, never raised: the loop must go on)."""
-        msg = parse_update(raw)
+        msg = self.parse(raw)
         if msg is None:
             log.debug("Zalo update ignored: %s", str(raw)[:200])
             return []
@@ -269,7 +288,7 @@ class ZaloRunner:
 
         lang = self.svc.settings.language
         with self.svc.db.session() as s:
-            accounts = zalo_repo.admin_accounts(s, CHANNEL)
+            accounts = zalo_repo.admin_accounts(s, self.channel)
         for ext in accounts:
             try:
                 await self.client.send_text(ext, to_plain(t(key, lang, **values)))

@@ -98,10 +98,12 @@ class File:
 #: kind -> renderer(params) -> File | None; renderers run in a worker thread (matplotlib, openpyxl, SQL)
 Renderer = Callable[[dict[str, Any]], "File | None"]
 WebhookHandler = Callable[[dict[str, Any]], Awaitable[None]]
+#: the OA webhook: (raw body, X-ZEvent-Signature) -> HTTP status (200 accepted, 401 bad signature, ...)
+RawWebhookHandler = Callable[[bytes, "str | None"], Awaitable[int]]
 
 
 def build_app(signer: LinkSigner, renderers: dict[str, Renderer], *, webhook: WebhookHandler | None = None,
-              webhook_secret: str | None = None) -> web.Application:
+              webhook_secret: str | None = None, oa_webhook: RawWebhookHandler | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
 
     async def get_file(request: web.Request) -> web.StreamResponse:
@@ -140,8 +142,17 @@ def build_app(signer: LinkSigner, renderers: dict[str, Renderer], *, webhook: We
         await webhook(body)
         return web.json_response({"ok": True})
 
+    async def post_oa_webhook(request: web.Request) -> web.StreamResponse:
+        if oa_webhook is None:
+            return web.Response(status=404, text="not found\n")
+        raw = await request.read()
+        status = await oa_webhook(raw, request.headers.get("X-ZEvent-Signature"))
+        return web.json_response({"ok": status == 200}, status=status)
+
     async def health(_request: web.Request) -> web.StreamResponse:
         return web.Response(text="ok\n")
+
+    app.router.add_post("/zalo/oa/webhook", post_oa_webhook)
 
     app.router.add_get("/zalo/f/{token}/{name}", get_file)
     app.router.add_post("/zalo/webhook", post_webhook)
