@@ -126,11 +126,13 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             if action == "park":
                 await park_update(self.app, intake, update.to_dict(), key, chat, attempts, None)
             return
-        holder, token = track()
+        holder, token = track(key, attempts)
         try:
             await coroutine
         finally:
             untrack(token)
+        if holder.background:
+            return  # its long work goes on (handlers/background.py records the end)
         try:
             if await _db(intake, intake.finish, key, holder.error, attempts):
                 await park_update(self.app, intake, update.to_dict(), key, chat, attempts, holder.error)
@@ -319,6 +321,20 @@ def menu(registered: list[str], lang: str, max_role: Role) -> list[BotCommand]:
 
 
 async def _post_init(app: App) -> None:
+    intake: Intake | None = app.bot_data.get("intake")
+    if intake is not None:  # long work a previous process did not finish: handled again (and counted)
+        try:
+            payloads = await asyncio.to_thread(intake.unfinished)
+        except Exception as exc:  # noqa: BLE001 - database down at start: the next start retries
+            log.warning("could not read unfinished background work (%s)", type(exc).__name__)
+            payloads = []
+        for payload in payloads:
+            try:
+                await app.update_queue.put(Update.de_json(payload, app.bot))
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not resume background work (%s)", type(exc).__name__)
+        if payloads:
+            log.info("resuming %d unfinished background job(s)", len(payloads))
     registered: list[str] = app.bot_data.get("commands", [])
     for lang, code in (("vi", None), ("en", "en")):
         await app.bot.set_my_commands(menu(registered, lang, Role.MEMBER), scope=BotCommandScopeDefault(),

@@ -30,22 +30,30 @@ KEEP_DAYS = 7  # handled updates are forgotten after this (parked ones stay with
 
 
 @dataclass
-class Failure:
-    """Set by the error handler for the update being handled (see `note_failure`)."""
+class Attempt:
+    """The update being handled (a context variable of its task): the error handler notes a failure
+    (`note_failure`), long work marks it `background` (handlers/background.py finishes it)."""
 
+    key: str
+    attempts: int
     error: str | None = None
+    background: bool = False
 
 
-_current: contextvars.ContextVar[Failure | None] = contextvars.ContextVar("vneid_intake_failure", default=None)
+_current: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar("vneid_intake_attempt", default=None)
 
 
-def track() -> tuple[Failure, contextvars.Token[Failure | None]]:
-    holder = Failure()
+def track(key: str, attempts: int) -> tuple[Attempt, contextvars.Token[Attempt | None]]:
+    holder = Attempt(key, attempts)
     return holder, _current.set(holder)
 
 
-def untrack(token: contextvars.Token[Failure | None]) -> None:
+def untrack(token: contextvars.Token[Attempt | None]) -> None:
     _current.reset(token)
+
+
+def current_attempt() -> Attempt | None:
+    return _current.get()
 
 
 def note_failure(exc: BaseException | None) -> None:
@@ -64,10 +72,13 @@ class Intake:
         self.svc, self.channel, self.bot = svc, channel, bot
         self.max_attempts = svc.settings.max_update_attempts
         self._purged_at: datetime | None = None
+        self.running: set[str] = set()  # keys of background work running in this process
 
     def begin(self, key: str, chat_id: str | None) -> tuple[Action, int]:
         """Count this attempt; what to do with the update and how many attempts it has had."""
         now = _now()
+        if key in self.running:
+            return "skip", 0  # a re-delivery while its background work runs here
         with self.svc.db.session() as s:
             attempts, status = intake_repo.begin_attempt(s, channel=self.channel, bot=self.bot, key=key,
                                                          chat_id=chat_id, now=now)
@@ -84,6 +95,17 @@ class Intake:
             intake_repo.finish_attempt(s, channel=self.channel, bot=self.bot, key=key,
                                        status="failed" if error else "done", now=_now(), error=error)
         return error is not None and attempts >= self.max_attempts
+
+    def to_background(self, key: str, payload: dict[str, Any]) -> None:
+        """The update's work continues after its handler returned: keep it until that work ends."""
+        with self.svc.db.session() as s:
+            intake_repo.finish_attempt(s, channel=self.channel, bot=self.bot, key=key, status="background",
+                                       now=_now(), payload=payload)
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        """Payloads of background work a previous process did not finish (to be handled again)."""
+        with self.svc.db.session() as s:
+            return intake_repo.background_payloads(s, channel=self.channel, bot=self.bot)
 
     def park(self, key: str, chat_id: str | None, attempts: int, error: str | None,
              payload: dict[str, Any] | None) -> int | None:

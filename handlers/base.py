@@ -49,8 +49,11 @@ def caller_of(update: Update, context: Ctx) -> Caller:
 
 async def blocking(context: Ctx, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a handler's database work. On PostgreSQL in a worker thread, so that the waits (round trips,
-    commit flushes) of updates handled concurrently overlap; on SQLite inline (one writer at a time)."""
-    if services(context).db.dialect == "sqlite":
+    commit flushes) of updates handled concurrently overlap; on SQLite inline (one writer at a time),
+    except while long work runs in the background (handlers/background.py): then a wait for its write
+    lock must not freeze the event loop for every chat."""
+    svc = services(context)
+    if svc.db.dialect == "sqlite" and not svc.extras.get("background_active"):
         return fn(*args, **kwargs)
     return await asyncio.to_thread(fn, *args, **kwargs)
 

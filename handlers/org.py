@@ -21,6 +21,7 @@ from bot.commands import Role
 from bot.importer import CHAT_LIMIT, MAX_FILE_BYTES, issues_file, kind_from_name, run_import
 from bot.org import ChatRef, OrgService, Outcome, UserRef
 from bot.texts import t
+from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Ctx, add_command, args_text, caller_of, reply, services
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,16 @@ async def _import(update: Update, context: Ctx, caller: Caller, doc: Document, a
     if doc.file_size and doc.file_size > MAX_FILE_BYTES:
         await reply(update, t("org.import_too_big", lang, mb=MAX_FILE_BYTES // (1024 * 1024)))
         return
+
+    async def work(progress: Progress) -> None:
+        await _import_now(update, context, caller, doc, args, progress)
+
+    await in_background(update, context, lang, work)  # download and import leave the ordered intake
+
+
+async def _import_now(update: Update, context: Ctx, caller: Caller, doc: Document, args: str,
+                      progress: Progress) -> None:
+    lang = caller.language
     try:
         tg_file = await doc.get_file()
         data = bytes(await tg_file.download_as_bytearray())
@@ -153,7 +164,8 @@ async def _import(update: Update, context: Ctx, caller: Caller, doc: Document, a
     word = args.split()[0] if args.split() else ""
     kind = kind_from_name(word) if word else None
     name = doc.file_name or "file.csv"
-    report = await asyncio.to_thread(run_import, services(context), caller, [(name, data)], kind=kind)
+    report = await asyncio.to_thread(run_import, services(context), caller, [(name, data)], kind=kind,
+                                     progress=progress)
     out = report.outcome()
     for chunk in out.chunks(lang):
         await reply(update, chunk)

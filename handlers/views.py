@@ -14,6 +14,7 @@ from bot.days import DayError, error_text
 from bot.export import ExportError, file_name, parse_args, write_csv, write_xlsx
 from bot.texts import t
 from bot.views import Views, render_missing, render_progress, render_rank, split_metric, view_args
+from handlers.background import in_background
 from handlers.base import Ctx, add_command, args_text, caller_of, chat_key, reply, services
 
 MAX_PHOTO_BARS = 80  # taller charts go out as a document (Telegram limits photo proportions)
@@ -104,6 +105,10 @@ async def bieudo(update: Update, context: Ctx) -> None:
     if got is None:
         return
     caller, unit = got
+    await in_background(update, context, caller.language, lambda _progress: _chart(update, context, caller, unit, metric))
+
+
+async def _chart(update: Update, context: Ctx, caller: Any, unit: Any, metric: str | None) -> None:
     lang = caller.language
     views = _views(context)
     day = services(context).today()
@@ -133,6 +138,11 @@ async def xuat(update: Update, context: Ctx) -> None:
     if got is None:
         return
     _caller, unit = got
+    await in_background(update, context, lang, lambda _progress: _export(update, context, lang, args, unit))
+
+
+async def _export(update: Update, context: Ctx, lang: str, args: Any, unit: Any) -> None:
+    svc = services(context)
     if args.csv:
         content, _rows = await asyncio.to_thread(
             write_csv, svc.db, unit.id, args.start, args.end, lang=lang, default_metric=svc.settings.default_metric,

@@ -126,12 +126,20 @@ def begin_attempt(s: Session, *, channel: str, bot: str, key: str, chat_id: str 
 
 
 def finish_attempt(s: Session, *, channel: str, bot: str, key: str, status: str, now: datetime,
-                   error: str | None = None) -> None:
+                   error: str | None = None, payload: dict[str, Any] | None = None) -> None:
     values: dict[str, Any] = {"status": status, "updated_at": now}
     if error is not None:
         values["last_error"] = error[:2000]
+    if payload is not None:
+        values["payload"] = payload
     s.execute(update(Inbox).where(Inbox.channel == channel, Inbox.bot == bot, Inbox.update_key == key)
               .values(**values).execution_options(synchronize_session=False))
+
+
+def background_payloads(s: Session, *, channel: str, bot: str) -> list[dict[str, Any]]:
+    q = (select(Inbox.payload).where(Inbox.channel == channel, Inbox.bot == bot, Inbox.status == "background",
+                                     Inbox.payload.is_not(None)).order_by(Inbox.id))
+    return [dict(p) for p in s.scalars(q) if p]
 
 
 def park(s: Session, *, channel: str, bot: str, key: str, chat_id: str | None, attempts: int,

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from bot.app import CONCURRENT_UPDATES
-from bot.demo_data import GROUP_ID, member_id
+from bot.demo_data import ADMIN_ID, GROUP_ID, member_id
 from bot.emulator import Emulator, Limits, User
 from storage.db import Database
-from storage.models import Chat, Delivery
+from storage.models import Chat, DeadLetter, Delivery, Member
 from tests.conftest import PG_URL, TOKEN, TZ, pg_available, sqlite_url
 from tests.faultkit import (
     BotProcess,
@@ -331,3 +331,55 @@ async def test_restart_across_a_scheduled_summary_sends_it_once(tmp_path: Path, 
     print(f"faults: restart across a scheduled summary: killed before its time, restarted after it "
           f"(caught up and sent), killed, restarted again -> daily summary sent {len(texts)} time, "
           f"outbox row {daily_rows()[0]}")
+
+
+# ---------------------------------------------------------------------------------------------- crash loop
+
+
+async def test_an_import_that_kills_the_bot_is_parked_after_k_attempts(tmp_path: Path, emu: Emulator) -> None:
+    """kill -9 while an import runs, again and again: the import is resumed from the intake (counted) after
+    each restart, and once it has been in flight MAX_UPDATE_ATTEMPTS (3) times the next start parks it
+    (dead letter, the global admin told once) and the bot goes on answering."""
+    url = sqlite_url(tmp_path)
+    db = Database(url)
+    seed(db, 0)
+    global_admin = User(9_999, "Quản trị tỉnh")
+    emu.private_chat(global_admin)
+    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    admin = User(ADMIN_ID, "Cán bộ xã")
+    emu.private_chat(admin)
+    emu.file_gate = asyncio.Event()  # every download of the import file hangs: the process is killed in it
+    bot = BotProcess(emu, url, tmp_path / "bot.log", ADMIN_IDS=str(global_admin.id), MAX_UPDATE_ATTEMPTS="3")
+    csv_bytes = "unit_code,telegram_id,name,role\nth-3,880021,Người Mới,\n".encode()
+    try:
+        bot.start()
+        await bot.wait_polling()
+        doc = emu.send_document(ADMIN_ID, admin, "members.csv", csv_bytes, caption="/nhap")
+        for attempt in (1, 2, 3):
+            await wait_for(lambda a=attempt: emu.file_waiting >= a or not bot.alive, 40,  # type: ignore[misc]
+                           f"attempt {attempt} downloading")
+            assert bot.alive, bot.log()[-2000:]
+            bot.kill9()
+            bot.start()
+        await bot.wait_polling()
+        await wait_for(lambda: bool([m for m in emu.sent(global_admin.id) if "⚠️" in (m.text or "")]), 40,
+                       "the admin told about the parked import")
+        emu.send_message(GROUP_ID, User(member_id(3), "Tổ viên"), "Thôn 3 hôm nay 12 mức 2")
+        await wait_for(lambda: bool(confirmations(emu)), 30, "a report answered after the parking")
+        assert emu.file_waiting == 3, "not downloaded a 4th time"
+        assert await bot.stop() == 0, bot.log()[-2000:]
+    finally:
+        emu.file_gate.set()
+        if bot.alive:
+            bot.kill9()
+    with db.session() as s:
+        dead = s.scalars(select(DeadLetter)).all()
+        assert len(dead) == 1 and dead[0].attempts == 4 and dead[0].told_at is not None
+        assert s.scalar(select(func.count()).select_from(Member).where(Member.external_id == "880021")) == 0
+    told = [m for m in emu.sent(global_admin.id) if "⚠️" in (m.text or "")]
+    parked = [m for m in emu.sent(ADMIN_ID) if m.reply_to_message_id == doc["message_id"]
+              and "quản trị viên" in (m.text or "")]
+    assert len(told) == 1 and len(parked) == 1
+    print(f"faults: crash loop: an import killed 3 times in flight -> resumed after each restart, parked on the "
+          f"4th start (dead letter, admin told {len(told)} time), download attempts {emu.file_waiting}, "
+          "later report answered")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot.demo_data import ADMIN_ID, GROUP_ID, member_id
 from bot.emulator import Emulator, User
 from storage.db import Database
-from storage.models import DeadLetter, PendingReport, ReplyOutbox, Report
+from storage.models import DeadLetter, Inbox, PendingReport, ReplyOutbox, Report
 from tests.conftest import Harness, sqlite_url
 from tests.faultkit import FaultBot, seed, wait_for
 from tests.test_zalo_e2e import ZaloHarness, zalo  # noqa: F401 - the Zalo runner fixture
@@ -228,3 +228,29 @@ async def test_an_update_that_fails_k_times_is_parked_and_admins_told_once(
                      and "quản trị viên" in (m.text or "")]
     assert len(parked_notice) == 1
     assert any(m.reply_to_message_id is not None for m in emu.sent(OTHER_GROUP))
+
+
+# ---------------------------------------------------------------------------------------------- item 3
+
+
+async def test_a_long_import_does_not_hold_up_other_chats(harness: Harness) -> None:
+    h = harness
+    h.emu.file_gate = asyncio.Event()  # the import file downloads slowly: held until the test opens the gate
+    csv_bytes = "unit_code,telegram_id,name,role\nth-3,880011,Người Mới,\n".encode()
+    admin = h.user(ADMIN_ID)
+    h.emu.private_chat(admin)
+    doc = h.emu.send_document(ADMIN_ID, admin, "members.csv", csv_bytes, caption="/nhap")
+    await wait_for(lambda: h.emu.file_waiting >= 1, 20, "the import's download started")
+    progress = [m for m in h.emu.sent(ADMIN_ID) if m.reply_to_message_id == doc["message_id"]]
+    assert len(progress) == 1 and "Đang xử lý" in (progress[0].text or "")
+    # meanwhile another chat's report is answered (the download is still held)
+    replies = await h.say(GROUP_ID, member_id(DONG_TAM), "Thôn Đồng Tâm hôm nay cài 12 mức 2")
+    assert (replies[0].text or "").startswith("✅") and not h.emu.file_gate.is_set()
+    mark = h.emu.mark()
+    h.emu.file_gate.set()
+    done = await h.emu.wait_for_messages(ADMIN_ID, 1, since=mark, timeout=20)
+    assert "Đã nhập xong" in (done[0].text or "")
+    await wait_for(lambda: "xong" in (h.emu.sent(ADMIN_ID)[0].text or ""), 10, "progress message marked done")
+    with h.db.session() as s:  # the intake row is done: a restart does not import it again
+        assert s.scalar(select(Inbox.status).where(Inbox.update_key == str(h.emu.updates_log[0]["update_id"]))) \
+            == "done"

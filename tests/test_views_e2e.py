@@ -120,8 +120,9 @@ async def test_missing(harness: Harness) -> None:
 async def test_chart_photo(harness: Harness) -> None:
     h = harness
     await _report(h)
-    msgs = await h.say(GROUP_ID, LEADER_ID, "/bieudo", timeout=30)
-    photo = msgs[0]
+    msgs = await h.say(GROUP_ID, LEADER_ID, "/bieudo", count=2, timeout=30)
+    assert (msgs[0].text or "").startswith(("⏳", "✅"))  # long work: acknowledged at once, then the photo
+    photo = msgs[1]
     assert photo.kind == "photo" and photo.file_bytes is not None
     data = photo.file_bytes
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
@@ -129,7 +130,7 @@ async def test_chart_photo(harness: Harness) -> None:
     assert (width, height) == chart_size(12)
     assert "Xã Tân Hòa" in (photo.caption or "")
     uid = member_id(DONG_TAM, second=True)  # a village leader, in private: the village alone, level 1
-    msgs = await h.say(uid, uid, "/chart m1", timeout=30)
+    msgs = (await h.say(uid, uid, "/chart m1", count=2, timeout=30))[1:]
     assert msgs[0].kind == "photo" and "Mức 1" in (msgs[0].caption or "") and "Thôn Đồng Tâm" in (msgs[0].caption or "")
     assert struct.unpack(">II", (msgs[0].file_bytes or b"")[16:24]) == chart_size(1)
 
@@ -137,8 +138,8 @@ async def test_chart_photo(harness: Harness) -> None:
 async def test_export_xlsx_totals_match_reports(harness: Harness) -> None:
     h = harness
     await _report(h)
-    msgs = await h.say(GROUP_ID, LEADER_ID, "/xuat", timeout=30)
-    doc = msgs[0]
+    msgs = await h.say(GROUP_ID, LEADER_ID, "/xuat", count=2, timeout=30)
+    doc = msgs[1]
     assert doc.kind == "document" and (doc.filename or "").endswith(".xlsx") and doc.file_bytes
     wb = load_workbook(io.BytesIO(doc.file_bytes))
     summary, daily, raw = (wb[n] for n in wb.sheetnames)
@@ -183,8 +184,8 @@ async def test_export_csv_and_bad_dates(harness: Harness) -> None:
     h = harness
     await _report(h)
     uid = LEADER_ID
-    msgs = await h.say(uid, uid, "/xuat 14/08 csv", timeout=30)
-    doc = msgs[0]
+    msgs = await h.say(uid, uid, "/xuat 14/08 csv", count=2, timeout=30)
+    doc = msgs[1]
     assert (doc.filename or "").endswith(".csv") and doc.file_bytes is not None
     assert doc.file_bytes.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(doc.file_bytes.decode("utf-8-sig"))))

@@ -296,6 +296,9 @@ class Emulator:
         self._poll_generation = 0
         self._signal = _Signal()
         self._fault: _Fault | None = None
+        #: when not None, file downloads wait until this event is set (see _handle_file)
+        self.file_gate: asyncio.Event | None = None
+        self.file_waiting = 0  # downloads that reached the gate
         self._webhook: JSON | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
@@ -460,6 +463,10 @@ class Emulator:
         stored = self._file_paths.get(request.match_info["path"])
         if stored is None:
             return self._json({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        if self.file_gate is not None:  # a slow file server (a big file over a weak link): held until set
+            self.file_waiting += 1
+            self._notify()
+            await self.file_gate.wait()
         return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
 
     # ------------------------------------------------------------------ helpers

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 VI: dict[str, str] = {
+    "bg.working": "⏳ Đang xử lý… Bot sẽ trả lời khi xong; các tin nhắn khác vẫn được xử lý bình thường.",
+    "bg.progress": "⏳ Đang xử lý… {pct}%",
+    "bg.done": "✅ Đã xử lý xong.",
+    "bg.failed": "⚠️ Chưa xử lý xong (xem tin trả lời bên dưới).",
     "rel.parked_admin": (
         "⚠️ Bot đã dừng xử lý một tin nhắn sau {attempts} lần thử không thành công (nhóm/người gửi {chat}). "
         "Tin đã được lưu riêng để kiểm tra, các tin khác vẫn được xử lý bình thường. Lỗi: {error}"
@@ -15,6 +19,10 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "bg.working": "⏳ Working on it… The bot will answer when done; other messages are handled as usual.",
+    "bg.progress": "⏳ Working on it… {pct}%",
+    "bg.done": "✅ Done.",
+    "bg.failed": "⚠️ Not finished (see the reply below).",
     "rel.parked_admin": (
         "⚠️ The bot stopped handling one message after {attempts} failed attempts (chat/sender {chat}). "
         "It was set aside for review; other messages are handled as usual. Error: {error}"
