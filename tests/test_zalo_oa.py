@@ -238,6 +238,23 @@ async def test_private_consultation_replies_and_export_link(oa: OAHarness) -> No
         assert repo.chat_by_external(s, "zalo_oa", leader.id) is None
 
 
+async def test_consultation_messages_respect_the_free_reply_window(oa: OAHarness) -> None:
+    an = oa.emu.user("An")
+    await oa.say(an, "trogiup")  # one reply used
+    client = oa.runner.oa
+    for i in range(7):
+        await client.send_text(an.id, f"tin {i}")
+    requests = len(oa.emu.requests)
+    with pytest.raises(ZaloError) as info:  # the 9th reply since the user's last message
+        await client.send_text(an.id, "một tin nữa")
+    assert info.value.code == -213 and len(oa.emu.requests) == requests  # refused here, no request
+    await oa.say(an, "tiendo")  # the user writes again: the window reopens
+    base = client.clock_ms()
+    client.clock_ms = lambda: base + 49 * 3600 * 1000  # 49 hours later
+    with pytest.raises(ZaloError):
+        await client.send_text(an.id, "quá 48 giờ")
+
+
 # ---- 9 + 10: OAuth v4 tokens ------------------------------------------------------------------------------
 
 
@@ -338,5 +355,28 @@ async def test_cli_auth_stores_the_first_token_and_prints_none(tmp_path: Path, m
         db.dispose()
         assert len(rows) == 1 and rows[0].source == "auth"
         assert rows[0].access_token not in out.out + err and emu.app_secret not in out.out + err
+    finally:
+        await emu.stop()
+
+
+async def test_one_refresher_on_sqlite_and_postgresql(any_db: Database, tmp_path: Path) -> None:
+    """Two processes' stores (no shared in-process lock) refresh at once: the database lock lets one
+    spend the refresh token; the other waits and takes the new pair."""
+    emu = ZaloOAEmulator()
+    await emu.start()
+    try:
+        clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
+        svc = Services(oa_settings(str(any_db.engine.url), emu, "http://127.0.0.1:1"), any_db, clock)
+        first = TokenStore(svc, emu.app_id, emu.app_secret, emu.url)
+        second = TokenStore(svc, emu.app_id, emu.app_secret, emu.url)
+        await asyncio.to_thread(first.authorize, emu.auth_code())
+        with any_db.session() as s:
+            stale = s.scalars(select(OAToken.access_token)).one()
+        a, b = await asyncio.gather(first.refresh(stale=stale), second.refresh(stale=stale))
+        assert a == b != stale
+        assert [r["grant"] for r in emu.token_requests] == ["authorization_code", "refresh_token"]
+        with any_db.session() as s:
+            rows = list(s.scalars(select(OAToken)))
+        assert len(rows) == 2 and sum(r.retired_at is None for r in rows) == 1
     finally:
         await emu.stop()

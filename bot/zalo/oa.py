@@ -46,6 +46,10 @@ DEFAULT_API_BASE = "https://openapi.zalo.me"
 GROUP_PREFIX = "g:"  # our chat id of a GMF group ("g:<group_id>"); a user's chat id is their user id
 TOKEN_ERRORS = {-124, -216}
 USER_TEXT, GROUP_TEXT = "user_send_text", "user_send_group_text"
+#: consultation replies are free for 48 hours after the user's last message, at most 8 of them
+#: (as publicly reported; docs/zalo.md §8): beyond that the bot does not send a consultation message
+FREE_WINDOW_MS = 48 * 3600 * 1000
+FREE_REPLIES = 8
 #: events older than this are refused (Zalo retries a failed delivery for about 1.8 hours)
 REPLAY_WINDOW_MS = 2 * 3600 * 1000
 FUTURE_SKEW_MS = 5 * 60 * 1000
@@ -160,6 +164,8 @@ class OAClient:
         self.fetch_image = fetch_image  # signed URL of our web server -> (bytes, type, name)
         self.meter: QuotaMeter | None = None
         self.calls = 0
+        self.clock_ms = now_ms
+        self._window: dict[str, tuple[int, int]] = {}  # user id -> (their last message, replies since)
         self.redactor = RedactFilter([tokens.app_secret])
         for name in (__name__, "httpx", "httpcore"):
             logging.getLogger(name).addFilter(self.redactor)
@@ -243,7 +249,23 @@ class OAClient:
 
     # ---- sending ---------------------------------------------------------------------------------------
 
+    def user_wrote(self, user_id: str) -> None:
+        """A user's message (re)opens their free reply window."""
+        self._window[user_id] = (self.clock_ms(), 0)
+
+    def _window_check(self, user_id: str) -> None:
+        """Refuse a consultation message outside the free window (unknown users: Zalo decides)."""
+        seen = self._window.get(user_id)
+        if seen is None:
+            return
+        since, replies = seen
+        if self.clock_ms() - since > FREE_WINDOW_MS or replies >= FREE_REPLIES:
+            raise ZaloError("message/cs", "outside the free reply window (48 h, 8 replies)", error_code=-213)
+        self._window[user_id] = (since, replies + 1)
+
     async def _send(self, chat_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        if not chat_id.startswith(GROUP_PREFIX):
+            self._window_check(chat_id)
         meter = self.meter
         path = "/v3.0/oa/group/message" if chat_id.startswith(GROUP_PREFIX) else "/v3.0/oa/message/cs"
         recipient = ({"group_id": chat_id[len(GROUP_PREFIX):]} if chat_id.startswith(GROUP_PREFIX)

@@ -70,7 +70,10 @@ class OARunner(ZaloRunner):
         return self.svc.settings.zalo_oa_monthly_messages
 
     def parse(self, raw: dict[str, Any]) -> Incoming | None:
-        return parse_event(raw)
+        msg = parse_event(raw)
+        if msg is not None and not msg.is_group:  # a private message opens that user's free reply window
+            self.oa.user_wrote(msg.user_id)
+        return msg
 
     # ---- lifecycle ------------------------------------------------------------------------------------
 
