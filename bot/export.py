@@ -628,7 +628,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     else:
         content, rows = write_xlsx(db, unit_id, start, end, tz=tz, lang=lang, default_metric=settings.default_metric)
     Path(args.output).write_bytes(content)
-    print(_plain(t("export.written", lang, path=args.output, unit=unit_name, start=start.strftime("%d/%m/%Y"),
+    key = "export.written_table" if args.csv and args.sheet != "raw" else "export.written"
+    print(_plain(t(key, lang, path=args.output, unit=unit_name, start=start.strftime("%d/%m/%Y"),
                    end=end.strftime("%d/%m/%Y"), rows=rows)))
     return 0
 

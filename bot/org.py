@@ -27,7 +27,7 @@ from bot.commands import Role
 from bot.parsing import match_unit, normalize
 from bot.services import Services
 from bot.texts import t
-from storage import org_repo, repo
+from storage import audit_repo, org_repo, repo
 from storage.models import Member, Unit
 
 Status = Literal["ok", "refused", "usage", "error", "confirm", "info"]
@@ -731,6 +731,9 @@ class OrgService:
         elif tokens and parse_int(tokens[-1]) is not None:
             value = parse_int(tokens[-1])
             tokens = tokens[:-1]
+        elif tokens and (re.fullmatch(r"[+-]?[\d.,]*\d[\d.,]*", tokens[-1])
+                         or len(tokens) > 1 and metric_code(tokens[-2], known) is not None):
+            _fail("org.bad_value", value=tokens[-1][:20])  # '-5', '1,5', 'm2 abc': a number was meant
         else:
             if when is None:
                 ref = " ".join(tokens)
@@ -938,6 +941,8 @@ class OrgService:
         rotate = bool(tokens) and squash(tokens[0]) in _W_ROTATE  # '/madangky doi [ĐƠN_VỊ]'
         if rotate:
             tokens = tokens[1:]
+        elif len(tokens) > 1 and squash(tokens[-1]) in _W_ROTATE:  # '/madangky ĐƠN_VỊ doi'
+            rotate, tokens = True, tokens[:-1]
         return self.join_code(caller, " ".join(tokens) or None, rotate=rotate)
 
     def join_code(self, caller: Caller, ref: str | None = None, *, rotate: bool = False) -> Outcome:
@@ -958,7 +963,8 @@ class OrgService:
             if new != old:
                 self._audit(caller, action, unit, {"join_code": old}, {"join_code": new})
             key = "org.join_code_rotated" if rotate else "org.join_code"
-            msgs = [Msg(key, {"unit": unit_label(unit), "code": Html(f"<code>{new}</code>"), "raw": new})]
+            msgs = [Msg(key, {"unit": unit_label(unit), "code": Html(f"<code>{new}</code>"), "raw": new,
+                              "ref": unit.code})]
             if kid_lines and not rotate:
                 msgs.append(Msg("org.join_code_children"))
                 msgs += kid_lines
@@ -1044,8 +1050,16 @@ class OrgService:
             return
         if member.id == caller.member_id:
             self._refuse(caller, action, "org.self", unit)
-        if unit.id == caller.unit_id and Role.parse(member.role) >= caller.role:
+        if unit.id == caller.unit_id and Role.parse(member.role) >= caller.role and not self._promoted_by(
+                caller, member, unit):
             self._refuse(caller, action, "org.peer", unit, name=member.display_name)
+
+    def _promoted_by(self, caller: Caller, member: Member, unit: Unit) -> bool:
+        """The caller gave that member their current role (so may take it back)."""
+        with self.svc.db.session() as s:
+            last = audit_repo.last_role_change(s, unit.id, member.external_id)
+        return (last is not None and caller.member_id is not None and last.actor_id == caller.member_id
+                and (last.after or {}).get("role") == member.role)
 
     def set_role(self, caller: Caller, ref: str, role: Role, *, reply_user: UserRef | None = None) -> Outcome:
         def run() -> Outcome:
@@ -1247,7 +1261,9 @@ class OrgService:
     def cmd_audit(self, caller: Caller, args: str) -> Outcome:
         tokens = split_args(args)
         limit = 20
-        if tokens and tokens[-1].isdigit():
+        with self.svc.db.session() as s:  # 'Thôn 3' is a unit, not 'Thôn' and 3 lines
+            whole = len(self._candidates(s, caller, args, active_only=False)) == 1 if tokens else False
+        if tokens and tokens[-1].isdigit() and not whole:
             limit = max(1, min(100, int(tokens[-1])))
             tokens = tokens[:-1]
         return self.audit_log(caller, " ".join(tokens) or None, limit)

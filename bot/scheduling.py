@@ -939,9 +939,13 @@ class ScheduleService:
         day = parse_date(rest[0], self.svc.today())
         if day is None:
             return t("lich.bad_date", lang, value=esc(rest[0]))
+        if day < self.svc.today():  # usually a typo in the year; a past day off changes nothing
+            return t("lich.holiday_past", lang, day=fmt.day(day, lang, year=True))
         name = " ".join(rest[1:]).strip()[:120] or ("Ngày nghỉ" if lang == "vi" else "Holiday")
         with self.svc.db.session() as s:
             _row, old = schedule_repo.add_holiday(s, day, name)
+        if old == name:
+            return t("lich.holiday_same", lang, day=fmt.day(day, lang, year=True), name=esc(name))
         audit.record(self.svc, caller, "holiday.add", before={"day": day.isoformat(), "name": old} if old else None,
                      after={"day": day.isoformat(), "name": name})
         if old is not None:

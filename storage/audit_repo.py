@@ -26,3 +26,13 @@ def recent(s: Session, path_prefix: str | None, limit: int = 20) -> list[AuditLo
     if path_prefix is not None:
         q = q.where(AuditLog.unit_path.startswith(path_prefix, autoescape=True))
     return list(s.scalars(q.order_by(AuditLog.id.desc()).limit(limit)))
+
+
+def last_role_change(s: Session, unit_id: int, member_external_id: str) -> AuditLog | None:
+    """The latest successful `member.role` entry about that member in that unit (None when there is none)."""
+    q = (select(AuditLog).where(AuditLog.action == "member.role", AuditLog.unit_id == unit_id,
+                                AuditLog.outcome == "ok").order_by(AuditLog.id.desc()).limit(500))
+    for row in s.scalars(q):
+        if (row.after or {}).get("member") == member_external_id:
+            return row
+    return None

@@ -7,8 +7,10 @@ user-supplied text with ``bot.fmt.esc`` because replies use HTML parse mode.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from importlib import import_module
 from typing import Any
+from zoneinfo import ZoneInfo
 
 MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops", "corrections")
 LANGS = ("vi", "en")
@@ -35,7 +37,27 @@ def _load() -> dict[str, dict[str, str]]:
 CATALOG = _load()
 
 
+EXAMPLE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def example_dates(today: date | None = None) -> dict[str, str]:
+    """Dates the examples in the catalog use, computed from today so that no example lies in the past:
+    %DEADLINE% the end of this year (of next year in December), %HOLIDAY% the next New Year's Day,
+    %TODAY% today (a baseline day, an export start)."""
+    d = today or datetime.now(EXAMPLE_TZ).date()
+    return {
+        "%DEADLINE%": f"31/12/{d.year + 1 if d.month == 12 else d.year}",
+        "%HOLIDAY%": f"01/01/{d.year + 1}",
+        "%TODAY_SHORT%": f"{d.day:02d}/{d.month:02d}",
+        "%TODAY%": f"{d.day:02d}/{d.month:02d}/{d.year}",
+    }
+
+
 def t(key: str, lang: str | None = "vi", /, **values: Any) -> str:
     table = CATALOG.get(lang or "vi") or CATALOG["vi"]
     template = table.get(key) or CATALOG["vi"][key]
-    return template.format(**values) if values else template
+    text = template.format(**values) if values else template
+    if "%" in text:
+        for marker, day in example_dates().items():
+            text = text.replace(marker, day)
+    return text

@@ -18,13 +18,13 @@ VI: dict[str, str] = {
         "có thể ngăn các phần bằng dấu | (vd <code>/donvi them th-9 | Thôn 9 | thôn | x-tanhoa</code>)"
     ),
     "usage.chitieu": (
-        "<code>/chitieu ĐƠN_VỊ [m1|m2] SỐ [hạn dd/mm/yyyy]</code> — ví dụ <code>/chitieu Thôn 3 m2 530 31/12/2025</code>\n"
+        "<code>/chitieu ĐƠN_VỊ [m1|m2] SỐ [hạn dd/mm/yyyy]</code> — ví dụ <code>/chitieu Thôn 3 m2 530 %DEADLINE%</code>\n"
         "<code>/chitieu ĐƠN_VỊ [m2] xoa</code> — bỏ chỉ tiêu riêng (dùng tổng các đơn vị con)\n"
         "<code>/chitieu [ĐƠN_VỊ]</code> — xem chỉ tiêu"
     ),
     "usage.moc": (
         "<code>/moc ĐƠN_VỊ [m1|m2] SỐ [ngày dd/mm/yyyy]</code> — số đã đạt trước khi dùng bot, "
-        "ví dụ <code>/moc Thôn 3 m2 405 01/08/2025</code>\n"
+        "ví dụ <code>/moc Thôn 3 m2 405 %TODAY%</code>\n"
         "<code>/moc [ĐƠN_VỊ]</code> — xem số liệu mốc"
     ),
     "usage.thanhvien": (
@@ -61,7 +61,7 @@ VI: dict[str, str] = {
     ),
     "org.bad_name": "Tên đơn vị không được trống và dài tối đa {max} ký tự.",
     "org.bad_value": "Số «{value}» không hợp lệ: cần một số nguyên không âm.",
-    "org.bad_date": "Ngày «{value}» không hợp lệ. Viết theo dạng dd/mm/yyyy, ví dụ 31/12/2025.",
+    "org.bad_date": "Ngày «{value}» không hợp lệ. Viết theo dạng dd/mm/yyyy, ví dụ %DEADLINE%.",
     "org.future_day": "Ngày {day} chưa tới. Số liệu mốc phải tính đến hôm nay hoặc trước đó.",
     "org.unknown_metric": "Bot chưa có chỉ số «{metric}». Các chỉ số hiện có: {known}.",
     "org.code_taken": "Mã «{code}» đã được dùng cho một đơn vị khác. Hãy chọn mã khác.",
@@ -125,7 +125,7 @@ VI: dict[str, str] = {
     ),
     "org.join_code": (
         "Mã đăng ký của <b>{unit}</b>: {code}\nThành viên gõ <code>/dangky {raw}</code> để vào tổ. "
-        "Đổi mã: <code>/madangky doi</code>."
+        "Đổi mã: <code>/madangky doi {ref}</code>."
     ),
     "org.join_code_rotated": (
         "✅ Đã đổi mã đăng ký của <b>{unit}</b>: {code}\nMã cũ không dùng được nữa. "
@@ -273,13 +273,13 @@ EN: dict[str, str] = {
         "parts may be separated by | (e.g. <code>/unit add th-9 | Thôn 9 | village | x-tanhoa</code>)"
     ),
     "usage.chitieu": (
-        "<code>/target UNIT [l1|l2] NUMBER [deadline dd/mm/yyyy]</code> — e.g. <code>/target Thôn 3 l2 530 31/12/2025</code>\n"
+        "<code>/target UNIT [l1|l2] NUMBER [deadline dd/mm/yyyy]</code> — e.g. <code>/target Thôn 3 l2 530 %DEADLINE%</code>\n"
         "<code>/target UNIT [l2] clear</code> — remove the unit's own target (use the sum of its children)\n"
         "<code>/target [UNIT]</code> — show targets"
     ),
     "usage.moc": (
         "<code>/baseline UNIT [l1|l2] NUMBER [dd/mm/yyyy]</code> — progress made before the bot was used, "
-        "e.g. <code>/baseline Thôn 3 l2 405 01/08/2025</code>\n"
+        "e.g. <code>/baseline Thôn 3 l2 405 %TODAY%</code>\n"
         "<code>/baseline [UNIT]</code> — show baselines"
     ),
     "usage.thanhvien": (
@@ -315,7 +315,7 @@ EN: dict[str, str] = {
     ),
     "org.bad_name": "A unit name must not be empty and has at most {max} characters.",
     "org.bad_value": "«{value}» is not valid: a whole number, not negative, is needed.",
-    "org.bad_date": "Date «{value}» is not valid. Write it as dd/mm/yyyy, e.g. 31/12/2025.",
+    "org.bad_date": "Date «{value}» is not valid. Write it as dd/mm/yyyy, e.g. %DEADLINE%.",
     "org.future_day": "{day} has not come yet. A baseline is as of today or earlier.",
     "org.unknown_metric": "The bot has no metric «{metric}». Metrics: {known}.",
     "org.code_taken": "Code «{code}» is already used by another unit. Please choose another code.",
@@ -374,7 +374,7 @@ EN: dict[str, str] = {
     ),
     "org.join_code": (
         "Join code of <b>{unit}</b>: {code}\nMembers type <code>/join {raw}</code> to join. "
-        "New code: <code>/joincode new</code>."
+        "New code: <code>/joincode new {ref}</code>."
     ),
     "org.join_code_rotated": (
         "✅ New join code of <b>{unit}</b>: {code}\nThe old code no longer works. Members who joined stay."

@@ -11,8 +11,8 @@ VI: dict[str, str] = {
         "<code>/lich bo T7,CN</code> | <code>bo khong</code> — ngày trong tuần không nhắc\n"
         "<code>/lich tat</code> | <code>/lich bat</code> — tắt/bật cả nhắc và tổng hợp\n"
         "<code>/lich nghi</code> — ngày nghỉ sắp tới\n"
-        "<code>/lich nghi 01/01/2026 Tết Dương lịch</code> — thêm ngày nghỉ (không nhắc)\n"
-        "<code>/lich bonghi 01/01/2026</code> — bỏ ngày nghỉ"
+        "<code>/lich nghi %HOLIDAY% Tết Dương lịch</code> — thêm ngày nghỉ (không nhắc)\n"
+        "<code>/lich bonghi %HOLIDAY%</code> — bỏ ngày nghỉ"
     ),
     # daily summary
     "sum.title": "📊 <b>Tổng hợp VNeID — {unit}</b>\nNgày {day}",
@@ -70,8 +70,8 @@ VI: dict[str, str] = {
     "adm.reason_not_found": "không tìm thấy nhóm",
     # /tonghop
     "th.no_unit": "Nhóm này và bạn chưa gắn với đơn vị nào. Quản trị gõ <code>/lienket MÃ_ĐƠN_VỊ</code> trong nhóm trước.",
-    "th.unknown_unit": "Không tìm thấy đơn vị “{name}” trong phạm vi của bạn.",
-    "th.ambiguous": "“{name}” có thể là: {names}. Hãy gõ rõ hơn.",
+    "th.unknown_unit": "Không tìm thấy đơn vị «{name}» trong phạm vi của bạn.",
+    "th.ambiguous": "«{name}» có thể là: {names}. Hãy gõ rõ hơn.",
     "th.scope": "Chỉ trưởng/lãnh đạo của {unit} (hoặc cấp trên) mới xem được tổng hợp này.",
     # /lich
     "lich.show": (
@@ -105,17 +105,22 @@ VI: dict[str, str] = {
     "lich.w_sum_off": "tắt tổng hợp",
     "lich.w_all_on": "bật nhắc và tổng hợp",
     "lich.w_all_off": "tắt nhắc và tổng hợp",
-    "lich.bad_time": "Giờ “{value}” không hợp lệ. Viết dạng <code>16:30</code> hoặc <code>16h30</code>. Bot không thay đổi gì.",
-    "lich.bad_weekday": "“{value}” không phải ngày trong tuần. Dùng T2, T3, …, T7, CN. Bot không thay đổi gì.",
-    "lich.bad_date": "Ngày “{value}” không hợp lệ. Viết dạng <code>01/01/2026</code>. Bot không thay đổi gì.",
+    "lich.bad_time": "Giờ «{value}» không hợp lệ. Viết dạng <code>16:30</code> hoặc <code>16h30</code>. Bot không thay đổi gì.",
+    "lich.bad_weekday": "«{value}» không phải ngày trong tuần. Dùng T2, T3, …, T7, CN. Bot không thay đổi gì.",
+    "lich.bad_date": "Ngày «{value}» không hợp lệ. Viết dạng <code>%HOLIDAY%</code>. Bot không thay đổi gì.",
     "lich.holiday_admin": "Ngày nghỉ áp dụng cho mọi đơn vị nên chỉ quản trị mới thêm/bỏ được. Bot không thay đổi gì.",
     "lich.holiday_added": "✅ Đã thêm ngày nghỉ {day}: {name}. Hôm đó bot không nhắc báo cáo.",
-    "lich.holiday_renamed": "✅ Ngày {day} đã là ngày nghỉ; đổi tên “{old}” → “{name}”.",
+    "lich.holiday_renamed": "✅ Ngày {day} đã là ngày nghỉ; đổi tên «{old}» → «{name}».",
+    "lich.holiday_same": "Ngày {day} đã là ngày nghỉ «{name}». Bot không thay đổi gì.",
+    "lich.holiday_past": (
+        "Ngày {day} đã qua. Ngày nghỉ để bot không nhắc báo cáo hôm đó, nên chỉ thêm hôm nay hoặc ngày sắp tới "
+        "(kiểm tra lại năm). Bot không thay đổi gì."
+    ),
     "lich.holiday_removed": "✅ Đã bỏ ngày nghỉ {day} ({name}). Hôm đó bot nhắc báo cáo như thường.",
     "lich.holiday_missing": "Ngày {day} không có trong danh sách ngày nghỉ. Bot không thay đổi gì.",
     "lich.holidays": "🎌 <b>Ngày nghỉ sắp tới</b> (bot không nhắc báo cáo):\n{lines}",
     "lich.holiday_line": "• {day} ({weekday}): {name}",
-    "lich.no_holidays": "Chưa có ngày nghỉ nào sắp tới. Thêm: <code>/lich nghi 01/01/2026 Tết Dương lịch</code>",
+    "lich.no_holidays": "Chưa có ngày nghỉ nào sắp tới. Thêm: <code>/lich nghi %HOLIDAY% Tết Dương lịch</code>",
     "wd.0": "Thứ 2",
     "wd.1": "Thứ 3",
     "wd.2": "Thứ 4",
@@ -136,8 +141,8 @@ EN: dict[str, str] = {
         "<code>/schedule bo T7,CN</code> | <code>bo khong</code> — weekdays without reminders\n"
         "<code>/schedule tat</code> | <code>/schedule bat</code> — everything off/on\n"
         "<code>/schedule nghi</code> — upcoming holidays\n"
-        "<code>/schedule nghi 01/01/2026 New Year</code> — add a holiday (no reminders)\n"
-        "<code>/schedule bonghi 01/01/2026</code> — remove a holiday"
+        "<code>/schedule nghi %HOLIDAY% New Year</code> — add a holiday (no reminders)\n"
+        "<code>/schedule bonghi %HOLIDAY%</code> — remove a holiday"
     ),
     "sum.title": "📊 <b>VNeID summary — {unit}</b>\nDay {day}",
     "sum.metric": "<b>{metric}</b>: {when} +{today} · total {cum}/{target} (<b>{pct}</b>)",
@@ -189,8 +194,8 @@ EN: dict[str, str] = {
     "adm.reason_blocked": "the bot was blocked or removed from the chat",
     "adm.reason_not_found": "chat not found",
     "th.no_unit": "Neither this chat nor you belong to a unit. An admin types <code>/bind UNIT_CODE</code> in the chat first.",
-    "th.unknown_unit": "No unit “{name}” within your scope.",
-    "th.ambiguous": "“{name}” could be: {names}. Please be more specific.",
+    "th.unknown_unit": "No unit «{name}» within your scope.",
+    "th.ambiguous": "«{name}» could be: {names}. Please be more specific.",
     "th.scope": "Only leaders of {unit} (or above) can see this summary.",
     "lich.show": (
         "🗓 <b>Schedule of this chat — {unit}</b>\n"
@@ -223,17 +228,22 @@ EN: dict[str, str] = {
     "lich.w_sum_off": "summaries off",
     "lich.w_all_on": "reminders and summaries on",
     "lich.w_all_off": "reminders and summaries off",
-    "lich.bad_time": "“{value}” is not a time. Write <code>16:30</code> or <code>16h30</code>. Nothing was changed.",
-    "lich.bad_weekday": "“{value}” is not a weekday. Use T2, T3, …, T7, CN (Mon…Sun). Nothing was changed.",
-    "lich.bad_date": "“{value}” is not a date. Write <code>01/01/2026</code>. Nothing was changed.",
+    "lich.bad_time": "«{value}» is not a time. Write <code>16:30</code> or <code>16h30</code>. Nothing was changed.",
+    "lich.bad_weekday": "«{value}» is not a weekday. Use T2, T3, …, T7, CN (Mon…Sun). Nothing was changed.",
+    "lich.bad_date": "«{value}» is not a date. Write <code>%HOLIDAY%</code>. Nothing was changed.",
     "lich.holiday_admin": "Holidays apply to every unit, so only admins can change them. Nothing was changed.",
     "lich.holiday_added": "✅ Holiday added on {day}: {name}. No reminders that day.",
-    "lich.holiday_renamed": "✅ {day} was already a holiday; renamed “{old}” → “{name}”.",
+    "lich.holiday_renamed": "✅ {day} was already a holiday; renamed «{old}» → «{name}».",
+    "lich.holiday_same": "{day} is already the holiday «{name}». Nothing was changed.",
+    "lich.holiday_past": (
+        "{day} is in the past. A holiday stops reminders on that day, so only today or a later day can be added "
+        "(check the year). Nothing was changed."
+    ),
     "lich.holiday_removed": "✅ Holiday {day} ({name}) removed. Reminders as usual that day.",
     "lich.holiday_missing": "{day} is not a holiday. Nothing was changed.",
     "lich.holidays": "🎌 <b>Upcoming holidays</b> (no reminders):\n{lines}",
     "lich.holiday_line": "• {day} ({weekday}): {name}",
-    "lich.no_holidays": "No upcoming holidays. Add one: <code>/schedule nghi 01/01/2026 New Year</code>",
+    "lich.no_holidays": "No upcoming holidays. Add one: <code>/schedule nghi %HOLIDAY% New Year</code>",
     "wd.0": "Monday",
     "wd.1": "Tuesday",
     "wd.2": "Wednesday",

@@ -1,0 +1,133 @@
+"""Issue 17 (the first hour): help and error texts through the real bot over the emulator."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main as cli_main
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
+from bot.texts import CATALOG, EXAMPLE_TZ
+from storage import repo
+from storage.db import Database
+from storage.models import Member
+from tests.conftest import Harness
+
+pytestmark = pytest.mark.e2e
+
+DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
+
+
+def text(replies: list) -> str:  # type: ignore[type-arg]
+    return "\n".join((m.text or m.caption or "") for m in replies)
+
+
+async def test_examples_compute_dates_from_today(harness: Harness) -> None:
+    today = datetime.now(EXAMPLE_TZ).date()
+    shown = []
+    for cmd in ("/trogiup chitieu", "/trogiup moc", "/trogiup lich", "/lich ?", "/chitieu Thôn 3 m2 5 32/13/2025"):
+        shown.append(text(await harness.say(ADMIN_ID, ADMIN_ID, cmd)))
+    dates = [date(int(y), int(m), int(d)) for s in shown for d, m, y in DATE.findall(s.replace("32/13/2025", ""))]
+    assert len(dates) >= 4, shown
+    assert all(d >= today for d in dates), (today, dates)
+
+
+async def test_invalid_numbers_say_the_number_is_invalid(harness: Harness) -> None:
+    h = harness
+    with h.db.session() as s:
+        th3 = repo.unit_by_code(s, "th-3")
+        assert th3 is not None
+        before = repo.target_for(s, th3.id, "l2")
+        assert before is not None
+        before_value = before.value
+    for cmd, bad in (("/chitieu Thôn 3 m2 -5", "-5"), ("/chitieu Thôn 3 m2 abc", "abc"),
+                     ("/moc Thôn 5 m2 -1", "-1"), ("/chitieu Thôn 3 1,5", "1,5")):
+        reply = text(await h.say(ADMIN_ID, ADMIN_ID, cmd))
+        assert f"«{bad}» không hợp lệ" in reply and "Không tìm thấy" not in reply, (cmd, reply)
+    with h.db.session() as s:
+        tg = repo.target_for(s, th3.id, "l2")
+        assert tg is not None and tg.value == before_value
+
+
+async def test_audit_log_of_a_unit_whose_name_ends_in_a_number(harness: Harness) -> None:
+    reply = text(await harness.say(ADMIN_ID, ADMIN_ID, "/nhatky Thôn 3"))
+    assert "Nhật ký thao tác" in reply and "Thôn 3" in reply, reply
+    reply = text(await harness.say(ADMIN_ID, ADMIN_ID, "/nhatky Thôn 3 5"))
+    assert "Nhật ký thao tác" in reply and "Thôn 3" in reply, reply
+
+
+async def test_join_code_rotation_names_the_unit(harness: Harness) -> None:
+    h = harness
+    with h.db.session() as s:
+        th3, com = repo.unit_by_code(s, "th-3"), repo.unit_by_code(s, "x-tanhoa")
+        assert th3 is not None and com is not None
+        old3, old_com = th3.join_code, com.join_code
+    shown = text(await h.say(LEADER_ID, LEADER_ID, "/madangky Thôn 3"))
+    assert "/madangky doi th-3" in shown, shown  # the hint rotates Thôn 3's code, not the commune's
+    rotated = text(await h.say(LEADER_ID, LEADER_ID, "/madangky Thôn 3 doi"))
+    assert "Đã đổi mã đăng ký" in rotated and "Thôn 3" in rotated, rotated
+    with h.db.session() as s:
+        th3, com = repo.unit_by_code(s, "th-3"), repo.unit_by_code(s, "x-tanhoa")
+        assert th3 is not None and com is not None
+        assert th3.join_code != old3 and com.join_code == old_com
+
+
+async def test_admin_can_demote_someone_they_promoted(harness: Harness) -> None:
+    h = harness
+    assert "quản trị" in text(await h.say(ADMIN_ID, ADMIN_ID, f"/thanhvien vaitro {LEADER_ID} quantri"))
+    reply = text(await h.say(ADMIN_ID, ADMIN_ID, f"/thanhvien vaitro {LEADER_ID} truong"))
+    assert "ngang hoặc cao hơn" not in reply, reply
+    with h.db.session() as s:
+        m = s.query(Member).filter_by(external_id=str(LEADER_ID)).one()
+        assert m.role == "leader"
+    # someone promoted by another admin stays protected
+    other = member_id(0, True)
+    with h.db.session() as s:
+        com = repo.unit_by_code(s, "x-tanhoa")
+        assert com is not None
+        repo.add_member(s, "telegram", "777", "Cán bộ khác", com, "admin")
+    reply = text(await h.say(ADMIN_ID, ADMIN_ID, "/thanhvien vaitro 777 thanhvien"))
+    assert "ngang hoặc cao hơn" in reply, reply
+    assert other
+
+
+async def test_holidays_same_name_and_past_days(harness: Harness) -> None:
+    h = harness  # the harness clock: 14/08/2025
+    added = text(await h.say(GROUP_ID, ADMIN_ID, "/lich nghi 10/10/2025 Giải phóng Thủ đô"))
+    assert "Đã thêm ngày nghỉ" in added, added
+    same = text(await h.say(GROUP_ID, ADMIN_ID, "/lich nghi 10/10/2025 Giải phóng Thủ đô"))
+    assert "đã là ngày nghỉ «Giải phóng Thủ đô»" in same and "→" not in same and "không thay đổi gì" in same, same
+    past = text(await h.say(GROUP_ID, ADMIN_ID, "/lich nghi 01/08/2025 Nghỉ bù"))
+    assert "đã qua" in past and "không thay đổi gì" in past, past
+    listing = text(await h.say(GROUP_ID, ADMIN_ID, "/lich nghi"))
+    assert "Nghỉ bù" not in listing and "Giải phóng Thủ đô" in listing
+
+
+def test_one_quotation_style_in_the_catalog() -> None:
+    for lang, table in CATALOG.items():
+        bad = [k for k, v in table.items() if "“" in v or "”" in v or re.search(r'"\{\w+\}"', v)]
+        assert bad == [], (lang, bad)
+
+
+def test_export_csv_does_not_call_table_rows_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.demo_data import seed_demo
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    db = Database(url)
+    db.upgrade()
+    seed_demo(db)
+    db.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["export", "--unit", "x-tanhoa", "--csv", "-o", "t.csv"]) == 0
+    out = capsys.readouterr().out
+    rows = (tmp_path / "t.csv").read_text(encoding="utf-8-sig").strip().splitlines()
+    assert "dòng báo cáo" not in out and f"{len(rows) - 1} dòng" in out, out
+    assert cli_main(["export", "--unit", "x-tanhoa", "--csv", "--sheet", "raw", "-o", "r.csv"]) == 0
+    out = capsys.readouterr().out
+    raw = (tmp_path / "r.csv").read_text(encoding="utf-8-sig").strip().splitlines()
+    assert f"{len(raw) - 1} dòng báo cáo" in out, out
