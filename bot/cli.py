@@ -40,6 +40,7 @@ def open_database(settings: Settings) -> Database:
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from telegram import Update
+    from telegram.error import InvalidToken
 
     from bot.app import build_application
 
@@ -48,7 +49,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     secrets = ([settings.token()] if telegram else []) + ([settings.zalo_token()] if zalo else [])
     if oa:
         secrets += [v.get_secret_value() for v in (settings.zalo_oa_app_secret, settings.zalo_oa_secret_key) if v]
-    setup_logging(settings.log_level, secrets)
+    secrets += [s.get_secret_value() for s in (settings.webhook_secret, settings.zalo_webhook_secret) if s]
+    redact = setup_logging(settings.log_level, secrets)
     db = open_database(settings)
     if not telegram:  # CHANNELS=zalo, zalo_oa or both of them
         from bot.services import Services
@@ -77,20 +79,27 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             from secrets import token_urlsafe
 
             secret = token_urlsafe(32)
+            redact.secrets.append(secret)  # PTB logs setWebhook's parameters at DEBUG
             log.warning("WEBHOOK_SECRET is not set: using a random secret for this process "
                         "(set WEBHOOK_SECRET when several workers share the webhook)")
         log.info("starting in webhook mode on port %s", settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        try:
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        except InvalidToken:  # already logged as one line by the log filter (bot.logs), without the token
+            return 2
     else:
         log.info("starting in polling mode against %s", settings.telegram_api_base_url.split("/bot")[0])
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        try:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+        except InvalidToken:  # already logged as one line by the log filter (bot.logs), without the token
+            return 2
     return 0
 
 

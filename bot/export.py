@@ -254,6 +254,37 @@ def _clean(s: object) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(s))
 
 
+def _no_formulas(wb: Any) -> None:
+    """Every cell openpyxl took for a formula (a text starting with '=') is user text: store it as text.
+
+    The workbook never writes formulas of its own, so a unit or member named `=HYPERLINK(...)` stays a name
+    (CSV-injection / formula-injection, OWASP)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
+_CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(v: object) -> object:
+    """A CSV cell that a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading
+    apostrophe (OWASP CSV-injection guidance); numbers are left as numbers."""
+    if isinstance(v, str) and v.startswith(_CSV_TRIGGERS):
+        return "'" + v
+    return v
+
+
+class _SafeWriter:
+    def __init__(self, w: Any) -> None:
+        self._w = w
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._w.writerow([csv_safe(v) for v in row])
+
+
 def _fit(ws: Any, widths: dict[int, float]) -> None:
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = max(6.0, min(w + 2, 60.0))
@@ -387,6 +418,7 @@ def write_xlsx(db: Database, unit_id: int, start: date, end: date, *, tz: ZoneIn
     for i, fmt_ in RAW_FORMATS.items():
         raw_ws.cell(2, i + 1).number_format = fmt_
     raw_ws.freeze_panes = "A2"
+    _no_formulas(wb)
     base = io.BytesIO()
     wb.save(base)
 
@@ -531,7 +563,7 @@ def write_csv(db: Database, unit_id: int, start: date, end: date, *, lang: str =
               sheet: str = "summary", tz: ZoneInfo | None = None) -> tuple[bytes, int]:
     """One sheet as CSV, UTF-8 with BOM (Excel then reads Vietnamese correctly), comma-separated."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = _SafeWriter(csv.writer(buf, lineterminator="\r\n"))
     count = 0
     if sheet == "raw":
         w.writerow(_raw_header(lang))

