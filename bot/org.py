@@ -945,6 +945,25 @@ class OrgService:
             rotate, tokens = True, tokens[:-1]
         return self.join_code(caller, " ".join(tokens) or None, rotate=rotate)
 
+    def join_code_in_chat(self, caller: Caller, chat: ChatRef, args: str) -> Outcome:
+        """`/madangky` where it was typed. In a group only the group's own unit's code is posted; the full
+        answer (other units, the codes of the units below) is in ``data["private"]`` for the leader's private
+        chat (everyone in the group could otherwise join any village)."""
+        out = self.cmd_join_code(caller, args)
+        if not chat.is_group or not out.ok:
+            return out
+        with self.svc.db.session() as s:
+            row = repo.chat_by_external(s, chat.channel, chat.external_id)
+            bound = repo.unit_by_id(s, row.unit_id) if row is not None and row.unit_id else None
+        code = out.data.get("join_code")
+        public: list[Msg] = []
+        if bound is not None and out.data.get("unit_id") == bound.id:
+            public.append(out.msgs[0])  # the group's own code (rotated or not), without the list below it
+        more = len(out.msgs) > len(public)
+        if more:
+            public.append(Msg("org.join_code_private"))
+        return Outcome(out.status, public, {"join_code": code, "private": out if more else None})
+
     def join_code(self, caller: Caller, ref: str | None = None, *, rotate: bool = False) -> Outcome:
         action = "unit.join_code"
 
@@ -968,7 +987,7 @@ class OrgService:
             if kid_lines and not rotate:
                 msgs.append(Msg("org.join_code_children"))
                 msgs += kid_lines
-            return Outcome("ok", msgs, {"join_code": new})
+            return Outcome("ok", msgs, {"join_code": new, "unit_id": unit.id})
 
         return self._run(run)
 

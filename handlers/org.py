@@ -19,7 +19,7 @@ from bot.access import Caller
 from bot.audit import log_refusal
 from bot.commands import Role
 from bot.importer import CHAT_LIMIT, MAX_FILE_BYTES, issues_file, kind_from_name, run_import
-from bot.org import ChatRef, OrgService, Outcome, UserRef
+from bot.org import ChatRef, Msg, OrgService, Outcome, UserRef
 from bot.texts import t
 from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Ctx, add_command, args_text, caller_of, reply, services
@@ -70,7 +70,16 @@ async def join_cmd(update: Update, context: Ctx) -> None:
 
 async def join_code_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
-    await _send(update, _org(context).cmd_join_code(caller, args_text(update)), caller.language)
+    out = _org(context).join_code_in_chat(caller, _chat_ref(update), args_text(update))
+    private: Outcome | None = out.data.get("private")
+    user = update.effective_user
+    if private is not None and user is not None:
+        try:  # the codes of the other units go to the leader only
+            for chunk in private.chunks(caller.language):
+                await context.bot.send_message(user.id, chunk)
+        except TelegramError:  # never talked to the bot in private: Telegram refuses the message
+            out = Outcome(out.status, [*out.msgs[:-1], Msg("org.join_code_private_failed")], out.data)
+    await _send(update, out, caller.language)
 
 
 async def unit_cmd(update: Update, context: Ctx) -> None:

@@ -131,3 +131,24 @@ def test_export_csv_does_not_call_table_rows_reports(tmp_path: Path, monkeypatch
     out = capsys.readouterr().out
     raw = (tmp_path / "r.csv").read_text(encoding="utf-8-sig").strip().splitlines()
     assert f"{len(raw) - 1} dòng báo cáo" in out, out
+
+
+async def test_join_codes_in_a_group_show_only_the_groups_own_unit(harness: Harness) -> None:
+    h = harness  # GROUP_ID is bound to Xã Tân Hòa
+    with h.db.session() as s:
+        com, th3 = repo.unit_by_code(s, "x-tanhoa"), repo.unit_by_code(s, "th-3")
+        assert com is not None and th3 is not None
+        com_code, th3_code = com.join_code, th3.join_code
+    h.emu.private_chat(h.user(LEADER_ID))  # the leader has talked to the bot privately before
+    mark = h.emu.mark()
+    in_group = text(await h.say(GROUP_ID, LEADER_ID, "/madangky"))
+    assert com_code in in_group and th3_code not in in_group and "gửi riêng" in in_group, in_group
+    private = text(await h.emu.wait_for_messages(LEADER_ID, 1, since=mark))
+    assert com_code in private and th3_code in private, private
+    # another unit's code asked for in the group: nothing of it is posted there
+    mark = h.emu.mark()
+    other = text(await h.say(GROUP_ID, LEADER_ID, "/madangky Thôn 3"))
+    assert th3_code not in other and com_code not in other, other
+    assert th3_code in text(await h.emu.wait_for_messages(LEADER_ID, 1, since=mark))
+    # in private the whole list, as before
+    assert th3_code in text(await h.say(LEADER_ID, LEADER_ID, "/madangky"))

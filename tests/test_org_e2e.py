@@ -92,7 +92,7 @@ async def test_admin_builds_a_commune_by_command(harness: Harness) -> None:
 async def test_leader_binds_group_member_joins_and_reports(harness: Harness) -> None:
     h = harness
     await build_commune(h)
-    codes = first(await h.say(ADMIN_CHAT, PROVINCE_ADMIN, "/madangky x-moi"))
+    codes = first(await h.say(PROVINCE_ADMIN, PROVINCE_ADMIN, "/madangky x-moi"))  # a group gets no list (issue 17)
     with h.db.session() as s:
         com, a = repo.unit_by_code(s, "x-moi"), repo.unit_by_code(s, "th-a")
         assert com is not None and a is not None
@@ -119,8 +119,10 @@ async def test_leader_binds_group_member_joins_and_reports(harness: Harness) -> 
         chat = repo.chat_by_external(s, "telegram", str(NEW_GROUP))
         assert chat is not None and chat.unit_id == com.id
     # the leader rotates the village code; the old one stops working
+    mark = h.emu.mark()
     replies = await h.say(NEW_GROUP, NEW_LEADER, "/madangky doi th-a")
-    assert "Đã đổi mã" in first(replies)
+    assert "gửi riêng" in first(replies)  # a village's code is not posted in the commune's group (issue 17)
+    assert "Đã đổi mã" in first(await h.emu.wait_for_messages(NEW_LEADER, 1, since=mark))
     assert "không đúng" in first(await h.say(3102, 3102, f"/dangky {village_code}"))
     # status and unbinding
     assert "Xã Mới" in first(await h.say(NEW_GROUP, NEW_LEADER, "/lienket"))

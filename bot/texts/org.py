@@ -132,6 +132,11 @@ VI: dict[str, str] = {
         "Thành viên đã đăng ký vẫn giữ nguyên."
     ),
     "org.join_code_children": "Mã của các đơn vị trực thuộc:",
+    "org.join_code_private": "🔒 Mã đăng ký của các đơn vị khác bot đã gửi riêng cho bạn (không đăng trong nhóm).",
+    "org.join_code_private_failed": (
+        "🔒 Mã của các đơn vị khác không đăng trong nhóm. Hãy mở chat riêng với bot (bấm vào tên bot → Bắt đầu) "
+        "rồi gõ <code>/madangky</code> ở đó."
+    ),
     "org.join_code_child": "• {unit}: {code}",
     "org.unknown_member": "Không tìm thấy thành viên «{ref}». Dùng ID Telegram, @username, họ tên, hoặc trả lời tin nhắn của người đó.",
     "org.ambiguous_member": "Có nhiều thành viên khớp «{ref}»: {members}. Hãy dùng ID Telegram.",
@@ -380,6 +385,11 @@ EN: dict[str, str] = {
         "✅ New join code of <b>{unit}</b>: {code}\nThe old code no longer works. Members who joined stay."
     ),
     "org.join_code_children": "Codes of the units below it:",
+    "org.join_code_private": "🔒 The join codes of the other units were sent to you privately (not posted in the group).",
+    "org.join_code_private_failed": (
+        "🔒 The other units' codes are not posted in the group. Open a private chat with the bot (tap its name → "
+        "Start) and type <code>/joincode</code> there."
+    ),
     "org.join_code_child": "• {unit}: {code}",
     "org.unknown_member": "No member «{ref}». Use a Telegram ID, @username, full name, or reply to their message.",
     "org.ambiguous_member": "Several members match «{ref}»: {members}. Please use the Telegram ID.",

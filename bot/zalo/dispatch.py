@@ -31,7 +31,7 @@ from bot.export import ExportError
 from bot.export import file_name as export_file_name
 from bot.export import parse_args as parse_export_args
 from bot.fmt import esc
-from bot.org import ChatRef, OrgService
+from bot.org import ChatRef, Msg, OrgService
 from bot.org import Outcome as OrgOutcome
 from bot.reports import Outcome, ReportService
 from bot.services import Services
@@ -294,6 +294,11 @@ class ZaloDispatcher:
     def _org(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
         fn = {"madangky": self.org.cmd_join_code, "donvi": self.org.cmd_unit, "chitieu": self.org.cmd_target,
               "moc": self.org.cmd_baseline, "thanhvien": self.org.cmd_member, "nhatky": self.org.cmd_audit}[cmd.name]
+        if cmd.name == "madangky" and msg.is_group:  # only the group's own code in a group (bot.org)
+            out = self.org.join_code_in_chat(caller, self._chat_ref(msg), cmd.args)
+            if out.data.get("private") is not None:
+                out = OrgOutcome(out.status, [*out.msgs[:-1], Msg("org.join_code_private_failed")], out.data)
+            return self._org_outs(out, caller.language)
         return self._org_outs(fn(caller, cmd.args), caller.language)
 
     def _official(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
