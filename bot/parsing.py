@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
+from bot.texts import CATALOG, t
+
 __all__ = ["ParsedReport", "ReportLine", "match_unit", "normalize", "parse_report", "ERROR_CODES"]
 
 Kind = Literal["report", "not_report", "error"]
@@ -44,6 +46,7 @@ ERROR_CODES = (
     "duplicate",  # the same unit and metric twice in one message
     "unknown_metric",  # "mức 3" when there is no such metric
     "usage",  # /baocao without a readable report
+    "no_unit",  # a bare figure ("12", "hôm nay 6") and nothing says whose it is (see `unit_known`)
 )
 
 REPORT_COMMANDS = frozenset({"baocao", "report"})
@@ -247,6 +250,8 @@ _KIND_SYNONYMS: tuple[frozenset[tuple[str, ...]], ...] = (
     frozenset({("khu", "pho"), ("kp",)}),
     frozenset({("thi", "tran"), ("tt",)}),
 )
+# short forms typed for numbered units: "th3" / "th 3" (thôn 3), "T1 10 T2 7" (thôn 1, thôn 2; or tổ)
+_SHORT_KINDS: dict[tuple[str, ...], tuple[str, ...]] = {("thon",): ("th", "t"), ("to",): ("t",)}
 _KINDS_BY_LEN = sorted(_KIND_ACCENTS, key=len, reverse=True)
 _KINDS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _kind in _KINDS_BY_LEN:
@@ -303,6 +308,11 @@ def _unit_aliases(words: tuple[str, ...]) -> set[tuple[str, ...]]:
             out.add(("".join(k) + rest[0],))
             if rest[0][0] != "0" and len(rest[0]) == 1:  # "Xóm 02" is Xóm 2
                 out.add(k + ("0" + rest[0],))
+            if k in _SHORT_KINDS and rest[0].isdigit():  # "th3", "th 3", "T3" (thôn or tổ 3)
+                for short in _SHORT_KINDS[k]:
+                    out.add((short + rest[0],))
+                    if len(short) > 1:
+                        out.add((short, rest[0]))
     if len(rest) >= 2 and not all(w.isdigit() for w in rest):
         out.add(rest)
     return out
@@ -643,6 +653,7 @@ class _Mention:
 class _Line:
     no: int  # 1-based line number in the message
     text: str
+    plain: str  # lower case, no diacritics, bullets cut
     segs: list[_Seg]
     prefix: _Seg | None  # text before the first unit of a multi-unit line
     units: list[str]
@@ -794,13 +805,36 @@ def _kind_mention(
             return last, _Mention(text, ())
         for p in range(len(name_words), 0, -1):
             cands = table.prefixes.get(kind + name_words[:p])
+            if cands and p < len(name_words):  # "Thôn Nhân Lí": the whole name, with a suggestion
+                return last, _Mention(text, _near(table, kind + name_words) or cands)
             if cands:
                 return name[p - 1], _Mention(cased[s : words[name[p - 1]][1]], cands)
+        near = _near(table, kind + name_words)
+        if near:
+            return last, _Mention(text, near)
         weak = kind in _WEAK_KINDS or (kind == ("ban",) and first_acc == "ban")  # "ban" is also "bạn"
         if not weak or cased[words[name[0]][0]].isupper():
             return last, _Mention(text, ())
         return None
     return None
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """One letter changed, added or dropped ("li" / "ly", "trunq" / "trung")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _near(table: _UnitTable, words: tuple[str, ...]) -> tuple[str, ...]:
+    """Units whose name is one letter away from `words` (a suggestion only, never a match)."""
+    joined = " ".join(words)
+    if len(joined) < 6 or any(w.isdigit() for w in words):
+        return ()
+    return tuple(u for u in table.names if _one_letter_apart(" ".join(table.words[u]), joined))
 
 
 def _resolve_day(nums: list[int], today: date) -> tuple[date | None, tuple[str, str] | None]:
@@ -909,6 +943,7 @@ def _analyse_line(
     line = _Line(
         no=no,
         text=cased,
+        plain=plain,
         segs=segs,
         prefix=prefix,
         units=[u for _, _, u in known],
@@ -1134,6 +1169,11 @@ def _segment_lines(seg: _Seg, unit: str | None, default_metric: str | None) -> l
 
 # a report needs a digit, or a "no report" / "none today" phrase (see `_Line.reportish`)
 _MAYBE_REPORT_RE = re.compile(r"\d|(?<![a-z])(?:chua|khong|ko|k)(?![a-z])")
+# a bare figure: "12", "hôm nay 6", "hqua: 5 tk", "ngày 13/8 được 4 m2" (no unit, no other word)
+_BARE_RE = re.compile(
+    r"(?:(?:hom nay|hnay|hom qua|hqua|ngay \d{1,2}/\d{1,2}(?:/\d{2,4})?)\s*[:,\-]?\s*)?(?:(?:duoc|dc|dat)\s+)?"
+    r"\+?\d{1,4}\s*(?:tk|tai khoan)?\s*(?:m[12]|muc [12])?\s*(?:a|nhe|nha|ah)?\s*[.!]?"
+)
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?=\s|$)")
 
 
@@ -1145,59 +1185,22 @@ def _example_unit(table: _UnitTable) -> str:
     return table.names[0] if table.names else "Thôn 3"
 
 
-def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | None = None) -> str:
-    ex_unit = _example_unit(table)
-    example = f"Ví dụ: «{ex_unit} hôm nay 12 mức 2»."
-    if code == "unknown_unit" and mention is not None and len(mention.candidates) == 1:
-        return (
-            f"Không tìm thấy đơn vị «{mention.text}». Có phải ý bạn là {mention.candidates[0]}? "
-            f"Hãy ghi đủ tên, ví dụ: «{mention.candidates[0]} hôm nay 12»."
-        )
-    if code == "unknown_unit" and mention is not None:
+def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | None = None, lang: str = "vi") -> str:
+    """The explanation of an error, from the message catalog (bot/texts/parsing.py)."""
+    ex = _example_unit(table)
+    if code in ("unknown_unit", "ambiguous_unit") and mention is not None:
+        if code == "unknown_unit" and len(mention.candidates) == 1:
+            return t("prs.unknown_unit_one", lang, name=mention.text, cand=mention.candidates[0])
+        if code == "ambiguous_unit":
+            return t("prs.ambiguous_unit", lang, name=mention.text, cands=", ".join(mention.candidates),
+                     first=mention.candidates[0])
         known = ", ".join(table.names[:8]) + (", …" if len(table.names) > 8 else ".")
-        where = f" Các đơn vị bạn có thể báo cáo: {known}" if table.names else ""
-        return f"Không tìm thấy đơn vị «{mention.text}».{where} {example}"
-    if code == "ambiguous_unit" and mention is not None:
-        cands = ", ".join(mention.candidates)
-        return (
-            f"«{mention.text}» khớp với nhiều đơn vị: {cands}. Bot chưa ghi gì, vui lòng ghi rõ tên đơn vị, "
-            f"ví dụ: «{mention.candidates[0]} hôm nay 12»."
-        )
-    if code == "negative":
-        return (
-            f"Số liệu không được âm ({detail}). Nếu muốn sửa số đã báo, hãy gửi lại số đúng của ngày đó "
-            f"hoặc gõ /huy. {example}"
-        )
-    if code == "future_day":
-        return (
-            f"Ngày {detail} chưa tới, bot không ghi báo cáo cho ngày tương lai. "
-            f"Ví dụ: «{ex_unit} hôm qua 12» hoặc «{ex_unit} ngày 13/8: 12»."
-        )
-    if code == "bad_date":
-        if detail == "mixed":
-            return f"Tin có nhiều ngày khác nhau; mỗi tin chỉ báo cho một ngày. {example}"
-        return f"Ngày «{detail}» không hợp lệ. Ghi ngày theo dạng «ngày 14/8» hoặc «14/08/2025»."
-    if code == "bad_number":
-        return f"«{detail}» không phải số nguyên; số tài khoản là số đếm, ví dụ 12 hoặc 1.046. {example}"
-    if code == "duplicate":
-        return f"{detail} được báo hai lần trong cùng một tin. Mỗi đơn vị, mỗi mức chỉ ghi một số. {example}"
-    if code == "unknown_metric":
-        return f"Bot chưa có chỉ số «{detail}». Dùng mức 1 (m1) hoặc mức 2 (m2). {example}"
-    if code == "bad_line":
-        return (
-            "Bot chưa rõ đâu là số trong ngày (có nhiều số, hoặc số không khớp với mức). "
-            f"Mỗi mức ghi một số, ví dụ: «{ex_unit} hôm nay m1 4, m2 9»."
-        )
-    if code == "usage":
-        return (
-            "Cách dùng: /baocao [đơn vị] [ngày] SỐ [mức 1|mức 2]. "
-            f"Ví dụ: «/baocao 12» hoặc «/baocao {ex_unit} hôm qua 12 m2»."
-        )
-    # no_value
-    return (
-        "Tin chưa có số tài khoản làm được trong ngày (tỷ lệ % hay lũy kế thôi thì chưa đủ). "
-        f"{example}"
-    )
+        where = t("prs.known_units", lang, known=known) if table.names else ""
+        return t("prs.unknown_unit", lang, name=mention.text, where=where, ex=ex)
+    if code == "bad_date" and detail == "mixed":
+        return t("prs.bad_date_mixed", lang, ex=ex)
+    key = f"prs.{code}" if f"prs.{code}" in CATALOG["vi"] else "prs.no_value"
+    return t(key, lang, detail=detail, ex=ex)
 
 
 def _error(
@@ -1207,7 +1210,7 @@ def _error(
     text = _error_text(code, detail, table, mention)
     line_no = line.no if (line is not None and multi) else None
     if line_no is not None and line is not None:
-        text = f"Dòng {line_no} («{line.text}»): {text}"
+        text = t("prs.line", "vi", no=line_no, line=line.text, text=text)
     return ParsedReport(kind="error", error=text, error_code=code, error_line=line_no, is_command=is_command)
 
 
@@ -1269,6 +1272,7 @@ def parse_report(
     units: Sequence[str],
     metrics: Sequence[str] = ("l1", "l2"),
     metric_words: Mapping[str, Sequence[str]] | None = None,
+    unit_known: bool = False,
 ) -> ParsedReport:
     """Parse one chat message (or a whole ``/baocao ...`` / ``/report@Bot ...`` command) into a report.
 
@@ -1277,7 +1281,10 @@ def parse_report(
     `metrics`: the metric codes that exist (``mức 2`` / ``m2`` is ``l2``; None on a line = default metric);
     `metric_words`: extra vocabulary from the database, metric code -> the words members type for it
     (``{"bdhvs": ["bình dân học vụ số", "bdhvs"]}``), matched without case or diacritics, alongside the
-    built-in mức 1 / mức 2 words; its codes count as existing metrics.
+    built-in mức 1 / mức 2 words; its codes count as existing metrics;
+    `unit_known`: the chat or the member determines the unit (a village member, a group bound to one village):
+    a bare figure ("12", "hôm nay 6", "hqua 5 tk") is then a report for the own unit (unit None); without it
+    such a message is the error ``no_unit`` (a hint: name the unit).
 
     Returns kind ``report`` (day + lines), ``not_report`` (chatter, or a command other than /baocao and
     /report: `is_command` tells) or ``error`` (`error` in Vietnamese, `error_code` from ERROR_CODES,
@@ -1318,6 +1325,11 @@ def parse_report(
             lines.append(ln)
     multi = len(lines) > 1
 
+    if not is_command and len(lines) == 1 and not lines[0].reportish and _BARE_RE.fullmatch(lines[0].plain):
+        if unit_known:
+            lines[0].reportish = True
+        elif not lines[0].plain.isdigit():  # "hôm nay 6": a hint; a lone "12" may answer anything: silence
+            return _error("no_unit", table)
     if not is_command and not any(ln.reportish for ln in lines):
         return ParsedReport(kind="not_report")
     if is_command and not lines:

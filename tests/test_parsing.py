@@ -401,3 +401,29 @@ def test_figure_then_cumulative_keyword_then_its_value() -> None:
            (D14, [R("Thôn 3", 5, cum=412, tgt=530)]))
     _check(parse_report("Thôn 3 hôm nay 9, 1.204 lũy kế", today=TODAY, units=UNITS),
            (D14, [R("Thôn 3", 9, cum=1204)]))
+
+
+def test_short_forms_issue_17_9() -> None:
+    units = ["Thôn 1", "Thôn 2", "Thôn 3", "Xóm 4"]
+    _check(parse_report("th3 hnay 5", today=TODAY, units=units), (D14, [R("Thôn 3", 5)]))
+    _check(parse_report("T1 10 T2 7", today=TODAY, units=units), (D14, [R("Thôn 1", 10), R("Thôn 2", 7)]))
+    # the member's village determines the unit: a bare figure is theirs
+    for text, value in (("12", 12), ("hôm nay 6", 6), ("hqua: 5 tk", 5)):
+        r = parse_report(text, today=TODAY, units=units, unit_known=True)
+        assert r.kind == "report" and [ln.value for ln in r.lines] == [value] and r.lines[0].unit is None
+    # otherwise a hint (a lone "12" stays silent: it answers anything)
+    r = parse_report("hôm nay 6", today=TODAY, units=units)
+    assert (r.kind, r.error_code) == ("error", "no_unit")
+    assert parse_report("12", today=TODAY, units=units).kind == "not_report"
+    # a bare figure with something else around it is not bare
+    for text in ("12 người", "mai 6", "ok 2", "phòng 12"):
+        assert parse_report(text, today=TODAY, units=units, unit_known=True).kind == "not_report", text
+    # "T3" is ambiguous when both Thôn 3 and Tổ 3 exist
+    r = parse_report("T3 10", today=TODAY, units=["Thôn 3", "Tổ 3"])
+    assert r.kind == "error"
+
+
+def test_one_letter_off_suggests_never_stores() -> None:
+    r = parse_report("Thôn Nhân Lí: 5", today=TODAY, units=UNITS)
+    assert (r.kind, r.error_code) == ("error", "unknown_unit")
+    assert r.error is not None and "Thôn Nhân Lý" in r.error and "«Thôn Nhân Lí»" in r.error
