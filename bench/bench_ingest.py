@@ -20,7 +20,7 @@ What runs where:
 
 Traffic: ``--messages`` report messages from ``--communes`` x ``--villages`` villages' members (two per
 village), each commune's members writing in their commune's group chat, mixed forms (``Thôn 7 hôm nay 12
-mức 2``, ``hqua 5 m1``, ``/baocao 9``, ``bc 8 m2``). Every message names a distinct (reporter, metric, day)
+mức 2``, ``hqua 5 m1``, ``/baocao 9``, ``bc 8 m2``). Every message names a distinct (village, metric, day)
 so every message is stored as one report row. All messages are queued at t0; the clock stops when every
 message was answered (and, for the project, each is in the database: checked afterwards, lost = 0,
 duplicated = 0).
@@ -96,9 +96,11 @@ class Msg:
 
 
 def traffic(n: int, communes: int, villages: int, seed_: int = 7) -> list[Msg]:
-    """n messages, each for a distinct (reporter, metric, day); days today / yesterday / 2 days ago."""
+    """n messages, each for a distinct (village, metric, day) — a second reporter of the same village/day
+    would be asked whether it adds up or is the total, not stored — by either of the village's two
+    members; days today / yesterday / 2 days ago."""
     rng = random.Random(seed_)
-    keys = [(c, v, k, m, d) for c in range(communes) for v in range(villages) for k in range(2)
+    keys = [(c, v, rng.randrange(2), m, d) for c in range(communes) for v in range(villages)
             for m in ("l1", "l2") for d in (0, 1, 2)]
     if n > len(keys):
         raise SystemExit(f"--messages {n} needs more villages: at most {len(keys)} distinct reports")

@@ -354,14 +354,14 @@ class ReportService:
                 # another reporter already has a figure for that unit/metric/day and this reporter none:
                 # never guess whether this one adds to it or is the unit's whole total — ask, store nothing
                 shares = []
-                for p, cur, _old, new in staged:
-                    if p.share is None and cur is None:
-                        others = report_repo.day_contributions(s, p.unit_id, p.metric, p.day,
-                                                               exclude=caller.member_id)
-                        if others:
-                            unit = self._unit(s, p.unit_id, area)
-                            shares.append((unit.name, p.metric, p.day, p.day == self.svc.today(), new,
-                                           [(n, v) for _, n, v in others]))
+                # the other reporters' figures per line (also the confirmation's "who contributed")
+                others_of = [[(n, v) for _, n, v in report_repo.day_contributions(s, p.unit_id, p.metric, p.day,
+                                                                                  exclude=caller.member_id)]
+                             for p, _cur, _old, _new in staged]
+                for (p, cur, _old, new), others in zip(staged, others_of, strict=True):
+                    if p.share is None and cur is None and others:
+                        unit = self._unit(s, p.unit_id, area)
+                        shares.append((unit.name, p.metric, p.day, p.day == self.svc.today(), new, others))
                 if shares:
                     token = self._new_pending(s, caller, chat_id, message_id, source_rev, text, plan, "share",
                                               pending_token)
@@ -404,7 +404,9 @@ class ReportService:
                         # in the history, brought back if this figure is undone)
                         replaced = report_repo.supersede_others(s, row, now)
                     cumulative = done[i] - (old or 0) + new if shortcut and i in done else None
-                    results.append(self._line_result(s, p, old, new, area, cumulative, replaced=replaced))
+                    contributors = [*(others_of[i] if not replaced else []), (caller.name, new)]
+                    results.append(self._line_result(s, p, old, new, area, cumulative, replaced=replaced,
+                                                     contributors=contributors))
                 undo_id = row.id
                 if pending_token is not None and not report_repo.take_pending(s, pending_token):
                     raise _PendingTaken  # confirmed (or cancelled) meanwhile by another press: roll back
@@ -460,11 +462,13 @@ class ReportService:
 
     def _line_result(self, s: Session, p: Planned, old: int | None, new: int,
                      area: _Area | None = None, cumulative: int | None = None, *,
-                     replaced: list[tuple[str, int]] | None = None) -> LineResult:
+                     replaced: list[tuple[str, int]] | None = None,
+                     contributors: list[tuple[str, int]] | None = None) -> LineResult:
         unit = self._unit(s, p.unit_id, area)
         if cumulative is None:
             cumulative = self._baseline(s, unit, p.metric, area) + self._reported(s, unit, p.metric, p.day, area)
-        contributors = [(n, v) for _, n, v in report_repo.day_contributions(s, unit.id, p.metric, p.day)]
+        if contributors is None:
+            contributors = [(n, v) for _, n, v in report_repo.day_contributions(s, unit.id, p.metric, p.day)]
         return LineResult(
             unit_id=unit.id, unit_name=unit.name, metric=p.metric, day=p.day, old=old, new=new,
             cumulative=cumulative, target=self._target(s, unit, p.metric, area),
