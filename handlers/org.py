@@ -18,14 +18,19 @@ from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 from bot.access import Caller
 from bot.audit import log_refusal
 from bot.commands import Role
+from bot.fmt import esc
 from bot.importer import CHAT_LIMIT, MAX_FILE_BYTES, issues_file, kind_from_name, run_import
-from bot.org import ChatRef, Msg, OrgService, Outcome, UserRef
+from bot.org import ChatRef, Msg, OrgService, Outcome, UserRef, squash
+from bot.template import FILENAME as TEMPLATE_FILENAME
+from bot.template import template_for
 from bot.texts import t
 from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Ctx, add_command, args_text, caller_of, reply, services
 
 log = logging.getLogger(__name__)
 
+TEMPLATE_WORDS = {"mau", "template", "filemau", "maunhap", "tepmau"}
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")
 IMPORT_CAPTION = re.compile(r"^/(?:nhap|import)(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
 
 
@@ -120,6 +125,10 @@ async def import_cmd(update: Update, context: Ctx) -> None:
     """`/nhap` typed as a reply to a document (the role gate already ran)."""
     caller = caller_of(update, context)
     msg = update.effective_message
+    words = args_text(update).split()
+    if words and squash(words[0]) in TEMPLATE_WORDS:  # '/nhap mau': the ready template
+        await send_template(update, context, caller)
+        return
     target = msg.reply_to_message if msg is not None else None
     doc = target.document if target is not None else None
     if doc is None:
@@ -148,8 +157,22 @@ async def import_caption(update: Update, context: Ctx) -> None:
     await _import(update, context, caller, msg.document, args_text(update))
 
 
+async def send_template(update: Update, context: Ctx, caller: Caller) -> None:
+    """The import template as a document (also sent by the guided setup)."""
+    msg = update.effective_message
+    if msg is None:
+        return
+    content = template_for(services(context), caller)
+    await msg.reply_document(InputFile(content, filename=TEMPLATE_FILENAME), caption=t("tpl.caption", caller.language))
+
+
 async def _import(update: Update, context: Ctx, caller: Caller, doc: Document, args: str) -> None:
     lang = caller.language
+    name = doc.file_name or ""
+    media = (doc.mime_type or "").startswith(("image/", "video/", "audio/"))
+    if (name and not name.lower().endswith(SPREADSHEET_SUFFIXES)) or (not name and media):  # a photo, a PDF…
+        await reply(update, t("imp.wrong_type", lang, name=esc(name[:60] or "?")))
+        return
     if doc.file_size and doc.file_size > MAX_FILE_BYTES:
         await reply(update, t("org.import_too_big", lang, mb=MAX_FILE_BYTES // (1024 * 1024)))
         return

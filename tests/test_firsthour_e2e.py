@@ -152,3 +152,38 @@ async def test_join_codes_in_a_group_show_only_the_groups_own_unit(harness: Harn
     assert th3_code in text(await h.emu.wait_for_messages(LEADER_ID, 1, since=mark))
     # in private the whole list, as before
     assert th3_code in text(await h.say(LEADER_ID, LEADER_ID, "/madangky"))
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+async def test_import_template_and_wrong_file_types(harness: Harness) -> None:
+    import io
+
+    import openpyxl
+
+    from bot.importer import read_sources
+
+    h = harness
+    replies = await h.say(ADMIN_ID, ADMIN_ID, "/nhap mau")
+    doc = replies[0]
+    assert doc.kind == "document" and (doc.filename or "").endswith(".xlsx"), doc
+    book = openpyxl.load_workbook(io.BytesIO(doc.file_bytes or b""))
+    assert book.sheetnames == ["Hướng dẫn", "Đơn vị", "Chỉ tiêu", "Mốc", "Thành viên"]
+    assert [c.value for c in book["Đơn vị"][1]] == ["Mã", "Tên", "Cấp", "Mã cấp trên"]
+    sheets, issues, _notes = read_sources([(doc.filename or "x.xlsx", doc.file_bytes or b"")], None)
+    assert issues == [] and sorted(sh.kind for sh in sheets) == ["baselines", "members", "targets", "units"]
+    # sent back unchanged it stores nothing
+    back = text((await h.send_document(ADMIN_ID, ADMIN_ID, doc.filename or "x.xlsx", doc.file_bytes or b"", "/nhap",
+                                       count=2))[1:])  # after «⏳ Đang xử lý…»
+    assert "không có dòng dữ liệu" in back or "không có gì thay đổi" in back, back
+    # a photo sent as a file: what is accepted, and the template
+    wrong = text(await h.send_document(ADMIN_ID, ADMIN_ID, "anh.png", PNG, "/nhap"))
+    assert ".xlsx" in wrong and "CSV" in wrong and "/nhap mau" in wrong and "UTF-8…" not in wrong, wrong
+    # a PNG renamed .csv: still says what is accepted and offers the template
+    renamed = text((await h.send_document(ADMIN_ID, ADMIN_ID, "don_vi.csv", PNG, "/nhap", count=2))[1:])
+    assert ".xlsx" in renamed and "/nhap mau" in renamed, renamed
+    # no shell option or repository path in any import message
+    for key, value in CATALOG["vi"].items():
+        if key.startswith(("imp.", "usage.nhap", "org.import")):
+            assert "--" not in value and "docs/" not in value, key

@@ -12,7 +12,8 @@ from importlib import import_module
 from typing import Any
 from zoneinfo import ZoneInfo
 
-MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops", "corrections", "parsing")
+MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops", "corrections",
+           "parsing", "firsthour")
 LANGS = ("vi", "en")
 
 

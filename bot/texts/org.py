@@ -42,7 +42,7 @@ VI: dict[str, str] = {
     "usage.nhap": (
         "Gửi file CSV hoặc Excel (.xlsx) kèm chú thích <code>/nhap</code>, hoặc trả lời (reply) file đó bằng "
         "<code>/nhap</code>. File: units.csv, targets.csv, baselines.csv, members.csv, chats.csv hoặc một file "
-        ".xlsx có các trang cùng tên (xem docs/import.md)."
+        ".xlsx có các trang cùng tên. <code>/nhap mau</code> — nhận file mẫu .xlsx có sẵn các trang và cột."
     ),
     "usage.nhatky": "<code>/nhatky [ĐƠN_VỊ] [số dòng]</code> — các thao tác quản trị gần đây",
     # ---- generic
@@ -207,7 +207,10 @@ VI: dict[str, str] = {
     "imp.issue": "• {sheet} dòng {row}: {text}",
     "imp.issue_sheet": "• {sheet}: {text}",
     "imp.more_issues": "… và {count} lỗi khác.",
-    "imp.fix_hint": "Không có dòng nào được ghi (nhập tất cả hoặc không gì). Hướng dẫn cột: docs/import.md.",
+    "imp.fix_hint": (
+        "Không có dòng nào được ghi (nhập tất cả hoặc không gì). Các cột cần có: xem file mẫu "
+        "(<code>/nhap mau</code>)."
+    ),
     "imp.done": "✅ Đã nhập xong {files}:",
     "imp.nothing_changed": "✅ Đã kiểm tra {files}: dữ liệu đã có sẵn, không có gì thay đổi.",
     "imp.checked": "✅ Đã kiểm tra {files}: không có lỗi (chạy thử, chưa ghi gì).",
@@ -217,7 +220,10 @@ VI: dict[str, str] = {
     "imp.columns_ignored": "ℹ️ {sheet}: bỏ qua cột không dùng: {columns}.",
     "imp.not_admin": "Chỉ quản trị mới được nhập file.",
     "imp.bad_kind": "Loại dữ liệu «{kind}» không có; dùng một trong: {kinds}.",
-    "imp.not_utf8": "File không phải UTF-8. Trong Excel chọn «Lưu thành» → «CSV UTF-8 (Comma delimited)».",
+    "imp.not_utf8": (
+        "File không đọc được như bảng CSV (không phải văn bản UTF-8). Bot nhận file Excel (.xlsx) hoặc CSV UTF-8: "
+        "trong Excel chọn «Lưu thành» → «CSV UTF-8 (Comma delimited)». File mẫu: <code>/nhap mau</code>."
+    ),
     "imp.bad_csv": "File CSV bị lỗi định dạng ({error}).",
     "imp.bad_xlsx": "Không đọc được file Excel. Hãy lưu lại dạng .xlsx.",
     "imp.old_xls": "File Excel cũ (.xls) chưa được hỗ trợ. Hãy lưu thành .xlsx hoặc CSV UTF-8.",
@@ -226,7 +232,8 @@ VI: dict[str, str] = {
     "imp.no_sheets": "Không tìm thấy trang dữ liệu nào (units, targets, baselines, members, chats).",
     "imp.unknown_kind": (
         "Không biết file chứa gì: đặt tên file là units.csv, targets.csv, baselines.csv, members.csv hoặc "
-        "chats.csv (hoặc don_vi, chi_tieu, moc, thanh_vien, nhom), hoặc dùng --kind."
+        "chats.csv (hoặc don_vi, chi_tieu, moc, thanh_vien, nhom), hoặc ghi loại sau lệnh, ví dụ "
+        "<code>/nhap thanhvien</code>. File mẫu: <code>/nhap mau</code>."
     ),
     "imp.missing_columns": "Thiếu cột bắt buộc cho {kind}: {columns}.",
     "imp.duplicate_columns": "Cột bị lặp: {columns}.",
@@ -302,7 +309,7 @@ EN: dict[str, str] = {
     "usage.nhap": (
         "Send a CSV or Excel (.xlsx) file with the caption <code>/import</code>, or reply to the file with "
         "<code>/import</code>. Files: units.csv, targets.csv, baselines.csv, members.csv, chats.csv, or one "
-        ".xlsx with sheets of those names (see docs/import.md)."
+        ".xlsx with sheets of those names. <code>/import template</code> — a ready .xlsx with the sheets and columns."
     ),
     "usage.nhatky": "<code>/audit [UNIT] [lines]</code> — recent admin actions",
     "org.yes": "yes",
@@ -456,7 +463,7 @@ EN: dict[str, str] = {
     "imp.issue": "• {sheet} row {row}: {text}",
     "imp.issue_sheet": "• {sheet}: {text}",
     "imp.more_issues": "… and {count} more problems.",
-    "imp.fix_hint": "No row was written (all or nothing). Column guide: docs/import.md.",
+    "imp.fix_hint": "No row was written (all or nothing). The columns: see the template (<code>/import template</code>).",
     "imp.done": "✅ Imported {files}:",
     "imp.nothing_changed": "✅ Checked {files}: everything is already stored, nothing changed.",
     "imp.checked": "✅ Checked {files}: no problems (dry run, nothing written).",
@@ -466,7 +473,10 @@ EN: dict[str, str] = {
     "imp.columns_ignored": "ℹ️ {sheet}: unused columns ignored: {columns}.",
     "imp.not_admin": "Only admins can import files.",
     "imp.bad_kind": "There is no kind «{kind}»; use one of: {kinds}.",
-    "imp.not_utf8": "The file is not UTF-8. In Excel use «Save as» → «CSV UTF-8 (Comma delimited)».",
+    "imp.not_utf8": (
+        "The file cannot be read as a CSV table (it is not UTF-8 text). The bot takes Excel (.xlsx) or CSV UTF-8: "
+        "in Excel use «Save as» → «CSV UTF-8 (Comma delimited)». A template: <code>/import template</code>."
+    ),
     "imp.bad_csv": "The CSV file is malformed ({error}).",
     "imp.bad_xlsx": "The Excel file cannot be read. Please save it again as .xlsx.",
     "imp.old_xls": "Old Excel files (.xls) are not supported. Save it as .xlsx or CSV UTF-8.",
@@ -475,7 +485,8 @@ EN: dict[str, str] = {
     "imp.no_sheets": "No data sheet found (units, targets, baselines, members, chats).",
     "imp.unknown_kind": (
         "Cannot tell what the file holds: name it units.csv, targets.csv, baselines.csv, members.csv or "
-        "chats.csv (or don_vi, chi_tieu, moc, thanh_vien, nhom), or use --kind."
+        "chats.csv (or don_vi, chi_tieu, moc, thanh_vien, nhom), or name the kind after the command, e.g. "
+        "<code>/import members</code>. A template: <code>/import template</code>."
     ),
     "imp.missing_columns": "Required columns missing for {kind}: {columns}.",
     "imp.duplicate_columns": "Repeated columns: {columns}.",
