@@ -877,6 +877,221 @@ def _day_word(word: str, today: date) -> date:
     return today + timedelta(days=1)  # ngày mai
 
 
+_Span = tuple[int, int, str]
+_MentionSpan = tuple[int, int, _Mention]
+
+
+def _find_units(
+    cased: str, acc: str, plain: str, table: _UnitTable, extra_stop: frozenset[str]
+) -> tuple[list[_Span], list[_MentionSpan]]:
+    """Unit names of a line; a capitalised short name leading the line ("Thượng: 25", "Đông 6") too."""
+    known, mentions = _scan_units(cased, acc, plain, table, extra_stop)
+    if not known and not mentions and table.short:
+        lead = _LEAD_NAME_RE.match(plain)
+        if lead and lead.group(1) in table.short and cased[0].isupper():
+            cands = _tie_break(table.short[lead.group(1)], acc[: lead.end(1)], table)
+            if len(cands) == 1:
+                known = [(0, lead.end(1), cands[0])]
+            else:
+                mentions = [(0, lead.end(1), _Mention(cased[: lead.end(1)], cands))]
+    return known, mentions
+
+
+def _mask_names(plain: str, known: list[_Span], mentions: list[_MentionSpan]) -> str:
+    """The line with unit names blanked (their digits are not figures); "Thôn 3-12": the dash is a separator."""
+    if len(known) + len(mentions) == 1:  # the usual case: one name
+        s, e, _ = known[0] if known else mentions[0]
+        if known and plain.startswith("-", e):
+            e += 1
+        text = plain[:s] + " " * (e - s) + plain[e:]
+    elif known or mentions:
+        masked = list(plain)
+        for s, e, _ in known:
+            masked[s:e] = " " * (e - s)
+        for s, e, _ in mentions:
+            masked[s:e] = " " * (e - s)
+        for _, e, _ in known:
+            if e < len(masked) and masked[e] == "-":
+                masked[e] = " "
+        text = "".join(masked)
+    else:
+        text = plain
+    if "http" in text or "www." in text or "@" in text or "#" in text:
+        text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+    return text
+
+
+def _segments(known: list[_Span], length: int) -> tuple[list[_Seg], _Seg | None]:
+    """One segment per unit; with several units the text before the first one is a shared prefix."""
+    if len(known) <= 1:
+        return [_Seg(known[0][2] if known else None, 0, length)], None
+    prefix = _Seg(None, 0, known[0][0])
+    segs = [_Seg(u, e, known[k + 1][0] if k + 1 < len(known) else length) for k, (_, e, u) in enumerate(known)]
+    return segs, prefix
+
+
+class _Scan:
+    """The tokens of one line, each handled by the method named after its kind (``_TOKEN_RE`` groups)."""
+
+    def __init__(self, line: _Line, text: str, cased: str, today: date, metrics: frozenset[str],
+                 extra_after: frozenset[str]) -> None:
+        self.line, self.text, self.cased, self.today, self.metrics = line, text, cased, today, metrics
+        self.extra_after = extra_after
+        self.plans = _plan_clauses(text)
+        target = _TARGET_RE.search(text)
+        self.not_after = target.start() if target is not None else len(text)
+        segs, prefix = line.segs, line.prefix
+        self.single = segs[0] if prefix is None and len(segs) == 1 else None
+
+    def seg_at(self, pos: int) -> _Seg:
+        if self.single is not None:
+            return self.single
+        prefix = self.line.prefix
+        if prefix is not None and pos < prefix.end:
+            return prefix
+        for seg in self.line.segs:
+            if seg.start <= pos < seg.end:
+                return seg
+        return self.line.segs[-1]
+
+    def counted(self, start: int, end: int) -> bool:
+        """A number here is a daily count: not after a target word, not in a plan, nothing else around it."""
+        if start > self.not_after or any(a <= start < b for a, b in self.plans):
+            return False
+        return _is_count(self.text, start, end, self.extra_after)
+
+    def run(self) -> None:
+        handlers = _HANDLERS
+        for m in _TOKEN_RE.finditer(self.text):
+            handler = handlers.get(m.lastgroup or "")
+            if handler is not None:  # ord, phone, area: never counts
+                handler(self, m)
+
+    def num(self, m: re.Match[str]) -> None:
+        pos = m.start()
+        sign, number, pct, other = m.group("sign", "nv", "pct", "other")
+        if pos > self.not_after or other is not None:  # a target; a duration, an amount...
+            return
+        if pct is not None:
+            self.seg_at(pos).pct = True
+            return
+        value = _to_int(number)
+        if value is None or (number[0] == "0" and len(number) > 2):  # an id, a phone number...
+            return
+        if not self.counted(pos, m.end()):
+            self.line.other_number = True
+        elif sign is None:
+            self.seg_at(pos).counts.append((pos, value, "set"))
+        elif sign[0] == "+":
+            self.seg_at(pos).counts.append((pos, value, "add"))
+        else:
+            seg = self.seg_at(pos)
+            seg.negative = seg.negative or m.group()
+
+    def kw(self, m: re.Match[str]) -> None:
+        self.line.keyword = True
+
+    def add(self, m: re.Match[str]) -> None:
+        value = _to_int(m.group("av"))
+        if value is None or _NOT_COUNT_SUFFIX_RE.match(self.text, m.end()) or not self.counted(m.start(), m.end()):
+            return
+        self.seg_at(m.start()).counts.append((m.start(), value, "add"))
+
+    def glued(self, m: re.Match[str]) -> None:
+        # "12m2": 12 at level 2 - but only next to a unit name or a report keyword ("nhà 50m2" is an area)
+        pos = m.start()
+        value = _to_int(m.group("gv"))
+        code = f"l{m.group('gm')}"
+        if value is not None and code in self.metrics:
+            self.seg_at(pos).counts.append((pos, value, "set"))
+            self.seg_at(pos).metrics.append((pos + len(m.group("gv")), code))
+
+    def metric(self, m: re.Match[str]) -> None:
+        self.line.metric_word = True
+        code = f"l{int(m.group('mn') or m.group('mn2'))}"
+        if code in self.metrics:
+            self.seg_at(m.start()).metrics.append((m.start(), code))
+        else:
+            self.seg_at(m.start()).bad_metric = self.cased[m.start() : m.end()]
+
+    def cum(self, m: re.Match[str]) -> None:
+        self.line.keyword = True
+        pos = m.start()
+        if not self.counted(pos, m.end()):
+            return
+        cum = _to_int(m.group("cv"))
+        cm = f"l{m.group('cm')}" if m.group("cm") else None
+        if cm is not None and cm not in self.metrics:
+            self.seg_at(pos).bad_metric = self.cased[m.start() : m.end()]
+        elif cum is not None:
+            self.seg_at(pos).cums.append((pos, cum, _to_int(m.group("ct") or ""), cm))
+
+    def cumpost(self, m: re.Match[str]) -> None:  # "1.204 lũy kế"
+        self.line.keyword = True
+        pos = m.start()
+        cum = _to_int(m.group("pv"))
+        if cum is not None and self.counted(pos, pos + len(m.group("pv"))):
+            self.seg_at(pos).cums.append((pos, cum, None, None))
+
+    def frac(self, m: re.Match[str]) -> None:
+        pos = m.start()
+        if not self.counted(pos, m.end()):
+            return
+        a, b = m.group().split("/")
+        cum = _to_int(a)
+        if cum is not None:
+            self.seg_at(pos).cums.append((pos, cum, _to_int(b), None))
+
+    def dec(self, m: re.Match[str]) -> None:
+        seg = self.seg_at(m.start())
+        if m.group("decpct") is not None:
+            seg.pct = True  # 79,7%
+        else:
+            seg.decimal = seg.decimal or m.group()
+
+    def nr(self, m: re.Match[str]) -> None:
+        self.seg_at(m.start()).no_report = True
+        self.line.keyword = True
+
+    def zero(self, m: re.Match[str]) -> None:
+        self.seg_at(m.start()).zero = True
+
+    def date(self, m: re.Match[str]) -> None:
+        day, err = _resolve_day([int(x) for x in _DIGITS_RE.findall(m.group())], self.today)
+        if err is not None:
+            self.line.day_error = self.line.day_error or err
+        elif day is not None:
+            self.line.days.append(day)
+
+    def dayw(self, m: re.Match[str]) -> None:
+        try:
+            self.line.days.append(_day_word(m.group(), self.today))
+        except OverflowError:
+            self.line.day_error = self.line.day_error or ("bad_date", m.group())
+
+    def time(self, m: re.Match[str]) -> None:
+        self.line.timed = True
+
+
+_HANDLERS: dict[str, Callable[[_Scan, re.Match[str]], None]] = {
+    "num": _Scan.num, "kw": _Scan.kw, "add": _Scan.add, "glued": _Scan.glued, "metric": _Scan.metric,
+    "cum": _Scan.cum, "cumpost": _Scan.cumpost, "frac": _Scan.frac, "dec": _Scan.dec, "nr": _Scan.nr,
+    "nr2": _Scan.nr, "zero": _Scan.zero, "zero2": _Scan.zero, "date": _Scan.date, "wdate": _Scan.date,
+    "dayw": _Scan.dayw, "time": _Scan.time, "wtime": _Scan.time,
+}
+
+
+def _take_phrases(text: str, words_re: _WordsRe) -> tuple[str, list[tuple[int, str]]]:
+    """The database's metric words found (and blanked, so that "số" of "học vụ số" is not a reference)."""
+    phrase_re, code_of, _ = words_re
+    phrases: list[tuple[int, str]] = []
+    if phrase_re is not None:
+        for w in phrase_re.finditer(text):
+            phrases.append((w.start(), code_of[" ".join(_WORD_RE.findall(w.group()))]))
+            text = text[: w.start()] + " " * (w.end() - w.start()) + text[w.end() :]
+    return text, phrases
+
+
 def _analyse_line(
     no: int, cased: str, acc: str, plain: str, table: _UnitTable, today: date, metrics: frozenset[str],
     extra_metrics: frozenset[str], words_re: _WordsRe,
@@ -887,187 +1102,27 @@ def _analyse_line(
         cased, acc, plain = cased[cut:], acc[cut:], plain[cut:]
     if not plain.strip():
         return None
-    known, mentions = _scan_units(cased, acc, plain, table, words_re[2])
-    if not known and not mentions and table.short:
-        lead = _LEAD_NAME_RE.match(plain)  # "Thượng: 25" in a leader's table
-        if lead and lead.group(1) in table.short and cased[0].isupper():
-            cands = _tie_break(table.short[lead.group(1)], acc[: lead.end(1)], table)
-            if len(cands) == 1:
-                known = [(0, lead.end(1), cands[0])]
-            else:
-                mentions = [(0, lead.end(1), _Mention(cased[: lead.end(1)], cands))]
-    text = plain
-    if len(known) + len(mentions) == 1:  # the usual case: one name
-        s, e, _ = known[0] if known else mentions[0]
-        if known and plain.startswith("-", e):  # "Thôn 3-12": a separator, not a minus
-            e += 1
-        text = plain[:s] + " " * (e - s) + plain[e:]
-    elif known or mentions:
-        masked = list(plain)
-        for s, e, _ in known:
-            masked[s:e] = " " * (e - s)
-        for s, e, _ in mentions:
-            masked[s:e] = " " * (e - s)
-        for _, e, _ in known:
-            if e < len(masked) and masked[e] == "-":  # "Thôn 3-12": a separator, not a minus
-                masked[e] = " "
-        text = "".join(masked)
-    if "http" in text or "www." in text or "@" in text or "#" in text:
-        text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
-    phrase_re, code_of, extra_after = words_re
-    phrases: list[tuple[int, str]] = []
-    if phrase_re is not None:  # the database's metric words, before "số" of "học vụ số" reads as a reference
-        for w in phrase_re.finditer(text):
-            phrases.append((w.start(), code_of[" ".join(_WORD_RE.findall(w.group()))]))
-            text = text[: w.start()] + " " * (w.end() - w.start()) + text[w.end() :]
+    known, mentions = _find_units(cased, acc, plain, table, words_re[2])
+    text, phrases = _take_phrases(_mask_names(plain, known, mentions), words_re)
     text = _drop_non_counts(text)
-    plans = _plan_clauses(text)
-    target = _TARGET_RE.search(text)
-    not_after = target.start() if target is not None else len(text)
-
-    def counted(start: int, end: int) -> bool:
-        if start > not_after or any(a <= start < b for a, b in plans):
-            return False
-        return _is_count(text, start, end, extra_after)
-
-    # segments: one per unit; with several units the text before the first one is a shared prefix
-    segs: list[_Seg]
-    prefix: _Seg | None = None
-    if len(known) <= 1:
-        segs = [_Seg(known[0][2] if known else None, 0, len(text))]
-    else:
-        prefix = _Seg(None, 0, known[0][0])
-        segs = [
-            _Seg(u, e, known[k + 1][0] if k + 1 < len(known) else len(text)) for k, (_, e, u) in enumerate(known)
-        ]
+    segs, prefix = _segments(known, len(text))
     line = _Line(
-        no=no,
-        text=cased,
-        plain=plain,
-        segs=segs,
-        prefix=prefix,
-        units=[u for _, _, u in known],
-        mentions=[m for _, _, m in mentions],
-        question="?" in cased,
+        no=no, text=cased, plain=plain, segs=segs, prefix=prefix, units=[u for _, _, u in known],
+        mentions=[m for _, _, m in mentions], question="?" in cased,
         total=not known and bool(_TOTAL_LINE_RE.match(text.lstrip())),
     )
-    single = segs[0] if prefix is None and len(segs) == 1 else None
-
-    def seg_at(pos: int) -> _Seg:
-        if single is not None:
-            return single
-        if prefix is not None and pos < prefix.end:
-            return prefix
-        for seg in segs:
-            if seg.start <= pos < seg.end:
-                return seg
-        return segs[-1]
-
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        pos = m.start()
-        if kind == "num":  # the most frequent token first
-            sign, number, pct, other = m.group("sign", "nv", "pct", "other")
-            if pos > not_after:
-                continue
-            if pct is not None:
-                seg_at(pos).pct = True
-                continue
-            if other is not None:  # a duration, an amount...
-                continue
-            value = _to_int(number)
-            if value is None or (number[0] == "0" and len(number) > 2):  # an id, a phone number...
-                continue
-            if not counted(pos, m.end()):
-                line.other_number = True
-                continue
-            if sign is None:
-                seg_at(pos).counts.append((pos, value, "set"))
-            elif sign[0] == "+":
-                seg_at(pos).counts.append((pos, value, "add"))
-            else:
-                seg = seg_at(pos)
-                seg.negative = seg.negative or m.group()
-        elif kind == "kw":
-            line.keyword = True
-        elif kind == "add":
-            value = _to_int(m.group("av"))
-            if value is None or _NOT_COUNT_SUFFIX_RE.match(text, m.end()) or not counted(pos, m.end()):
-                continue
-            seg_at(pos).counts.append((pos, value, "add"))
-        elif kind == "glued":
-            # "12m2": 12 at level 2 - but only next to a unit name or a report keyword ("nhà 50m2" is an area)
-            value = _to_int(m.group("gv"))
-            code = f"l{m.group('gm')}"
-            if value is not None and code in metrics:
-                seg_at(pos).counts.append((pos, value, "set"))
-                seg_at(pos).metrics.append((pos + len(m.group("gv")), code))
-        elif kind == "metric":
-            line.metric_word = True
-            number = m.group("mn") or m.group("mn2")
-            code = f"l{int(number)}"
-            if code in metrics:
-                seg_at(pos).metrics.append((pos, code))
-            else:
-                seg_at(pos).bad_metric = cased[m.start() : m.end()]
-        elif kind == "cum":
-            line.keyword = True
-            if not counted(pos, m.end()):
-                continue
-            cum = _to_int(m.group("cv"))
-            cm = f"l{m.group('cm')}" if m.group("cm") else None
-            if cm is not None and cm not in metrics:
-                seg_at(pos).bad_metric = cased[m.start() : m.end()]
-            elif cum is not None:
-                seg_at(pos).cums.append((pos, cum, _to_int(m.group("ct") or ""), cm))
-        elif kind == "cumpost":  # "1.204 lũy kế"
-            cum = _to_int(m.group("pv"))
-            line.keyword = True
-            if cum is not None and counted(pos, pos + len(m.group("pv"))):
-                seg_at(pos).cums.append((pos, cum, None, None))
-        elif kind == "frac":
-            if not counted(pos, m.end()):
-                continue
-            a, b = m.group().split("/")
-            cum = _to_int(a)
-            if cum is not None:
-                seg_at(pos).cums.append((pos, cum, _to_int(b), None))
-        elif kind == "dec":
-            seg = seg_at(pos)
-            if m.group("decpct") is not None:
-                seg.pct = True  # 79,7%
-            else:
-                seg.decimal = seg.decimal or m.group()
-        elif kind in ("nr", "nr2"):
-            seg_at(pos).no_report = True
-            line.keyword = True
-        elif kind in ("zero", "zero2"):
-            seg_at(pos).zero = True
-        elif kind in ("date", "wdate"):
-            nums = [int(x) for x in _DIGITS_RE.findall(m.group())]
-            day, err = _resolve_day(nums, today)
-            if err is not None:
-                line.day_error = line.day_error or err
-            elif day is not None:
-                line.days.append(day)
-        elif kind == "dayw":
-            try:
-                line.days.append(_day_word(m.group(), today))
-            except OverflowError:
-                line.day_error = line.day_error or ("bad_date", m.group())
-        elif kind in ("time", "wtime"):
-            line.timed = True
-        # ord, phone, area: never counts
+    scan = _Scan(line, text, cased, today, metrics, words_re[2])
+    scan.run()
     for start, code in phrases:
         line.metric_word = True
-        seg_at(start).metrics.append((start, code))
+        scan.seg_at(start).metrics.append((start, code))
     if extra_metrics:
         for w in _WORD_RE.finditer(text):
             if w.group() in extra_metrics:
                 line.metric_word = True
-                seg_at(w.start()).metrics.append((w.start(), w.group()))
+                scan.seg_at(w.start()).metrics.append((w.start(), w.group()))
     if line.timed and not line.keyword and not line.metric_word:
-        for seg in line.all_segs():  # a plan, a meeting, an appointment: its numbers are not counts
+        for seg in line.all_segs():  # a meeting, an appointment: its numbers are not counts
             seg.counts.clear()
             seg.cums.clear()
             seg.pct = False
