@@ -256,7 +256,7 @@ class ReportService:
         parsed, own, names = self.parse(caller, text)
         if parsed.kind == "not_report":
             if source_rev:
-                return self._remove_message(caller, chat_id, message_id)
+                return self._remove_message(caller, chat_id, message_id, source_rev)
             return Outcome("ignored")
         if not caller.on_roster:
             return Outcome("not_member")
@@ -560,11 +560,21 @@ class ReportService:
     def edit(self, caller: Caller, chat_id: str, message_id: int, text: str, edit_date: int) -> Outcome:
         return self.submit(caller, chat_id, message_id, text, source_rev=max(edit_date, 1))
 
-    def _remove_message(self, caller: Caller, chat_id: str, message_id: int) -> Outcome:
+    def _remove_message(self, caller: Caller, chat_id: str, message_id: int, source_rev: int) -> Outcome:
         if caller.member_id is None:
             return Outcome("ignored")
+        ch = caller.channel
         with self.svc.db.session() as s:
-            rows = report_repo.current_rows_of_message(s, caller.channel, chat_id, message_id, caller.member_id)
+            revs = [r.source_rev for r in repo.rows_of_message(s, ch, chat_id, message_id)]
+            asked = report_repo.pending_revs_of_message(s, ch, chat_id, message_id)
+            if source_rev < max(revs + asked, default=-1):
+                return Outcome("ignored")  # an older edit than one already handled: the newest wins
+            if source_rev not in asked:
+                # remember this revision: an older edit delivered after it must not bring the figure back
+                s.add(PendingReport(token=secrets.token_urlsafe(12), reporter_id=caller.member_id, channel=ch,
+                                    chat_id=chat_id, message_id=message_id, source_rev=source_rev,
+                                    payload={"ask": "removed"}, status="removed", created_at=self.svc.clock()))
+            rows = report_repo.current_rows_of_message(s, ch, chat_id, message_id, caller.member_id)
             if not rows:
                 return Outcome("ignored")
             results = self._retract_all(s, rows)

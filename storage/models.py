@@ -253,7 +253,8 @@ class PendingReport(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     source_rev: Mapped[int] = mapped_column(BigInteger, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # pending | confirmed | cancelled | expired (too old, or a newer revision of the message came)
+    # pending | confirmed | cancelled | expired (too old, or a newer revision of the message came) | removed
+    # (not a question: an edit turned the message into chatter; an older edit delivered later must not count)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

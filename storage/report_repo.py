@@ -128,7 +128,7 @@ def supersede_others(s: Session, row: Report, now: datetime) -> list[tuple[str, 
 
 
 def pending_revs_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[int]:
-    """The revisions of a message that asked a question (whatever became of it)."""
+    """The revisions of a message that asked a question (whatever became of it) or removed its figures."""
     return [int(r) for r in s.scalars(
         select(PendingReport.source_rev).where(PendingReport.channel == channel, PendingReport.chat_id == chat_id,
                                                PendingReport.message_id == message_id))]

@@ -215,6 +215,17 @@ async def test_two_edits_in_reverse_order_newest_wins(harness: Harness) -> None:
     assert [m for m in harness.emu.sent(GROUP_ID) if m.seq > mark] == []  # the stale edit is silent
 
 
+async def test_edit_into_chatter_then_an_older_edit_delivered_late_stays_removed(harness: Harness) -> None:
+    uid = member_id(THON_3)
+    t0 = int(harness.clock().timestamp())
+    await _deliver(harness, "message", _message(harness, uid, 9003, "Thôn 3 hôm nay 12", t0))
+    await harness.emu.wait_until(lambda: daily(harness) == 12)
+    await _deliver(harness, "edited_message", _message(harness, uid, 9003, "nhầm, bỏ qua tin này", t0, t0 + 120))
+    await harness.emu.wait_until(lambda: daily(harness) == 0)
+    await _deliver(harness, "edited_message", _message(harness, uid, 9003, "Thôn 3 hôm nay 18", t0, t0 + 60))
+    assert daily(harness) == 0
+
+
 # ---- 9. leaders correct others' reports -------------------------------------------------------------------
 
 
