@@ -12,8 +12,9 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.commands import BY_NAME, Role
 from bot.fmt import esc
 from bot.intake import note_failure
+from bot.setup import guides, setup_of
 from bot.texts import t
-from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply
+from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply, services
 from storage.db import unavailable
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,12 @@ log = logging.getLogger(__name__)
 async def start(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
     lang = lang_of(update, context, caller)
-    key = "start.member" if caller.on_roster else "start.stranger"
+    if guides(caller):  # an ADMIN_IDS admin: the guided setup, until it is done (bot.setup)
+        setup = setup_of(services(context))
+        if not setup.complete:
+            await reply(update, t("setup.hello", lang, name=_esc_name(update)) + "\n\n" + setup.checklist(lang))
+            return
+    key = "start.member" if caller.on_roster or guides(caller) else "start.stranger"
     await reply(update, t(key, lang, name=_esc_name(update)) + "\n\n" + t("help.report", lang))
 
 

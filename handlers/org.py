@@ -21,6 +21,7 @@ from bot.commands import Role
 from bot.fmt import esc
 from bot.importer import CHAT_LIMIT, MAX_FILE_BYTES, issues_file, kind_from_name, run_import
 from bot.org import ChatRef, Msg, OrgService, Outcome, UserRef, squash
+from bot.setup import guides, setup_of
 from bot.template import FILENAME as TEMPLATE_FILENAME
 from bot.template import template_for
 from bot.texts import t
@@ -45,6 +46,15 @@ def _org(context: Ctx) -> OrgService:
 async def _send(update: Update, out: Outcome, lang: str) -> None:
     for chunk in out.chunks(lang):
         await reply(update, chunk)
+
+
+async def _setup_next(update: Update, context: Ctx, caller: Caller, out: Outcome) -> None:
+    """During the guided first run (bot.setup), a setup command's reply is followed by the next step."""
+    if out.status != "ok" or not guides(caller):
+        return
+    setup = setup_of(services(context))
+    if not setup.complete:
+        await reply(update, setup.next_text(caller.language))
 
 
 def _chat_ref(update: Update) -> ChatRef:
@@ -85,16 +95,21 @@ async def join_code_cmd(update: Update, context: Ctx) -> None:
         except TelegramError:  # never talked to the bot in private: Telegram refuses the message
             out = Outcome(out.status, [*out.msgs[:-1], Msg("org.join_code_private_failed")], out.data)
     await _send(update, out, caller.language)
+    await _setup_next(update, context, caller, out)
 
 
 async def unit_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
-    await _send(update, _org(context).cmd_unit(caller, args_text(update)), caller.language)
+    out = _org(context).cmd_unit(caller, args_text(update))
+    await _send(update, out, caller.language)
+    await _setup_next(update, context, caller, out)
 
 
 async def target_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
-    await _send(update, _org(context).cmd_target(caller, args_text(update)), caller.language)
+    out = _org(context).cmd_target(caller, args_text(update))
+    await _send(update, out, caller.language)
+    await _setup_next(update, context, caller, out)
 
 
 async def baseline_cmd(update: Update, context: Ctx) -> None:
@@ -110,7 +125,9 @@ async def member_cmd(update: Update, context: Ctx) -> None:
 
 async def bind_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
-    await _send(update, _org(context).cmd_bind(caller, _chat_ref(update), args_text(update)), caller.language)
+    out = _org(context).cmd_bind(caller, _chat_ref(update), args_text(update))
+    await _send(update, out, caller.language)
+    await _setup_next(update, context, caller, out)
 
 
 async def audit_cmd(update: Update, context: Ctx) -> None:
