@@ -157,15 +157,15 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
         if metrics:  # lets the 7-day branch seek (unit_id, metric, day >= ...)
             week = week.where(Report.metric.in_(metrics))
         branches.append(scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric))
-    if pg:  # PostgreSQL: take off the reports a baseline holds (one index range per baseline, short in practice:
-        # baselines are set when a unit starts using the bot)
-        held = (
-            select(Baseline.unit_id, Baseline.metric, zero, zero, -func.sum(Report.value), zero, zero)
-            .join(Report, _covers())
-            .where(*CURRENT, Baseline.as_of <= day)
+    if pg:  # PostgreSQL: take off the reports a baseline holds: a correlated sum per baseline, i.e. one short
+        # index range each (a join is planned as a hash over every report; baselines are set when a unit
+        # starts using the bot, so the ranges are short or empty)
+        held_sum = (
+            select(func.coalesce(func.sum(Report.value), 0)).where(_covers(), *CURRENT).correlate(Baseline)
+            .scalar_subquery()
         )
-        branches.append(
-            scoped_reports(session, held, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
+        held = select(Baseline.unit_id, Baseline.metric, zero, zero, -held_sum, zero, zero).where(Baseline.as_of <= day)
+        branches.append(scoped_reports(session, held, unit, Baseline.unit_id))
     base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value)).where(
         Baseline.as_of <= day)
     branches.append(scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
