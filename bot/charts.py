@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bot import fmt  # noqa: E402
 from bot.rollup import Rollup, UnitFigures  # noqa: E402
-from bot.texts import CATALOG, t  # noqa: E402
+from bot.texts import t  # noqa: E402
 
 DPI = 120
 WIDTH_IN = 8.0
@@ -47,8 +47,9 @@ def chart_size(bars: int) -> tuple[int, int]:
 
 
 def metric_label(code: str, lang: str) -> str:
-    key = f"metric.{code}"
-    return t(key, lang) if key in CATALOG.get(lang, CATALOG["vi"]) else code.upper()
+    from bot.metrics import metric_name
+
+    return metric_name(code, lang)
 
 
 def _short(name: str) -> str:

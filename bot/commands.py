@@ -58,6 +58,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("nhatky", "audit", Role.ADMIN),
     CommandSpec("lienketzalo", "linkzalo", Role.MEMBER),
     CommandSpec("chinhthuc", "official", Role.LEADER),
+    CommandSpec("chiso", "indicator", Role.ADMIN),
 )
 
 BY_NAME: dict[str, CommandSpec] = {n: spec for spec in COMMANDS for n in spec.names}

@@ -33,6 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from bot.metrics import metric_names
 from bot.rollup import Rollup, compute_rollup
 from bot.texts import t
 from storage import repo, views_repo
@@ -188,7 +189,7 @@ def collect(db: Database, unit_id: int, start: date, end: date, *, lang: str = "
     with db.session() as s:
         unit = repo.unit_by_id(s, unit_id)
         assert unit is not None
-        names = {m.code: (m.name_vi if lang == "vi" else m.name_en) for m in repo.metrics(s)}
+        names = metric_names(db, lang)
         cells = views_repo.daily_by_child(s, unit, start, end)
         leaves = views_repo.leaves(s, unit)
         reported = views_repo.reported_unit_ids(s, unit, end)
@@ -569,7 +570,7 @@ def write_csv(db: Database, unit_id: int, start: date, end: date, *, lang: str =
         w.writerow(_raw_header(lang))
         names = {}
         with db.session() as s:
-            names = {m.code: (m.name_vi if lang == "vi" else m.name_en) for m in repo.metrics(s)}
+            names = metric_names(db, lang)
             unit = repo.unit_by_id(s, unit_id)
             assert unit is not None
             for r in views_repo.raw_reports(s, unit, start, end):

@@ -100,9 +100,18 @@ class OfficialService:
         tokens, metric = _take_metric(tokens[:-1], known)
         if not tokens:
             raise Fail("usage", usage("chinhthuc"))
+        from bot.views import Views
+
+        # resolved as the views resolve: inside the caller's scope only (a unit outside it is not even named)
+        found = Views(self.svc).resolve(caller, None, " ".join(tokens))
+        if found.unit is None:
+            self.org._refuse(caller, "chinhthuc", found.error or "view.need_unit", None,
+                             **{k: Html(str(v)) for k, v in found.error_args.items()})
         with self.svc.db.session() as s:
-            unit = self.org.resolve_unit(s, caller, " ".join(tokens), "chinhthuc")
-            self.org._need(caller, Role.LEADER, unit, "chinhthuc")
+            unit = repo.unit_by_id(s, found.unit.id)
+            assert unit is not None
+            if not caller.can(Role.LEADER, unit):
+                self.org._refuse(caller, "chinhthuc", "view.unknown_unit", None, name=" ".join(tokens)[:60])
             m = self.org._metric(s, metric)
             old = official_repo.upsert(s, unit.id, m, day, value, caller.member_id)
             label, unit_id = unit_label(unit), unit.id

@@ -754,6 +754,9 @@ class OrgService:
         return self.set_baseline(caller, ref, metric, value, when)
 
     def _metric(self, s: Session, metric: str | None) -> str:
+        from bot.metrics import load
+
+        load(self.svc.db)  # the names bot.metrics.metric_name gives in the reply
         known = self._metrics(s)
         if metric is None:
             return self.svc.settings.default_metric
@@ -1328,7 +1331,9 @@ def _iso(d: date | None) -> str | None:
 
 
 def _metric_name(code: str) -> Msg:
-    return Msg(f"metric.{code}") if code in ("l1", "l2") else Msg("org.metric_code", {"code": code.upper()})
+    from bot.metrics import MetricMsg
+
+    return MetricMsg(code)
 
 
 def _action_name(action: str) -> Msg:

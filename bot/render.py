@@ -10,8 +10,9 @@ from bot.texts import CATALOG, t
 
 
 def metric_name(code: str, lang: str) -> str:
-    key = f"metric.{code}"
-    return t(key, lang) if key in CATALOG.get(lang, CATALOG["vi"]) else code.upper()
+    from bot.metrics import metric_name as name
+
+    return name(code, lang)
 
 
 def _line(r: LineResult, lang: str, *, with_unit: bool = True) -> str:

@@ -29,9 +29,9 @@ DEFAULT_METRIC_NAMES = {
 
 
 def metric_name(code: str, lang: str, names: Mapping[str, str] | None = None) -> str:
-    if names and code in names:
-        return names[code]
-    return DEFAULT_METRIC_NAMES.get(lang, DEFAULT_METRIC_NAMES["vi"]).get(code, code.upper())
+    from bot.metrics import metric_name as name
+
+    return name(code, lang, names)
 
 
 def fit(head: Sequence[str], items: Sequence[str], tail: Sequence[str], lang: str, limit: int = LIMIT) -> str:

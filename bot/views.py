@@ -89,8 +89,10 @@ class Views:
         return self.svc.settings.default_metric
 
     def metric_names(self, lang: str) -> dict[str, str]:
-        with self.svc.db.session() as s:
-            return {m.code: (m.name_vi if lang == "vi" else m.name_en) for m in repo.metrics(s)}
+        """Active metrics, code -> name (bot.metrics.metric_name), in display order."""
+        from bot.metrics import metric_names
+
+        return metric_names(self.svc.db, lang)
 
     def resolve(self, caller: Caller, chat_id: str | None, name: str, channel: str = "telegram") -> Resolved:
         """The unit a view is about (see `_resolve`), refused when the chat is bound to an unrelated unit:

@@ -18,5 +18,15 @@ async def official_cmd(update: Update, context: Ctx) -> None:
         await reply(update, chunk)
 
 
+async def indicator_cmd(update: Update, context: Ctx) -> None:
+    from bot.indicators import IndicatorService
+
+    caller = caller_of(update, context)
+    out = IndicatorService(services(context)).cmd(caller, args_text(update))
+    for chunk in out.chunks(caller.language):
+        await reply(update, chunk)
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_command(app, "chinhthuc", official_cmd)
+    add_command(app, "chiso", indicator_cmd)

@@ -81,6 +81,11 @@ def metrics(s: Session) -> list[Metric]:
     return list(s.scalars(select(Metric).where(Metric.active.is_(True)).order_by(Metric.sort, Metric.code)))
 
 
+def all_metrics(s: Session) -> list[Metric]:
+    """Active and retired metrics (history keeps a retired metric's name)."""
+    return list(s.scalars(select(Metric).order_by(Metric.sort, Metric.code)))
+
+
 def target_for(s: Session, unit_id: int, metric: str) -> Target | None:
     return s.scalar(select(Target).where(Target.unit_id == unit_id, Target.metric == metric))
 

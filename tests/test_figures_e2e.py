@@ -273,7 +273,7 @@ async def test_official_figures_are_reconciled(harness: Harness) -> None:
                              (LEADER_ID, "/chinhthuc Thôn 3 m2 420 20/08", "chưa tới"),
                              (LEADER_ID, "/chinhthuc Thôn 99 m2 420", "Thôn 99"),
                              (member_id(THON_3), "/chinhthuc Thôn 3 m2 420", "chỉ dành cho"),
-                             (member_id(4, second=True), "/chinhthuc th-3 m2 420", "không thuộc phạm vi")):
+                             (member_id(4, second=True), "/chinhthuc th-3 m2 420", "Không tìm thấy")):
         text = (await h.say(uid, uid, cmd))[0].text or ""
         assert expect in text, (cmd, text)
     after = dump(h.db)
@@ -288,3 +288,82 @@ async def test_official_figures_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F81
     assert any("410" in (r.text or "") and "số của tổ: 405" in (r.text or "") for r in replies), replies
     text = "\n".join(r.text or "" for r in await zalo.say_quiet(leader, "tiendo th-3", wait=0.5))
     assert "Số chính thức Mức 2 ngày 13/08: 410 · số của tổ: 405" in text and "+5" not in text and "−5" in text
+
+
+# ---- item 10: indicators beyond VNeID ---------------------------------------------------------------
+
+PROVINCE_ADMIN = 4000
+
+
+def _province_admin(h: Harness) -> None:
+    from storage import repo
+
+    with h.db.session() as s:
+        prov = repo.unit_by_id(s, h.demo.province_id)
+        repo.add_member(s, "telegram", str(PROVINCE_ADMIN), "Cán bộ tỉnh", prov, "admin")
+
+
+async def test_indicators_added_reported_shown_and_retired(harness: Harness) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Report
+
+    h = harness
+    _province_admin(h)
+    add = "/chiso them bdhvs | Bình dân học vụ số | Digital literacy | bình dân học vụ, bdhv"
+    text = (await h.say(ADMIN_ID, ADMIN_ID, add))[0].text or ""
+    assert "cấp cao nhất" in text  # a commune admin may not change what every commune shares
+    text = (await h.say(PROVINCE_ADMIN, PROVINCE_ADMIN, add))[0].text or ""
+    assert "Đã thêm chỉ số" in text and "bdhvs" in text
+    text = (await h.say(ADMIN_ID, ADMIN_ID, "/chitieu th-3 bdhvs 300"))[0].text or ""
+    assert "Bình dân học vụ số" in text and "300" in text and "BDHVS" not in text
+
+    # members type the words; the reply, the progress and the summary name it the same way
+    r = await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay bình dân học vụ 12")
+    assert "Bình dân học vụ số" in (r[0].text or "") and "12" in (r[0].text or "")
+    with h.db.session() as s:
+        rows = s.scalars(select(Report).where(Report.metric == "bdhvs")).all()
+        assert [(x.value, x.unit_id) for x in rows] == [(12, h.demo.village_ids["Thôn 3"])]
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    assert "Bình dân học vụ số" in text and "4,0%" in text  # 12 of 300
+    text = text_of(await h.say(LEADER_ID, LEADER_ID, "/tonghop", count=2))
+    assert "Bình dân học vụ số</b>: hôm nay +12 · lũy kế 12/300" in text or \
+        "Bình dân học vụ số: hôm nay +12 · lũy kế 12/300" in text
+
+    # rename: every place follows
+    r = await h.say(PROVINCE_ADMIN, PROVINCE_ADMIN, "/chiso doiten bdhvs | Bình dân học vụ | Digital skills")
+    assert "Bình dân học vụ số → Bình dân học vụ" in (r[0].text or "")
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    assert "Bình dân học vụ" in text and "Bình dân học vụ số" not in text
+    # bad input: clear message, nothing changed
+    for cmd, expect in (("/chiso them BAD CODE | x", "không hợp lệ"), ("/chiso them bdhvs | Lại", "Đã có"),
+                        ("/chiso them ck | Chữ ký số | Digital signature | bdhv", "đã dùng cho chỉ số bdhvs"),
+                        ("/chiso ngung l2", "mặc định"), ("/chiso xoa bdhvs", "Cách dùng")):
+        assert expect in ((await h.say(PROVINCE_ADMIN, PROVINCE_ADMIN, cmd))[0].text or ""), cmd
+    # retire: gone from the views, the words no longer store it
+    assert "Đã ngừng" in ((await h.say(PROVINCE_ADMIN, PROVINCE_ADMIN, "/chiso ngung bdhvs"))[0].text or "")
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    assert "Bình dân học vụ" not in text
+    await h.say_quiet(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay bdhv 5")
+    with h.db.session() as s:
+        assert len(s.scalars(select(Report).where(Report.metric == "bdhvs")).all()) == 1
+    text = (await h.say(PROVINCE_ADMIN, PROVINCE_ADMIN, "/chiso"))[0].text or ""
+    assert "bdhvs" in text and "đã ngừng" in text and "Mức 2" in text
+
+
+async def test_indicators_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
+    from storage import repo
+
+    with zalo.db.session() as s:
+        prov = repo.unit_by_id(s, zalo.demo.province_id)
+        repo.add_member(s, "telegram", str(PROVINCE_ADMIN), "Cán bộ tỉnh", prov, "admin")
+    admin = zalo.emu.user("Cán bộ tỉnh")
+    await link(zalo, admin, PROVINCE_ADMIN)
+    await asyncio.sleep(0.3)
+    text = "\n".join(r.text or "" for r in await zalo.say_quiet(admin, "chiso them ansinh | Tài khoản an sinh xã hội"
+                                                                " | Social security account | an sinh", wait=0.5))
+    assert "Đã thêm chỉ số" in text
+    an = await zalo.join("An", "Thôn 3")
+    replies = await zalo.say(an, "Thôn 3 hôm nay an sinh 4")
+    assert "Tài khoản an sinh xã hội" in replies[0].text and "4" in replies[0].text
+    assert zalo.daily("Thôn 3", metric="ansinh") == 4

@@ -16,12 +16,14 @@ pytestmark = pytest.mark.e2e
 LEADER_COMMANDS = [
     "/tonghop", "/summary", "/xephang", "/rank", "/chuabaocao", "/missing", "/bieudo", "/chart",
     "/xuat", "/export", "/xuat csv", "/lich", "/lich nhac 17:00", "/lich tat", "/lich nghi 02/01/2026 Nghỉ",
-    "/schedule summary 21:00", "/sua 15 nhầm", "/fix delete",
+    "/schedule summary 21:00", "/sua 15 nhầm", "/fix delete", "/chinhthuc th-3 m2 420",
+    "/official th-3 l2 420 13/08", "/chiso", "/indicator add xx | X | X | xx", "/chiso ngung l1",
 ]
 # typed by the leader of Xã Bình An in the other commune's group, naming Tân Hòa's units
 FOREIGN_COMMANDS = [
     "/tonghop x-tanhoa", "/xephang x-tanhoa", "/chuabaocao x-tanhoa", "/bieudo x-tanhoa",
     "/xuat x-tanhoa", "/tiendo x-tanhoa", "/tiendo th-dongtam", "/tiendo Thôn Đồng Tâm",
+    "/chinhthuc th-dongtam m2 999", "/chinhthuc x-tanhoa m2 999", "/chiso them xx | X | X | xx",
 ]
 # typed by the leader of Xã Bình An inside Tân Hòa's group (which is bound to Tân Hòa)
 FOREIGN_IN_GROUP = ["/lich nhac 17:00", "/lich tat", "/lich tuan T2", "/tonghop", "/chuabaocao", "/xuat"]

@@ -181,7 +181,7 @@ class ZaloDispatcher:
             "xuat": self._view, "madangky": self._org, "donvi": self._org, "chitieu": self._org, "moc": self._org,
             "thanhvien": self._org, "nhatky": self._org, "lienket": self._bind_or_link, "lich": self._lich,
             "nhap": self._not_here, "lienketzalo": self._link_elsewhere, "huylienketzalo": self._unlink,
-            "tietkiem": self._budget, "chinhthuc": self._official,
+            "tietkiem": self._budget, "chinhthuc": self._official, "chiso": self._indicator,
         }
 
     # ---- entry ----------------------------------------------------------------------------------
@@ -305,6 +305,11 @@ class ZaloDispatcher:
         from bot.official import OfficialService
 
         return self._org_outs(OfficialService(self.svc).cmd(caller, cmd.args), caller.language)
+
+    def _indicator(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
+        from bot.indicators import IndicatorService
+
+        return self._org_outs(IndicatorService(self.svc).cmd(caller, cmd.args), caller.language)
 
     def _chat_ref(self, msg: Incoming) -> ChatRef:
         return ChatRef(msg.chat_id, "group" if msg.is_group else "private", None, channel=self.channel)
