@@ -3,7 +3,7 @@
     python bench/bench_slow_chat.py [--rows 5000] [--chats 40] [--gap 0.05]
 
 The REAL bot (``python -m bot run``, polling, SQLite) runs in a child process against the Bot API emulator
-of this process (``Limits.off()``). Members write reports in their private chats (``--chats`` chats, one
+of this process (``Limits.off()``). Members (one per village) write reports in their private chats (``--chats`` chats, one
 message every ``--gap`` seconds, round robin). Phase 1: that traffic alone for a few seconds (baseline).
 Phase 2: the commune admin sends a ``members.csv`` of ``--rows`` rows with the caption ``/nhap`` and the
 same traffic runs until the import's result arrives. The latency of a report is the time from the
@@ -73,14 +73,16 @@ async def traffic(emu: Emulator, users: list[User], gap: float, stop: asyncio.Ev
 def _collect(emu: Emulator, pending: dict[tuple[int, int], float], latencies: list[float]) -> None:
     for m in emu.sent():
         key = (m.chat_id, m.reply_to_message_id or 0)
-        if key in pending and (m.text or "").startswith("✅"):
+        if key in pending:  # the bot's answer to that report (a confirmation, or a question)
             latencies.append(m.timestamp - pending.pop(key))
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=5000, help="rows of the imported members.csv (default 5000)")
-    ap.add_argument("--chats", type=int, default=40, help="members reporting in their private chats")
+    ap.add_argument("--chats", type=int, default=len(VILLAGES),
+                    help="members reporting in their private chats (default: one per demo village, so that no "
+                         "two reporters share a village and day)")
     ap.add_argument("--gap", type=float, default=0.05, help="seconds between two reports (default 0.05)")
     ap.add_argument("--baseline", type=float, default=5.0, help="seconds of traffic without the import")
     args = ap.parse_args()
