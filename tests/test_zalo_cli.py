@@ -105,3 +105,42 @@ async def test_run_zalo_without_token_says_which_setting(tmp_path: Path) -> None
     await asyncio.wait_for(proc.wait(), 30)
     out = await stop(proc)
     assert proc.returncode == 2 and "ZALO_BOT_TOKEN" in out and "Traceback" not in out
+
+
+async def test_run_zalo_oa_as_a_process(tmp_path: Path) -> None:
+    """`vneid-bot zalo-oa auth`, then `vneid-bot run` with CHANNELS=zalo_oa: a signed event in, a reply out."""
+    from bot.emulator.zalo_oa import ZaloOAEmulator
+    from tests.test_zalo_e2e import free_port
+
+    emu = ZaloOAEmulator()
+    await emu.start()
+    url, codes = seeded(tmp_path)
+    port = free_port()
+    env = {"CHANNELS": "zalo_oa", "DATABASE_URL": url, "PYTHONPATH": str(Path.cwd()),
+           "ZALO_OA_APP_ID": emu.app_id, "ZALO_OA_APP_SECRET": emu.app_secret,
+           "ZALO_OA_SECRET_KEY": emu.oa_secret_key, "ZALO_OA_API_BASE_URL": emu.url,
+           "ZALO_OA_OAUTH_BASE_URL": emu.url, "ZALO_OA_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "ZALO_OA_WEB_PORT": str(port), "WEBHOOK_LISTEN": "127.0.0.1", "LOG_LEVEL": "DEBUG"}
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_", "CHANNELS"))}
+    full.update(env)
+    auth = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "zalo-oa", "auth", "--code", emu.auth_code(), cwd=str(tmp_path), env=full,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    auth_out = (await asyncio.wait_for(auth.communicate(), 60))[0].decode()
+    assert auth.returncode == 0, auth_out
+    proc = await run_bot(env, tmp_path)
+    try:
+        emu.webhook_url = f"http://127.0.0.1:{port}/zalo/oa/webhook"
+        an = emu.user("An")
+        for _ in range(150):  # until the process listens
+            if await emu.say(an, f"dangky {codes['Thôn 3']}") == 200:
+                break
+            await asyncio.sleep(0.2)
+        replies = await emu.wait_for_messages(an.id, timeout=30)
+        assert "Thôn 3" in replies[0].text
+    finally:
+        out = await stop(proc)
+        await emu.stop()
+    for secret in (emu.app_secret, emu.oa_secret_key):
+        assert secret not in out and secret not in auth_out, out[-2000:]
+    assert proc.returncode in (0, -signal.SIGINT), out[-2000:]
