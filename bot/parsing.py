@@ -551,7 +551,7 @@ _TARGET_RE = re.compile(
 # references and codes: the number after them is a document, a programme, a code ("Đề án 06", "45/CAX")
 _REF_RE = re.compile(
     r"(?<![a-z])(?:cong van|cv|quyet dinh|nghi dinh|thong tu|de an|qd|nd|van ban|(?<!tong )so|ma|otp|hotline|sdt|cccd"
-    r"|ma so|ma ho so|can cuoc)\s*(?:so\s*)?[:.]?\s*\d[\d./\-]*(?:[a-z]+(?:-[a-z0-9]+)*)?"
+    r"|ma so|ma ho so|can cuoc)\s*(?:so\s*)?[:.]?\s*\d[\d./\-]*(?:\ \d{3}(?!\d))*(?:[a-z]+(?:-[a-z0-9]+)*)?"
     r"|\d+/[a-z]{1,8}(?:-[a-z0-9]+)*"
 )
 # old values a correction names: "14 chứ không phải 11", "sửa 7 thành 9", "(lúc nãy gửi nhầm 3)"
@@ -579,7 +579,7 @@ def _drop_non_counts(text: str) -> str:
     if "phai" in text or "sua" in text or "nham" in text or "doi" in text:
         for pattern in _OLD_VALUE_RES:
             text = _blank(text, pattern)
-    if _ACTIVATED_RE.search(text):
+    if "kich hoat" in text and _ACTIVATED_RE.search(text):
         text = _blank(text, _NOT_ACTIVATION_RE)
     return text
 
@@ -934,12 +934,11 @@ class _Scan:
     """The tokens of one line, each handled by the method named after its kind (``_TOKEN_RE`` groups)."""
 
     def __init__(self, line: _Line, text: str, cased: str, today: date, metrics: frozenset[str],
-                 extra_after: frozenset[str]) -> None:
+                 extra_after: frozenset[str], not_after: int) -> None:
         self.line, self.text, self.cased, self.today, self.metrics = line, text, cased, today, metrics
         self.extra_after = extra_after
         self.plans = _plan_clauses(text)
-        target = _TARGET_RE.search(text)
-        self.not_after = target.start() if target is not None else len(text)
+        self.not_after = not_after  # numbers after a target, a phone or a code word are not counts
         segs, prefix = line.segs, line.prefix
         self.single = segs[0] if prefix is None and len(segs) == 1 else None
 
@@ -1104,6 +1103,7 @@ def _analyse_line(
         return None
     known, mentions = _find_units(cased, acc, plain, table, words_re[2])
     text, phrases = _take_phrases(_mask_names(plain, known, mentions), words_re)
+    target = _TARGET_RE.search(text)  # (before the references are blanked: "sđt 0385 112 233")
     text = _drop_non_counts(text)
     segs, prefix = _segments(known, len(text))
     line = _Line(
@@ -1111,7 +1111,7 @@ def _analyse_line(
         mentions=[m for _, _, m in mentions], question="?" in cased,
         total=not known and bool(_TOTAL_LINE_RE.match(text.lstrip())),
     )
-    scan = _Scan(line, text, cased, today, metrics, words_re[2])
+    scan = _Scan(line, text, cased, today, metrics, words_re[2], target.start() if target else len(text))
     scan.run()
     for start, code in phrases:
         line.metric_word = True
