@@ -13,7 +13,16 @@ Pipeline (DESIGN §4):
    figures with its metric words;
 5. the message is all or nothing: the first bad line makes the whole result an error naming it.
 
-Chatter (no figure next to a report keyword, a unit name or a metric word) is ``not_report``.
+Precision first (issue 11): three outcomes. A message is a ``report`` only when it is unmistakably one; clear
+chatter is ``not_report`` (silent); a message that may be a report but is not certain is never stored - it is
+``not_report`` too, or an ``error`` with a short hint when it clearly meant to report (no figure, unknown unit,
+a bare figure whose unit nothing tells). There is no stored-on-confirm "ask" kind: silence or a hint measured
+enough (0 silently wrong on every corpus, bench/bench_parse.py). A number is a daily count only when the words
+around it say so: the noun after it (tài khoản/tk/người vs hộ/cụ/bạn/máy/phút...), the verb before it (mời, cần,
+mượn, có, còn...), no plan for later or meeting in its clause (mai, sẽ, dự kiến, họp...), no target, phone or code
+word before it on the line (KH, chỉ tiêu, sđt, hotline, OTP...), no reference shape (số N, 211/KH-UBND, Đề án 06).
+Corrections drop the old value ("14 chứ không phải 11"); with "kích hoạt" on the line, installed/guided figures
+do not count. A clock time with no report word makes the line's numbers not counts.
 """
 
 from __future__ import annotations
