@@ -370,7 +370,10 @@ class ReportService:
                     return Outcome("ask_share", pending_token=token, share_lines=shares, edited=edited)
                 done: dict[int, int] = {}  # staged index -> unit's cumulative before the change
                 if not confirmed:
-                    reasons = self._implausible(s, staged, area, done)
+                    # a unit's total replaces the others' figures: it is checked against the rest without them
+                    checked = [(p, cur, sum(v for _, v in others) if p.share == "total" and cur is None else old, new)
+                               for (p, cur, old, new), others in zip(staged, others_of, strict=True)]
+                    reasons = self._implausible(s, checked, area, done)
                     if reasons:
                         token = self._new_pending(s, caller, chat_id, message_id, source_rev, text, plan,
                                                   "implausible", pending_token)

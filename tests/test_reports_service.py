@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.access import Caller
 from bot.config import Settings
 from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
-from bot.reports import ReportService
+from bot.reports import Outcome, ReportService
 from bot.services import Services
 from storage import repo
 from storage.db import Database
@@ -126,3 +127,59 @@ def test_zero_is_a_report_and_chua_bc_is_not(setup: tuple[Services, ReportServic
     out = rs.submit(leader, "-1", 1, "Thôn 3: 0\nThôn 5: chưa bc")
     assert out.status == "stored" and out.no_report_units == ["Thôn 5"]
     assert rows(svc) == 1
+
+
+def _answer_total(rs: ReportService, who: Caller, out: Outcome) -> Outcome:
+    assert out.status == "ask_share" and out.pending_token is not None, out
+    return rs.confirm(who, out.pending_token, accept=True, share="total")
+
+
+def test_unit_total_supersedes_the_others_and_undo_restores_them(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    member, head = svc.caller("telegram", member_id(3)), svc.caller("telegram", member_id(3, True))
+    rs.submit(member, "-1", 1, "Thôn 3 hôm nay 12")
+    out = _answer_total(rs, head, rs.submit(head, "-1", 2, "Thôn 3 hôm nay 20"))
+    assert out.status == "stored"
+    assert total(svc, demo, "Thôn 3") == 20
+    assert [(r.contributors, r.replaced) for r in out.lines] == [([(head.name, 20)], [(member.name, 12)])]
+    assert rs.undo(head).status == "removed"
+    assert total(svc, demo, "Thôn 3") == 12 and rows(svc) == 2  # history kept
+
+
+def test_unit_total_is_checked_against_the_target_without_the_figures_it_replaces(
+        setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup  # Thôn 3: baseline 405, target 530 -> 125 left
+    member, head = svc.caller("telegram", member_id(3)), svc.caller("telegram", member_id(3, True))
+    assert rs.submit(member, "-1", 1, "Thôn 3 hôm nay 100").status == "stored"
+    out = _answer_total(rs, head, rs.submit(head, "-1", 2, "Thôn 3 hôm nay 110"))
+    assert out.status == "stored", out  # 110 <= 125, not 110 > 530 - 505
+    assert total(svc, demo, "Thôn 3") == 110
+
+
+def test_original_delivered_after_its_edit_changes_nothing(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    member = svc.caller("telegram", member_id(3))
+    assert rs.edit(member, "-1", 7, "Thôn 3 hôm nay 18", edit_date=1_700_000_100).status == "stored"
+    assert rs.submit(member, "-1", 7, "Thôn 3 hôm nay 12").status == "stale"
+    assert rs.edit(member, "-1", 7, "Thôn 3 hôm nay 15", edit_date=1_700_000_050).status == "stale"
+    assert total(svc, demo, "Thôn 3") == 18
+
+
+def test_leader_fix_is_a_revision_newer_edits_win_older_ones_do_not(setup: tuple[Services, ReportService, Demo]) -> None:
+    svc, rs, demo = setup
+    member, leader = svc.caller("telegram", member_id(3)), svc.caller("telegram", LEADER_ID)
+    rs.submit(member, "-1", 5, "Thôn 3 hôm nay 12")
+    out = rs.fix(leader, "-1", 5, "15 đếm thiếu")
+    assert out.status == "fixed" and out.note == "đếm thiếu" and total(svc, demo, "Thôn 3") == 15
+    with svc.db.session() as s:
+        cur = s.scalar(select(Report).where(Report.superseded_at.is_(None), Report.deleted_at.is_(None)))
+        assert cur is not None and cur.value == 15 and cur.note == "đếm thiếu"
+        assert cur.reporter_id != cur.changed_by_id and cur.changed_by_id is not None
+    now = int(NOW.timestamp())
+    assert rs.edit(member, "-1", 5, "Thôn 3 hôm nay 13", edit_date=now - 30).status == "stale"  # made before the fix
+    assert total(svc, demo, "Thôn 3") == 15
+    assert rs.edit(member, "-1", 5, "Thôn 3 hôm nay 13", edit_date=now + 60).status == "stored"  # after: it wins
+    assert total(svc, demo, "Thôn 3") == 13
+    assert rs.fix(leader, "-1", 5, "mười lăm").error_key == "rep.fix_usage"
+    assert rs.fix(leader, "-1", 5, "9999").error_key == "rep.fix_too_big"
+    assert rs.fix(leader, "-1", 99, "15").error_key == "rep.fix_nothing"
