@@ -173,6 +173,16 @@ async def test_confirmation_within_the_window_still_works(harness: Harness) -> N
     assert daily(harness) == 900
 
 
+async def test_zalo_typed_confirmation_after_the_lock_window_stores_nothing(zalo: ZaloHarness) -> None:  # noqa: F811
+    an = await zalo.join("An", "Thôn 3")
+    replies = await zalo.say(an, "Thôn 3 ngày 11/8 được 600")  # 11/08 is open on 14/08 until 15/08 00:00
+    assert "XACNHAN" in replies[0].text and zalo.daily("Thôn 3", day=date(2025, 8, 11)) == 0
+    zalo.clock.advance(timedelta(hours=14, minutes=30))  # 15/08 00:30: 11/08 is locked (the 24 h are not over)
+    replies = await zalo.say(an, "XACNHAN")
+    assert "hết hạn" in replies[0].text
+    assert zalo.daily("Thôn 3", day=date(2025, 8, 11)) == 0
+
+
 # ---- 4. edits delivered out of order ---------------------------------------------------------------------
 
 
