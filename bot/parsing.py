@@ -578,13 +578,26 @@ _WORD_AFTER_RE = re.compile(r"\s*([a-z]+)")
 _CLAUSE_END_RE = re.compile(r"[,;()!?]|\.(?!\d)| - ")
 
 
+# substrings without which these patterns cannot match (a cheap test first: most lines have none of them)
+_REF_NEEDLES = ("/", "so", "ma", "cong van", "cv", "dinh", "thong tu", "de an", "qd", "nd", "van ban", "otp",
+                "hotline", "sdt", "cccd", "can cuoc")
+_TARGET_NEEDLES = ("kh", "hoach", "tieu", "hotline", "sdt", "dien thoai", "so may", "otp", "cccd", "zalo", "lien he", "goi",
+                   "phan dau")
+_PLAN_NEEDLES = ("mai", "se", "du kien", "sau", "sap", "dang ky", "nua", "hop")
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(n in text for n in needles)
+
+
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub(lambda m: " " * len(m.group()), text)
 
 
 def _drop_non_counts(text: str) -> str:
     """`text` with references, old values (corrections) and non-activation figures blanked."""
-    text = _blank(text, _REF_RE)
+    if _has_any(text, _REF_NEEDLES):
+        text = _blank(text, _REF_RE)
     if "phai" in text or "sua" in text or "nham" in text or "doi" in text:
         for pattern in _OLD_VALUE_RES:
             text = _blank(text, pattern)
@@ -614,6 +627,8 @@ def _is_count(text: str, start: int, end: int, extra_after: frozenset[str] = fro
 def _plan_clauses(text: str) -> list[tuple[int, int]]:
     """Spans of the clauses that speak of later or of a meeting (their numbers are not counts)."""
     out: list[tuple[int, int]] = []
+    if not _has_any(text, _PLAN_NEEDLES):
+        return out
     for m in _PLAN_RE.finditer(text):
         left = max((c.end() for c in _CLAUSE_END_RE.finditer(text, 0, m.start())), default=0)
         right = _CLAUSE_END_RE.search(text, m.end())
@@ -1112,7 +1127,8 @@ def _analyse_line(
         return None
     known, mentions = _find_units(cased, acc, plain, table, words_re[2])
     text, phrases = _take_phrases(_mask_names(plain, known, mentions), words_re)
-    target = _TARGET_RE.search(text)  # (before the references are blanked: "sđt 0385 112 233")
+    # (before the references are blanked: "sđt 0385 112 233")
+    target = _TARGET_RE.search(text) if _has_any(text, _TARGET_NEEDLES) else None
     text = _drop_non_counts(text)
     segs, prefix = _segments(known, len(text))
     line = _Line(

@@ -427,3 +427,21 @@ def test_one_letter_off_suggests_never_stores() -> None:
     r = parse_report("Thôn Nhân Lí: 5", today=TODAY, units=UNITS)
     assert (r.kind, r.error_code) == ("error", "unknown_unit")
     assert r.error is not None and "Thôn Nhân Lý" in r.error and "«Thôn Nhân Lí»" in r.error
+
+
+def test_precheck_needles_cover_their_patterns() -> None:
+    # the cheap substring tests in front of the context regexes never hide a match
+    import bot.parsing as p
+
+    groups = (
+        (p._TARGET_NEEDLES, p._TARGET_RE, ["ke hoach thang 9 la 250", "chi tieu 300", "muc tieu 3", "hotline 1900",
+                                           "so dien thoai 0912", "lien he 0912", "goi 0912", "phan dau 100", "kh 5"]),
+        (p._REF_NEEDLES, p._REF_RE, ["quyet dinh 15", "nghi dinh 13", "thong tu 01", "de an 06", "qd 757", "nd 13",
+                                     "van ban 5", "so 7", "ma 5678", "otp 1234", "cccd 0340", "can cuoc 0340",
+                                     "cong van 45", "cv 45", "211/kh"]),
+        (p._PLAN_NEEDLES, p._PLAN_RE, ["mai 5", "se lam 5", "du kien 5", "tuan sau 5", "thang sau 5", "sap 5",
+                                       "dang ky 5", "5 nua", "hop 5"]),
+    )
+    for needles, pattern, texts in groups:
+        for text in texts:
+            assert pattern.search(text) and p._has_any(text, needles), text
