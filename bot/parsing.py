@@ -1425,95 +1425,128 @@ def _heading(ln: _Line) -> bool:
     return bool(metrics) and len({code for _, code in metrics}) == len(metrics)
 
 
-def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool, is_command: bool) -> ParsedReport:
-    out: list[ReportLine] = []
-    origin: list[_Line] = []  # the line each report line came from
-    day: date | None = None
-    day_line: _Line | None = None
-    context: str | None = None  # unit named by an earlier line
-    headers: dict[str, tuple[_Line, bool]] = {}  # unit header lines (unit, no figure) -> used?
-    has_totals = any(ln.total for ln in lines) and any(not ln.total and (ln.units or ln.has_number) for ln in lines)
-    heading_metric: str | None = None  # "BÁO CÁO ... MỨC 1 NGÀY 13/8" over village lines
-    columns: list[str] = []  # "Đơn vị | Mức 1 | Mức 2" over a table
+class _Fail(Exception):
+    """The message is refused: error `code` about `line`."""
 
-    def fail(code: str, line: _Line | None, detail: str = "", mention: _Mention | None = None) -> ParsedReport:
-        return _error(code, table, line=line, multi=multi, detail=detail, mention=mention, is_command=is_command)
+    def __init__(self, code: str, line: _Line | None, detail: str = "", mention: _Mention | None = None) -> None:
+        super().__init__(code)
+        self.code, self.line, self.detail, self.mention = code, line, detail, mention
 
-    for ln in lines:
+
+class _Assembly:
+    """Report lines of a whole message, line by line (all or nothing: the first bad line raises _Fail)."""
+
+    def __init__(self, lines: list[_Line], multi: bool) -> None:
+        self.multi = multi
+        self.out: list[ReportLine] = []
+        self.origin: list[_Line] = []  # the line each report line came from
+        self.day: date | None = None
+        self.day_line: _Line | None = None
+        self.context: str | None = None  # unit named by an earlier line
+        self.headers: dict[str, tuple[_Line, bool]] = {}  # unit header lines (unit, no figure) -> used?
+        self.has_totals = any(ln.total for ln in lines) and any(
+            not ln.total and (ln.units or ln.has_number) for ln in lines
+        )
+        self.heading_metric: str | None = None  # "BÁO CÁO ... MỨC 1 NGÀY 13/8" over village lines
+        self.columns: list[str] = []  # "Đơn vị | Mức 1 | Mức 2" over a table
+
+    def add_line(self, ln: _Line) -> None:
         if ln.mentions:
             m = ln.mentions[0]
-            return fail("ambiguous_unit" if len(m.candidates) > 1 else "unknown_unit", ln, mention=m)
+            raise _Fail("ambiguous_unit" if len(m.candidates) > 1 else "unknown_unit", ln, mention=m)
         if ln.day_error:
-            return fail(ln.day_error[0], ln, ln.day_error[1])
+            raise _Fail(ln.day_error[0], ln, ln.day_error[1])
         for d in ln.days:
-            if day is None:
-                day, day_line = d, ln
-            elif d != day:
-                return fail("bad_date", ln, "mixed")
-        if ln.total and has_totals:
-            continue  # "Tổng: 43" under a leader's table
-        if multi and _heading(ln):
+            if self.day is None:
+                self.day, self.day_line = d, ln
+            elif d != self.day:
+                raise _Fail("bad_date", ln, "mixed")
+        if ln.total and self.has_totals:
+            return  # "Tổng: 43" under a leader's table
+        if self.multi and _heading(ln):
             codes = [code for _, code in ln.segs[0].metrics]
             if len(codes) == 1:
-                heading_metric = codes[0]
+                self.heading_metric = codes[0]
             else:
-                columns = codes
-            continue
-        default_metric: str | None = heading_metric
-        if ln.prefix is not None:
-            if ln.prefix.counts or ln.prefix.negative or ln.prefix.cums:
-                return fail("bad_line", ln)
-            if ln.prefix.bad_metric:
-                return fail("unknown_metric", ln, ln.prefix.bad_metric)
-            if len(ln.prefix.metrics) == 1:
-                default_metric = ln.prefix.metrics[0][1]
-            elif ln.prefix.metrics:
-                return fail("bad_line", ln)
+                self.columns = codes
+            return
+        default_metric = self._prefix_metric(ln)
         for seg in ln.segs:
-            if ln.prefix is not None and ln.prefix.no_report and not seg.counts:
-                seg.no_report = True  # "Chưa bc: Thôn 3, Thôn 5"
-            unit = seg.unit if seg.unit is not None else context
-            if columns and not seg.metrics and len(seg.counts) == len(columns):
-                seg.metrics = [(pos - 1, code) for (pos, _, _), code in zip(seg.counts, columns, strict=True)]
-            try:
-                got = _segment_lines(seg, unit, default_metric)
-            except _LineError as exc:
-                return fail(exc.code, ln, exc.detail)
-            if got is None:
-                if seg.decimal and not seg.pct and not seg.cums:
-                    return fail("bad_number", ln, seg.decimal)
-                if seg.unit is not None:
-                    if seg.pct or seg.cums or len(ln.segs) > 1:
-                        return fail("no_value", ln)
-                    headers.setdefault(seg.unit, (ln, False))
-                elif len(seg.cums) == 1 and out and out[-1].unit == unit and out[-1].value is not None:
-                    # "Lũy kế 412/530" on the line under the figure
-                    _, cum, tgt, cmetric = seg.cums[0]
-                    if out[-1].cumulative is None and cmetric in (None, out[-1].metric):
-                        out[-1] = replace(out[-1], cumulative=cum, target=tgt)
-                continue
-            if seg.unit is None and unit is not None and unit in headers:
-                headers[unit] = (headers[unit][0], True)
-            out.extend(got)
-            origin.extend([ln] * len(got))
+            self._add_segment(ln, seg, default_metric)
         if len(ln.units) == 1:
-            context = ln.units[0]
+            self.context = ln.units[0]
 
-    unused = [h for h, used in headers.values() if not used and not any(r.unit == h.units[0] for r in out)]
-    if unused:
-        return fail("no_value", min(unused, key=lambda h: h.no))
-    if not out:
-        if is_command:
-            return fail("usage", None)
-        return fail("no_value", lines[0] if len(lines) == 1 else None)
-    seen: set[tuple[str | None, str | None]] = set()
-    for r, ln in zip(out, origin, strict=True):
-        key = (r.unit, r.metric)
-        if key in seen:
-            return fail("duplicate", ln, r.unit or "Đơn vị của bạn")
-        seen.add(key)
-    if day is None:
-        day = today
-    if day > today:
-        return fail("future_day", day_line, _fmt_day(day))
-    return ParsedReport(kind="report", day=day, lines=out, is_command=is_command)
+    def _prefix_metric(self, ln: _Line) -> str | None:
+        """The metric for the line's units: named before the first unit, else the heading's."""
+        prefix = ln.prefix
+        if prefix is None:
+            return self.heading_metric
+        if prefix.counts or prefix.negative or prefix.cums:
+            raise _Fail("bad_line", ln)
+        if prefix.bad_metric:
+            raise _Fail("unknown_metric", ln, prefix.bad_metric)
+        if len(prefix.metrics) > 1:
+            raise _Fail("bad_line", ln)
+        return prefix.metrics[0][1] if prefix.metrics else self.heading_metric
+
+    def _add_segment(self, ln: _Line, seg: _Seg, default_metric: str | None) -> None:
+        if ln.prefix is not None and ln.prefix.no_report and not seg.counts:
+            seg.no_report = True  # "Chưa bc: Thôn 3, Thôn 5"
+        unit = seg.unit if seg.unit is not None else self.context
+        if self.columns and not seg.metrics and len(seg.counts) == len(self.columns):
+            seg.metrics = [(pos - 1, code) for (pos, _, _), code in zip(seg.counts, self.columns, strict=True)]
+        try:
+            got = _segment_lines(seg, unit, default_metric)
+        except _LineError as exc:
+            raise _Fail(exc.code, ln, exc.detail) from None
+        if got is None:
+            self._no_figure(ln, seg, unit)
+            return
+        if seg.unit is None and unit is not None and unit in self.headers:
+            self.headers[unit] = (self.headers[unit][0], True)
+        self.out.extend(got)
+        self.origin.extend([ln] * len(got))
+
+    def _no_figure(self, ln: _Line, seg: _Seg, unit: str | None) -> None:
+        """A segment without a daily figure: a unit header, a cumulative under the figure, or a bad line."""
+        if seg.decimal and not seg.pct and not seg.cums:
+            raise _Fail("bad_number", ln, seg.decimal)
+        out = self.out
+        if seg.unit is not None:
+            if seg.pct or seg.cums or len(ln.segs) > 1:
+                raise _Fail("no_value", ln)
+            self.headers.setdefault(seg.unit, (ln, False))
+        elif len(seg.cums) == 1 and out and out[-1].unit == unit and out[-1].value is not None:
+            # "Lũy kế 412/530" on the line under the figure
+            _, cum, tgt, cmetric = seg.cums[0]
+            if out[-1].cumulative is None and cmetric in (None, out[-1].metric):
+                out[-1] = replace(out[-1], cumulative=cum, target=tgt)
+
+    def result(self, lines: list[_Line], today: date, is_command: bool) -> ParsedReport:
+        out = self.out
+        unused = [h for h, used in self.headers.values() if not used and not any(r.unit == h.units[0] for r in out)]
+        if unused:
+            raise _Fail("no_value", min(unused, key=lambda h: h.no))
+        if not out:
+            raise _Fail("usage" if is_command else "no_value", lines[0] if len(lines) == 1 and not is_command else None)
+        seen: set[tuple[str | None, str | None]] = set()
+        for r, ln in zip(out, self.origin, strict=True):
+            key = (r.unit, r.metric)
+            if key in seen:
+                raise _Fail("duplicate", ln, r.unit or "Đơn vị của bạn")
+            seen.add(key)
+        day = self.day if self.day is not None else today
+        if day > today:
+            raise _Fail("future_day", self.day_line, _fmt_day(day))
+        return ParsedReport(kind="report", day=day, lines=out, is_command=is_command)
+
+
+def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool, is_command: bool) -> ParsedReport:
+    asm = _Assembly(lines, multi)
+    try:
+        for ln in lines:
+            asm.add_line(ln)
+        return asm.result(lines, today, is_command)
+    except _Fail as f:
+        return _error(f.code, table, line=f.line, multi=multi, detail=f.detail, mention=f.mention,
+                      is_command=is_command)
