@@ -40,6 +40,7 @@ CHATTER = [
     "Kế hoạch số 211/KH-UBND ngày 3/9 về định danh mức 2", "Công văn 45/CAX gửi Thôn 5", "mã OTP 482913 nhé anh",
     "10p nữa em gửi số thôn 5", "thôn 3 có 3 máy hỏng", "cảm ơn 8 bạn đoàn viên thôn 5", "Xóm Bãi còn 2 cụ chưa cài",
     "KH tháng 9 của thôn 3 là 250", "Triển khai Đề án 06 tại Thôn 3", "thon 5 co 12 ho vang nha",
+    "SĐT anh Hùng thôn 3: 0912 345 678", "hotline hỗ trợ Thôn 5: 1900 0368", "đợi em 5 phút nhé thôn 3",
 ]
 
 
@@ -59,6 +60,8 @@ async def test_forms_missed_before_are_stored(harness: Harness) -> None:
         ("Đơn vị | Mức 1 | Mức 2\nThôn Trung | 2 | 7", {"Thôn Trung": 7}),  # table with a header row
         ("hqua:\nThượng 6", {}),  # short name under a day heading (yesterday: checked below)
         ("Thôn Đồng Tâm trong ngày 9 TK MĐ2", {"Thôn Đồng Tâm": 9}),
+        ("TDP 05: 4 tk mức 2", {"TDP 5": 4}),  # zero-padded
+        ("Thôn Nhân Lý hôm nay 5 tk m2, 315 lũy kế", {"Thôn Nhân Lý": 5}),  # cumulative before its keyword
     ]
     for text, expect in cases:
         replies = await harness.say(GROUP_ID, LEADER_ID, text)
