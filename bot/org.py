@@ -1063,7 +1063,8 @@ class OrgService:
         assert got is not None
         member, unit = got
         if not caller.within(unit):
-            self._refuse(caller, action, "org.member_scope", unit, name=member.display_name)
+            # generic: never name (or place) a member of another commune to the caller
+            self._refuse(caller, action, "org.member_scope", unit)
         return member, unit
 
     def _guard_member(self, caller: Caller, member: Member, unit: Unit, action: str) -> None:

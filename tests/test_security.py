@@ -430,3 +430,38 @@ async def test_webhook_secret_and_rejected_token_never_logged(tmp_path: Path) ->
     assert wrong not in out and "Traceback" not in out, out[-3000:]
     errors = [line for line in out.splitlines() if "ERROR" in line or "CRITICAL" in line or "rejected" in line]
     assert len(errors) == 1 and "TELEGRAM_BOT_TOKEN" in errors[0], errors
+
+
+# ---------------------------------------------------------------------------------------------- refusals
+
+
+def test_refusals_never_name_members_of_other_communes(tmp_path: Path) -> None:
+    """Issue 15 item 10: a foreign admin acting on a member of another commune gets a generic refusal."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.demo_data import LEADER_ID, seed_demo
+    from bot.org import OrgService, UserRef
+    from bot.services import Services
+    from tests.test_org import OTHER_ADMIN, add_other_commune
+
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    seed_demo(db)
+    add_other_commune(db)
+    svc = Services(_settings(), db, lambda: datetime(2025, 8, 14, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    org = OrgService(svc)
+    with db.session() as s:
+        leader = repo.member_by_external(s, "telegram", str(LEADER_ID))
+        assert leader is not None
+        name = leader.display_name
+    foreign = svc.caller("telegram", OTHER_ADMIN, "Cán bộ Bình An")
+    outs = [org.cmd_member(foreign, f"vaitro {LEADER_ID} member"), org.cmd_member(foreign, f"xoa {LEADER_ID}"),
+            org.cmd_member(foreign, f"chuyen {LEADER_ID} ba-th-3"),
+            org.cmd_member(foreign, "xoa", reply_user=UserRef(str(LEADER_ID), name))]
+    for out in outs:
+        assert out.status == "refused", out.text("vi")
+        for lang in ("vi", "en"):
+            assert name not in out.text(lang) and "Tân Hòa" not in out.text(lang), out.text(lang)
+    assert "không thuộc phạm vi" in outs[0].text("vi")
+    db.dispose()
