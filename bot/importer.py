@@ -15,10 +15,11 @@ import argparse
 import csv
 import getpass
 import io
+import re
 import sys
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -53,7 +54,7 @@ from storage import org_repo
 from storage.models import Baseline, Chat, Member, Target, Unit
 
 KINDS = ("units", "targets", "baselines", "members", "chats")
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = 10 * 1024 * 1024  # the default of IMPORT_MAX_FILE_MB (a download larger than this is refused)
 CHAT_LIMIT = 30  # error lines shown in chat
 
 _UNIT_CODE = ("unitcode", "madonvi", "ma", "madv", "unit", "donvi", "mathon", "maxa")
@@ -244,7 +245,57 @@ class Sheet:
 RawRows = list[tuple[int, list[Any]]]
 
 
-def _read_csv(label: str, data: bytes) -> RawRows | Issue:
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds checked before and while a file is parsed (settings IMPORT_MAX_*, see .env.example)."""
+
+    file_mb: int = 10
+    uncompressed_mb: int = 40
+    ratio: int = 100
+    sheets: int = 10
+    rows: int = 20_000
+    columns: int = 40
+    cell_chars: int = 1_000
+
+    @classmethod
+    def of(cls, settings: Settings | None) -> ImportLimits:
+        if settings is None:
+            return cls()
+        return cls(settings.import_max_file_mb, settings.import_max_uncompressed_mb, settings.import_max_ratio,
+                   settings.import_max_sheets, settings.import_max_rows, settings.import_max_columns,
+                   settings.import_max_cell_chars)
+
+
+# control characters a spreadsheet cell has no business holding (NUL breaks PostgreSQL text); tab/LF/CR pass
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Limit(Exception):
+    def __init__(self, issue: Issue) -> None:
+        self.issue = issue
+
+
+def _check_row(label: str, n: int, cells: Sequence[Any], lim: ImportLimits) -> None:
+    if n > lim.rows + 1:  # + the header row
+        raise _Limit(Issue(label, None, "imp.limit_rows", {"max": lim.rows}))
+    if len(cells) > lim.columns and any(c not in (None, "") for c in cells[lim.columns:]):
+        raise _Limit(Issue(label, n, "imp.limit_columns", {"max": lim.columns}))
+    for i, c in enumerate(cells[:lim.columns]):
+        if isinstance(c, str):
+            if len(c) > lim.cell_chars:
+                raise _Limit(Issue(label, n, "imp.limit_cell", {"column": _col_name(i), "max": lim.cell_chars}))
+            if _CONTROL.search(c):
+                raise _Limit(Issue(label, n, "imp.control_chars", {"column": _col_name(i)}))
+
+
+def _col_name(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)
+
+
+def _read_csv(label: str, data: bytes, lim: ImportLimits | None = None) -> RawRows | Issue:
+    lim = lim or ImportLimits()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -257,10 +308,15 @@ def _read_csv(label: str, data: bytes) -> RawRows | Issue:
     prev = 0
     try:
         for rec in reader:
-            rows.append((prev + 1, rec))
+            _check_row(label, prev + 1, rec, lim)
+            rows.append((prev + 1, rec[:lim.columns]))
             prev = reader.line_num
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            return Issue(label, prev + 1, "imp.limit_cell", {"column": "?", "max": lim.cell_chars})
         return Issue(label, prev + 1, "imp.bad_csv", {"error": str(exc)})
+    except _Limit as exc:
+        return exc.issue
     return rows
 
 
@@ -268,19 +324,80 @@ def _is_xlsx(name: str, data: bytes) -> bool:
     return name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
 
 
-def _read_xlsx(label: str, data: bytes) -> list[tuple[str, RawRows]] | Issue:
+def _check_zip(label: str, data: bytes, lim: ImportLimits) -> Issue | None:
+    """The zip directory, before openpyxl inflates anything: total size, compression ratio, sheet count.
+
+    Python's zipfile never inflates a member beyond the size its directory entry declares (it stops and
+    fails the CRC), so bounding the declared sizes bounds what parsing can allocate."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Issue(label, None, "imp.bad_xlsx")
+    total = sum(i.file_size for i in infos)
+    if total > lim.uncompressed_mb * 1024 * 1024:
+        return Issue(label, None, "imp.limit_uncompressed", {"mb": lim.uncompressed_mb})
+    for i in infos:
+        if i.file_size > 1024 * 1024 and i.file_size > lim.ratio * max(i.compress_size, 1):
+            return Issue(label, None, "imp.limit_ratio", {"ratio": lim.ratio})
+    sheets = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+    if len(sheets) > lim.sheets:
+        return Issue(label, None, "imp.limit_sheets", {"max": lim.sheets})
+    return None
+
+
+def _stream_rows(wb: Any, ws: Any, label: str, lim: ImportLimits) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of a read-only worksheet, parsed one <row> at a time (openpyxl's streaming parser).
+
+    Unlike ``iter_rows`` this never builds a row as wide as its right-most cell (a cell at XFD would make
+    16,384 entries per row), and it sees a value beyond the column limit wherever it is."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for idx, cells in parser.parse():
+            values: list[Any] = []
+            for c in cells:
+                col, v = c["column"], c["value"]
+                if v is None or v == "":
+                    continue
+                if col > lim.columns:
+                    raise _Limit(Issue(label, idx, "imp.limit_columns", {"max": lim.columns}))
+                if len(values) < col:
+                    values.extend([None] * (col - len(values)))
+                values[col - 1] = v
+            _check_row(label, idx, values, lim)
+            yield idx, values
+
+
+def _read_xlsx(label: str, data: bytes, lim: ImportLimits | None = None) -> list[tuple[str, RawRows]] | Issue:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    lim = lim or ImportLimits()
+    bad = _check_zip(label, data, lim)
+    if bad is not None:
+        return bad
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         return Issue(label, None, "imp.bad_xlsx")
     out = []
     try:
+        if len(wb.worksheets) > lim.sheets:
+            return Issue(label, None, "imp.limit_sheets", {"max": lim.sheets})
+        total = 0
         for ws in wb.worksheets:
-            rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+            sheet_label = f"{label} › {ws.title}"
+            rows = list(_stream_rows(wb, ws, sheet_label, lim))
+            total += sum(1 for _n, c in rows if not _blank(c))
+            if total > lim.rows + len(out) + 1:  # all sheets together (one header row each)
+                return Issue(label, None, "imp.limit_rows", {"max": lim.rows})
             out.append((ws.title, rows))
+    except _Limit as exc:
+        return exc.issue
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
+        return Issue(label, None, "imp.bad_xlsx")
     finally:
         wb.close()
     return out
@@ -344,21 +461,23 @@ def _make_sheet(label: str, name_for_kind: str, rows: RawRows, kind: str | None,
     return Sheet(label, kind, cols, rows[1:])
 
 
-def read_sources(files: Sequence[tuple[str, bytes]], kind: str | None = None) -> tuple[list[Sheet], list[Issue], list[Msg]]:
+def read_sources(files: Sequence[tuple[str, bytes]], kind: str | None = None,
+                 limits: ImportLimits | None = None) -> tuple[list[Sheet], list[Issue], list[Msg]]:
     """Files -> sheets of known kinds; problems reading them; notes (skipped sheets, ignored columns)."""
+    lim = limits or ImportLimits()
     sheets: list[Sheet] = []
     issues: list[Issue] = []
     notes: list[Msg] = []
     for name, data in files:
         label = Path(name).name or name
-        if len(data) > MAX_FILE_BYTES:
-            issues.append(Issue(label, None, "imp.too_big", {"mb": MAX_FILE_BYTES // (1024 * 1024)}))
+        if len(data) > lim.file_mb * 1024 * 1024:
+            issues.append(Issue(label, None, "imp.too_big", {"mb": lim.file_mb}))
             continue
         if label.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             issues.append(Issue(label, None, "imp.old_xls"))
             continue
         if _is_xlsx(label, data):
-            got = _read_xlsx(label, data)
+            got = _read_xlsx(label, data, lim)
             if isinstance(got, Issue):
                 issues.append(got)
                 continue
@@ -371,7 +490,7 @@ def read_sources(files: Sequence[tuple[str, bytes]], kind: str | None = None) ->
                 elif made is not None:
                     sheets.append(made)
             continue
-        raw = _read_csv(label, data)
+        raw = _read_csv(label, data, lim)
         if isinstance(raw, Issue):
             issues.append(raw)
             continue
@@ -1022,7 +1141,7 @@ def run_import(svc: Services, caller: Caller, files: Sequence[tuple[str, bytes]]
         return report
     if progress:
         progress("read", 0, len(files))
-    sheets, issues, notes = read_sources(files, kind)
+    sheets, issues, notes = read_sources(files, kind, ImportLimits.of(svc.settings))
     report.notes = notes
     report.issues += issues
     if progress:

@@ -19,7 +19,7 @@ from bot.access import Caller
 from bot.audit import log_refusal
 from bot.commands import Role
 from bot.fmt import esc
-from bot.importer import CHAT_LIMIT, MAX_FILE_BYTES, issues_file, kind_from_name, run_import
+from bot.importer import CHAT_LIMIT, issues_file, kind_from_name, run_import
 from bot.org import ChatRef, Msg, OrgService, Outcome, UserRef, squash
 from bot.setup import guides, setup_of
 from bot.template import FILENAME as TEMPLATE_FILENAME
@@ -190,8 +190,9 @@ async def _import(update: Update, context: Ctx, caller: Caller, doc: Document, a
     if (name and not name.lower().endswith(SPREADSHEET_SUFFIXES)) or (not name and media):  # a photo, a PDF…
         await reply(update, t("imp.wrong_type", lang, name=esc(name[:60] or "?")))
         return
-    if doc.file_size and doc.file_size > MAX_FILE_BYTES:
-        await reply(update, t("org.import_too_big", lang, mb=MAX_FILE_BYTES // (1024 * 1024)))
+    max_mb = services(context).settings.import_max_file_mb
+    if doc.file_size and doc.file_size > max_mb * 1024 * 1024:
+        await reply(update, t("org.import_too_big", lang, mb=max_mb))
         return
 
     async def work(progress: Progress) -> None:

@@ -285,3 +285,137 @@ async def test_unknown_update_types_are_ignored(tmp_path: Path, emu: Emulator,
     print(f"hostile: {len(updates)} update types to ignore (sticker, photo with a report caption, polls, channel "
           "posts, another bot, forwarded, via bot, anonymous admin, location, dice, service message, reaction, "
           "my_chat_member, join request, inline query) -> 0 replies, 0 errors, 0 stored")
+
+
+# ---------------------------------------------------------------------------------------------- crafted import files
+
+
+def _xlsx_with_sheet_xml(sheet_xml: bytes | list[bytes], *, level: int = 9) -> bytes:
+    """A minimal valid workbook (made by openpyxl) whose first sheet's XML is replaced (chunks: streamed)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    buf = io.BytesIO()
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "members"
+    ws.append(["unit_code", "telegram_id", "name"])
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(info.filename, src.read(info.filename))
+                continue
+            with dst.open(info.filename, "w", force_zip64=True) as f:
+                for chunk in [sheet_xml] if isinstance(sheet_xml, bytes) else sheet_xml:
+                    f.write(chunk)
+    return out.getvalue()
+
+
+_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+         b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+_TAIL = b"</sheetData></worksheet>"
+
+
+def _peak_mb(fn: object) -> tuple[object, float]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        got = fn()  # type: ignore[operator]
+        return got, tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def test_import_zip_bomb_refused_before_inflating() -> None:
+    """Issue 15 item 1: a small .xlsx whose sheet inflates to 200 MB (the attack: 1 MB -> 1 GB, 2.3 GB RSS) is
+    refused from its zip directory, before anything is inflated."""
+    from bot.importer import read_sources
+    from bot.texts import t
+
+    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + b"A" * 1000 + b"</t></is></c></row>"
+    bomb = _xlsx_with_sheet_xml([_HEAD, *[row * 10_000] * 20, _TAIL], level=1)
+    assert len(bomb) < 10 * 1024 * 1024
+    (sheets, issues, _n), peak = _peak_mb(lambda: read_sources([("bomb.xlsx", bomb)]))
+    assert not sheets and [i.key for i in issues] == ["imp.limit_uncompressed"]
+    assert "40 MB" in t(issues[0].key, "vi", **issues[0].args)
+    assert peak < 30, f"{peak:.0f} MB traced while refusing a zip bomb"
+    # under the size limit but compressed more than 100 times: refused too
+    flat = _xlsx_with_sheet_xml(_HEAD + b"<row r=\"2\"></row>" * 600_000 + _TAIL)
+    sheets, issues, _n = read_sources([("flat.xlsx", flat)])
+    assert [i.key for i in issues] == ["imp.limit_ratio"]
+
+
+def test_import_50000_rows_to_xfd_refused_without_memory() -> None:
+    """Issue 15 item 1: 50,000 rows each reaching column XFD (the attack file hit MemoryError)."""
+    import io
+
+    from bot.importer import ImportLimits, read_sources
+
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="XFD%d"><v>1</v></c></row>' % (i, i, i)
+                    for i in range(2, 50_002))
+    data = _xlsx_with_sheet_xml(_HEAD.replace(b"<sheetData>", b'<dimension ref="A1:XFD50001"/><sheetData>')
+                                + rows + _TAIL)
+    assert len(data) < 1_000_000
+    (sheets, issues, _n), peak = _peak_mb(lambda: read_sources([("xfd.xlsx", data)]))
+    assert not sheets and [i.key for i in issues] == ["imp.limit_columns"] and issues[0].row == 2
+    assert peak < 30, f"{peak:.0f} MB"
+    # within the column limit, but too many rows
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(2, 50_002))
+    sheets, issues, _n = read_sources([("rows.xlsx", _xlsx_with_sheet_xml(_HEAD + rows + _TAIL))])
+    assert [(i.key, i.args) for i in issues] == [("imp.limit_rows", {"max": 20_000})]
+    # the limit counts all sheets of a file together
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name in ("units", "members"):
+        ws = wb.create_sheet(name)
+        ws.append(["code", "name"] if name == "units" else ["unit_code", "telegram_id", "name"])
+        for i in range(6_000):
+            ws.append([f"u{i}", f"Thôn {i}"] if name == "units" else ["u1", 1000 + i, f"Tổ viên {i}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    both = buf.getvalue()
+    assert not [i for i in read_sources([("both.xlsx", both)])[1] if i.key.startswith("imp.limit")]
+    got = read_sources([("both.xlsx", both)], limits=ImportLimits(rows=11_000))[1]
+    assert [(i.key, i.sheet) for i in got] == [("imp.limit_rows", "both.xlsx")]
+    # limits are settings
+    sheets, issues, _n = read_sources([("rows.xlsx", _xlsx_with_sheet_xml(_HEAD + rows + _TAIL))],
+                                      limits=ImportLimits(rows=60_000))
+    assert not [i for i in issues if i.key.startswith("imp.limit")]
+
+
+def test_import_cells_sheets_and_csv_bounded() -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from bot.importer import read_sources
+
+    def book(n_sheets: int, cell: str = "x") -> bytes:
+        wb = Workbook()
+        for i in range(n_sheets - 1):
+            wb.create_sheet(f"s{i}")
+        for ws in wb.worksheets:
+            ws.append(["unit_code", "telegram_id", "name"])
+            ws.append(["th-3", "123", cell])
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    assert [i.key for i in read_sources([("many.xlsx", book(11))])[1]] == ["imp.limit_sheets"]
+    assert [i.key for i in read_sources([("long.xlsx", book(1, "x" * 1001))])[1]] == ["imp.limit_cell"]
+    got = read_sources([("nul.csv", "unit_code,telegram_id,name\nth-3,123,Tổ\x00viên\n".encode())])[1]
+    assert [(i.key, i.row, i.args) for i in got] == [("imp.control_chars", 2, {"column": "C"})]
+    got = read_sources([("wide.csv", ("a," * 60 + "\n").encode())])[1]
+    assert [i.key for i in got] == ["imp.limit_columns"]
+    got = read_sources([("tall.csv", ("unit_code,telegram_id,name\n" + "th-3,1,a\n" * 20_001).encode())])[1]
+    assert [i.key for i in got] == ["imp.limit_rows"]
+    got = read_sources([("cell.csv", ("unit_code,telegram_id,name\nth-3,1," + "a" * 2000 + "\n").encode())])[1]
+    assert [i.key for i in got] == ["imp.limit_cell"]
