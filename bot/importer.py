@@ -382,7 +382,7 @@ def _read_xlsx(label: str, data: bytes, lim: ImportLimits | None = None) -> list
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         return Issue(label, None, "imp.bad_xlsx")
-    out = []
+    out: list[tuple[str, RawRows]] = []
     try:
         if len(wb.worksheets) > lim.sheets:
             return Issue(label, None, "imp.limit_sheets", {"max": lim.sheets})
