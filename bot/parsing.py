@@ -601,9 +601,28 @@ def _drop_non_counts(text: str) -> str:
     if "phai" in text or "sua" in text or "nham" in text or "doi" in text:
         for pattern in _OLD_VALUE_RES:
             text = _blank(text, pattern)
+    if "trong do" in text:
+        text = _drop_total_of_breakdown(text)
     if "kich hoat" in text and _ACTIVATED_RE.search(text):
         text = _blank(text, _NOT_ACTIVATION_RE)
     return text
+
+
+_BREAKDOWN_RE = re.compile(r"(\d[\d.]*)(?:\s*(?:tk|tai khoan))?\s*[,:]?\s*(?:trong do|trong so do)(?![a-z])")
+_METRIC_DIGIT_RE = re.compile(r"(?<![a-z])(?:muc|md|m|l|lv|cap)\s*\d(?!\d)")
+
+
+def _drop_total_of_breakdown(text: str) -> str:
+    """"được 8 tk, trong đó mức 2: 5, mức 1: 3": the total goes when the parts add up to it."""
+    m = _BREAKDOWN_RE.search(text)
+    if m is None:
+        return text
+    total = _to_int(m.group(1))
+    rest = _METRIC_DIGIT_RE.sub(lambda x: " " * len(x.group()), text[m.end() :])
+    parts = [_to_int(x) for x in re.findall(r"(?<![\d.])\d[\d.]*(?![\d.])", rest)]
+    if total is None or len(parts) < 2 or None in parts or sum(p or 0 for p in parts) != total:
+        return text
+    return text[: m.start(1)] + " " * (m.end(1) - m.start(1)) + text[m.end(1) :]
 
 
 def _is_count(text: str, start: int, end: int, extra_after: frozenset[str] = frozenset()) -> bool:

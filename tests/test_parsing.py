@@ -445,3 +445,14 @@ def test_precheck_needles_cover_their_patterns() -> None:
     for needles, pattern, texts in groups:
         for text in texts:
             assert pattern.search(text) and p._has_any(text, needles), text
+
+
+def test_total_then_breakdown() -> None:
+    # "trong đó" parts that add up to the total: the parts are the figures; otherwise a hint, never a guess
+    _check(parse_report("Thôn 3 hôm nay được 8 tk, trong đó mức 2: 5, mức 1: 3", today=TODAY, units=UNITS),
+           (D14, [R("Thôn 3", 5, "l2"), R("Thôn 3", 3, "l1")]))
+    _check(parse_report("Thôn 3: 12 tk trong đó 4 mức 1, 8 mức 2", today=TODAY, units=UNITS),
+           (D14, [R("Thôn 3", 4, "l1"), R("Thôn 3", 8, "l2")]))
+    assert parse_report("Thôn 3 hôm nay được 8 tk, trong đó mức 2: 5, mức 1: 4", today=TODAY,
+                        units=UNITS).kind == "error"
+    assert parse_report("Thôn 3 8 tk trong đó 5 mức 2", today=TODAY, units=UNITS).kind == "error"
