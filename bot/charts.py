@@ -66,6 +66,23 @@ def progress_chart(rollup: Rollup, history: list[tuple[date, int]], lang: str) -
 
 
 def _render(rollup: Rollup, history: list[tuple[date, int]], lang: str) -> bytes:
+    fig = figure(rollup, history, lang)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def legend_entries(lang: str) -> list[tuple[str, str]]:
+    """(colour, label) of the bars' colours: ≥ 100 %, 80–99 %, 50–79 %, under 50 %, no target."""
+    labels = [t("fig.legend_done", lang), t("fig.legend_range", lang, low=80, high=99),
+              t("fig.legend_range", lang, low=50, high=79), t("fig.legend_under", lang, n=50)]
+    return [(c, label) for (_limit, c), label in zip(COLORS, labels, strict=True)] + [(GREY, t("chart.no_target", lang))]
+
+
+def figure(rollup: Rollup, history: list[tuple[date, int]], lang: str) -> Figure:
+    """The chart as a matplotlib Figure (progress_chart renders it)."""
+    from matplotlib.patches import Patch
+
     metric = rollup.default_metric
     units: list[UnitFigures] = rollup.children or [rollup.unit]
     n = len(units)
@@ -80,6 +97,9 @@ def _render(rollup: Rollup, history: list[tuple[date, int]], lang: str) -> bytes
     fig.text(0.5, 1 - 0.3 / height_in, t("chart.title", lang, metric=metric_label(metric, lang), unit=_short(rollup.unit.name),
                                          day=fmt.day(rollup.day, lang, year=True)),
              ha="center", va="center", fontsize=14, fontweight="bold")
+    fig.legend(handles=[Patch(facecolor=c, label=label) for c, label in legend_entries(lang)], loc="center",
+               bbox_to_anchor=(0.42, 1 - 0.58 / height_in), ncol=5, fontsize=8, frameon=False, handlelength=1.2,
+               columnspacing=1.0)
 
     # -- bars: % of target per unit --------------------------------------------------------------
     bars_h = n * BAR_IN
@@ -138,7 +158,4 @@ def _render(rollup: Rollup, history: list[tuple[date, int]], lang: str) -> bytes
     lx.grid(color="#e0e0e0")
     for side in ("top", "right"):
         lx.spines[side].set_visible(False)
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
+    return fig

@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.metrics import metric_names
+from bot.official_form import form_sheet
 from bot.rollup import Rollup, compute_rollup
 from bot.texts import t
 from storage import repo, views_repo
@@ -180,6 +181,7 @@ class ExportData:
     summary: list[SummaryRow]
     daily: list[DailyRow]
     days: list[date] = field(default_factory=list)
+    parent_name: str | None = None  # the issuing unit's superior (the form's heading)
 
 
 def collect(db: Database, unit_id: int, start: date, end: date, *, lang: str = "vi",
@@ -195,6 +197,8 @@ def collect(db: Database, unit_id: int, start: date, end: date, *, lang: str = "
         reported = views_repo.reported_unit_ids(s, unit, end)
         kid_paths = {k.id: k.path for k in repo.children(s, unit)}
         unit_path = unit.path
+        parent = repo.unit_by_id(s, unit.parent_id) if unit.parent_id is not None else None
+        parent_name = parent.name if parent is not None else None
     metric = r.default_metric
     rows_units = r.children or [r.unit]
     paths = {c.unit_id: kid_paths.get(c.unit_id, unit_path) for c in rows_units}
@@ -236,7 +240,8 @@ def collect(db: Database, unit_id: int, start: date, end: date, *, lang: str = "
     for k in r.metrics:
         merged = _merge(by_key, k)
         daily.append(DailyRow(t("export.total", lang), r.unit.code, k, {d: merged.get(d) for d in days}, is_total=True))
-    return ExportData(r.unit.name, r.unit.code, start, end, r.metrics, names, metric, summary, daily, days)
+    return ExportData(r.unit.name, r.unit.code, start, end, r.metrics, names, metric, summary, daily, days,
+                      parent_name)
 
 
 def _merge(by_key: dict[tuple[str, str], dict[date, int]], metric: str) -> dict[date, int]:
@@ -403,10 +408,11 @@ def write_xlsx(db: Database, unit_id: int, start: date, end: date, *, tz: ZoneIn
     data = collect(db, unit_id, start, end, lang=lang, default_metric=default_metric)
     now_local = (now or datetime.now(UTC)).astimezone(tz)
     wb = Workbook()
-    ws1 = wb.active
-    assert ws1 is not None
-    ws1.title = t("export.sheet.summary", lang)
-    _summary_sheet(ws1, data, lang, now_local)
+    form = wb.active
+    assert form is not None
+    form.title = t("export.sheet.form", lang)
+    form_sheet(form, data, lang, now_local)  # the official upward form first
+    _summary_sheet(wb.create_sheet(t("export.sheet.summary", lang)), data, lang, now_local)
     _daily_sheet(wb.create_sheet(t("export.sheet.daily", lang)), data, lang)
     raw_ws = wb.create_sheet(t("export.sheet.raw", lang))
     raw_ws.append(_raw_header(lang))

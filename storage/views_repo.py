@@ -148,7 +148,7 @@ class RawRow(NamedTuple):
     value: int
     reporter: str
     created_at: datetime  # aware UTC
-    chat_id: str
+    chat_id: str  # the chat's title (the group's name), else its id
     raw_text: str
 
 
@@ -162,9 +162,11 @@ def raw_reports(s: Session, root: Unit, start: date, end: date) -> Iterator[RawR
     q = (
         select(
             type_coerce(Report.day, NullType()), Unit.code, Unit.name, parent.name, Report.metric, Report.value,
-            Member.display_name, type_coerce(Report.created_at, NullType()), Report.chat_id, Report.raw_text,
+            Member.display_name, type_coerce(Report.created_at, NullType()),
+            func.coalesce(Chat.title, Report.chat_id), Report.raw_text,
         )
         .join(Unit, Unit.id == Report.unit_id)
+        .outerjoin(Chat, (Chat.channel == Report.channel) & (Chat.external_id == Report.chat_id))
         .outerjoin(parent, parent.id == Unit.parent_id)
         .join(Member, Member.id == Report.reporter_id)
         .where(*in_subtree(s, Unit.path, root), Report.day >= start, Report.day <= end, *CURRENT)

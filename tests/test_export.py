@@ -81,7 +81,7 @@ def test_xlsx(any_db: Database) -> None:
     content, rows = write_xlsx(any_db, demo.commune_id, D - timedelta(days=2), D, tz=TZ, now=NOW)
     assert rows == 9
     wb = load_workbook(io.BytesIO(content))
-    assert wb.sheetnames == ["Tổng hợp", "Theo ngày", "Dữ liệu gốc"]
+    assert wb.sheetnames == ["Mẫu báo cáo", "Tổng hợp", "Theo ngày", "Dữ liệu gốc"]
     s1 = wb["Tổng hợp"]
     assert "VNeID" in str(s1["A1"].value) and "12/08/2025" in str(s1["A2"].value)
     head = [c.value for c in s1[3]]
@@ -128,7 +128,7 @@ def test_xlsx_village_and_empty_period(sqlite_db: Database) -> None:
     content, rows = write_xlsx(sqlite_db, demo.village_ids["Xóm Bãi"], D, D, tz=TZ, lang="en", now=NOW)
     assert rows == 0
     wb = load_workbook(io.BytesIO(content))
-    assert wb.sheetnames == ["Summary", "Per day", "Raw data"]
+    assert wb.sheetnames == ["Report form", "Summary", "Per day", "Raw data"]
     body = list(wb["Summary"].iter_rows(min_row=4, values_only=True))
     assert body[0][1] == "Xóm Bãi" and body[-1][1] == "Total"
     assert list(wb["Raw data"].iter_rows(values_only=True))[1:] == []

@@ -368,3 +368,76 @@ async def test_indicators_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
     replies = await zalo.say(an, "Thôn 3 hôm nay an sinh 4")
     assert "Tài khoản an sinh xã hội" in replies[0].text and "4" in replies[0].text
     assert zalo.daily("Thôn 3", metric="ansinh") == 4
+
+
+# ---- item 11: the official upward form, group names, the chart's legend ----------------------------
+
+
+async def test_export_has_the_official_form(harness: Harness) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.demo_data import VILLAGES
+
+    h = harness
+    reports = [("Thôn 3", "Thôn 3 ngày 13/08 7", "l2", 7), ("Thôn 3", "Thôn 3 hôm nay 3 mức 1", "l1", 3),
+               ("Thôn Đồng Tâm", "Thôn Đồng Tâm hôm nay 12", "l2", 12)]
+    for name, text, _m, _v in reports:
+        idx = next(i for i, v in enumerate(VILLAGES) if v[1] == name)
+        await h.say(GROUP_ID, member_id(idx), text)
+    msgs = await h.say(GROUP_ID, LEADER_ID, "/xuat 01/08 14/08", count=2, timeout=30)
+    doc = msgs[1]
+    assert doc.kind == "document" and doc.file_bytes
+    wb = load_workbook(io.BytesIO(doc.file_bytes))
+    assert wb.sheetnames[0] == "Mẫu báo cáo"
+    ws = wb["Mẫu báo cáo"]
+    cells = list(ws.iter_rows(values_only=True))
+    flat = [str(c) for row in cells for c in row if c is not None]
+    for text in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "TỈNH DEMO", "XÃ TÂN HÒA",
+                 "(Kỳ báo cáo: từ ngày 01/08/2025 đến ngày 14/08/2025)", "Xã Tân Hòa, ngày 14 tháng 08 năm 2025",
+                 "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"):
+        assert text in flat, text
+    assert cells[6][:4] == ("STT", "Đơn vị", "Chỉ tiêu (Mức 2)", "Trong kỳ") and "Ghi chú" in cells[6]
+    assert cells[7][3:5] == ("Mức 1", "Mức 2")
+    body = cells[8:8 + 12]
+    assert [r[1] for r in body] == VN_ORDER
+    # independent: targets and baselines of the demo + the reports above
+    per = {(n, m): v for n, _t, m, v in reports}
+    for r in body:
+        code, name, target, base = next(v for v in VILLAGES if v[1] == r[1])
+        l1, l2 = per.get((name, "l1"), 0), per.get((name, "l2"), 0)
+        assert r[0] == body.index(r) + 1 and r[2] == target and r[3:5] == (l1, l2)
+        assert r[5] == base + l2 and r[6] == pytest.approx((base + l2) / target)
+        reported_14 = name in ("Thôn 3", "Thôn Đồng Tâm")  # Thôn 3: mức 1 today; Đồng Tâm: mức 2 today
+        assert (r[7] or "") == ("" if reported_14 else "Chưa báo cáo ngày 14/08")
+    total = cells[8 + 12]
+    assert total[1] == "Tổng cộng" and total[2] == sum(v[2] for v in VILLAGES)
+    assert total[3:5] == (3, 19) and total[5] == sum(v[3] for v in VILLAGES) + 19
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$7:$8"
+    # the raw data names the group, not its id
+    raw = list(wb["Dữ liệu gốc"].iter_rows(min_row=2, values_only=True))
+    assert raw and all(r[8] == "Tổ CNS Xã Tân Hòa" for r in raw)
+
+
+def test_chart_has_a_legend_for_its_colours(sqlite_db: object) -> None:
+    from datetime import timedelta
+
+    from bot.charts import COLORS, GREY, figure
+    from bot.demo_data import seed_demo
+    from bot.rollup import compute_history, compute_rollup
+
+    db = sqlite_db
+    demo = seed_demo(db)  # type: ignore[arg-type]
+    day = date(2025, 8, 14)
+    r = compute_rollup(db, demo.commune_id, day)  # type: ignore[arg-type]
+    fig = figure(r, compute_history(db, demo.commune_id, "l2", day - timedelta(days=6), day), "vi")  # type: ignore[arg-type]
+    assert len(fig.legends) == 1
+    legend = fig.legends[0]
+    assert [x.get_text() for x in legend.get_texts()] == ["đạt ≥ 100%", "80–99%", "50–79%", "dưới 50%",
+                                                          "chưa có chỉ tiêu"]
+    from matplotlib.colors import to_hex
+
+    assert [to_hex(p.get_facecolor()) for p in legend.get_patches()] == [c for _l, c in COLORS] + [GREY]

@@ -142,7 +142,7 @@ async def test_export_xlsx_totals_match_reports(harness: Harness) -> None:
     doc = msgs[1]
     assert doc.kind == "document" and (doc.filename or "").endswith(".xlsx") and doc.file_bytes
     wb = load_workbook(io.BytesIO(doc.file_bytes))
-    summary, daily, raw = (wb[n] for n in wb.sheetnames)
+    _form, summary, daily, raw = (wb[n] for n in wb.sheetnames)
     assert summary.title == "Tổng hợp" and daily.title == "Theo ngày" and raw.title == "Dữ liệu gốc"
     header = [c.value for c in summary[3]]
     assert header[0] == "STT" and header[1] == "Đơn vị"
