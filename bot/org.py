@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any, Literal, NoReturn
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot import fmt
 from bot.access import Caller
 from bot.audit import log_refusal, record
+from bot.audit_text import sentence
 from bot.collation import vn_key
 from bot.commands import Role
 from bot.parsing import match_unit, normalize
@@ -50,6 +52,13 @@ class Html:
 
 
 @dataclass(frozen=True)
+class LangHtml:
+    """HTML made in the reader's language at render time."""
+
+    fn: Callable[[str], str]
+
+
+@dataclass(frozen=True)
 class Msg:
     """One catalog line: `key` formatted with `args` in the reader's language at render time.
 
@@ -69,6 +78,8 @@ def render_value(v: Any, lang: str) -> str:
         return v.render(lang)
     if isinstance(v, Html):
         return v.s
+    if isinstance(v, LangHtml):
+        return v.fn(lang)
     if isinstance(v, Role):
         return t(f"role.{v.name.lower()}", lang)
     if isinstance(v, bool):
@@ -1305,15 +1316,21 @@ class OrgService:
                     own = self._own_unit(s, caller)
                     title = unit_label(own) if own is not None and path is not None else "–"
                 rows = org_repo.audit_entries(s, path, limit)
+                ids = sorted({str(p["member"]) for a, _n, _u in rows for p in (a.before, a.after)
+                              if isinstance(p, dict) and p.get("member")})
+                names = {ext: m.display_name for channel in ("telegram", "zalo")
+                         for ext, m in org_repo.members_by_external(s, channel, ids).items()}
             tz = self.svc.settings.tz
+            today = self.svc.today()
             lines = [Msg("org.audit_head", {"unit": title, "count": len(rows)})]
             for a, actor_name, about in rows:
-                lines.append(Msg("org.audit_refused_line" if a.outcome == "refused" else "org.audit_line", {
-                    "when": Html(a.at.astimezone(tz).strftime("%d/%m %H:%M")),
+                at = a.at.astimezone(tz)
+                lines.append(Msg("audit.entry", {
+                    "when": Html(f"{fmt.day(at.date(), ref=today)} {at:%H:%M}"),
                     "who": actor_name or a.actor_external_id or "?",
-                    "action": _action_name(a.action),
-                    "unit": about.name if about is not None else "",
-                    "change": _diff(a.before, a.after),
+                    "what": LangHtml(partial(sentence, a.action, a.before, a.after,
+                                             unit=about.name if about is not None else "",
+                                             refused=a.outcome == "refused", today=today, names=names)),
                 }))
             if not rows:
                 lines.append(Msg("org.none"))

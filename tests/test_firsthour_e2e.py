@@ -187,3 +187,46 @@ async def test_import_template_and_wrong_file_types(harness: Harness) -> None:
     for key, value in CATALOG["vi"].items():
         if key.startswith(("imp.", "usage.nhap", "org.import")):
             assert "--" not in value and "docs/" not in value, key
+
+
+async def test_audit_log_entries_read_as_sentences(harness: Harness) -> None:
+    h = harness
+    steps = [
+        (ADMIN_ID, "/chitieu th-3 m2 540 31/12/2025"),
+        (ADMIN_ID, "/moc th-5 m2 210 01/08/2025"),
+        (ADMIN_ID, "/donvi ngung Tổ 7"),
+        (ADMIN_ID, f"/thanhvien vaitro {member_id(3)} truong"),
+        (member_id(3), "/chitieu th-3 m2 1"),  # refused: not an admin
+    ]
+    for user, cmd in steps:
+        await h.say(user, user, cmd)
+    await h.say(GROUP_ID, LEADER_ID, "/lich tuan T6 21:00")
+    await h.say(GROUP_ID, LEADER_ID, "/lich bo T7,CN")
+    await h.say(GROUP_ID, ADMIN_ID, "/lich nghi 10/10/2025 Giải phóng Thủ đô")
+    log = text(await h.say(ADMIN_ID, ADMIN_ID, "/nhatky 30"))
+    assert "đặt chỉ tiêu Mức 2 cho Thôn 3: 530 → 540, hạn 31/12" in log, log
+    assert "nhập số mốc Mức 2 cho Thôn 5" in log and "ngừng theo dõi đơn vị Tổ 7" in log, log
+    assert "đổi vai trò của" in log and "từ thành viên tổ thành trưởng thôn/lãnh đạo" in log, log
+    assert "ngày không nhắc từ không có thành Thứ 7, Chủ nhật" in log, log
+    # no raw keys, no ISO dates, no Python values, no key=value pairs
+    for raw in ("schedule.change", "skip_weekdays", "reason=", "imp.", "True", "False", "→ –", "=", "l2"):
+        assert raw not in log, (raw, log)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", log), log
+
+
+def test_audit_sentences_of_holidays_refusals_and_unknown_fields() -> None:
+    from bot.audit_text import sentence
+
+    today = date(2025, 8, 14)
+    kw = {"today": today, "names": {"2003": "Tổ viên An"}}
+    assert sentence("holiday.add", None, {"day": "2025-10-10", "name": "Giải phóng Thủ đô"}, "vi", unit="",
+                    refused=False, **kw) == "thêm ngày nghỉ 10/10 «Giải phóng Thủ đô»"
+    refused = sentence("target.set", None, {"reason": "imp.scope"}, "vi", unit="Thôn 3", refused=True, **kw)
+    assert refused == "định đặt chỉ tiêu (Thôn 3) nhưng bị từ chối: ngoài phạm vi của người đó"
+    odd = sentence("schedule.change", {"reminders_enabled": True, "x_new": "2026-01-02"},
+                   {"reminders_enabled": False, "x_new": "2026-01-03"}, "vi", unit="Xã Tân Hòa", refused=False, **kw)
+    assert odd == ("đổi lịch của nhóm Xã Tân Hòa: nhắc báo cáo từ bật thành tắt; "
+                   "thông tin khác từ 02/01/2026 thành 03/01/2026")
+    member = sentence("member.remove", {"member": "2003", "active": True}, {"member": "2003", "active": False},
+                      "en", unit="Thôn 3", refused=False, **kw)
+    assert member == "removed Tổ viên An from the team of Thôn 3"
