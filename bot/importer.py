@@ -53,7 +53,7 @@ from bot.texts import t
 from storage import org_repo
 from storage.models import Baseline, Chat, Member, Target, Unit
 
-KINDS = ("units", "targets", "baselines", "members", "chats")
+KINDS = ("units", "targets", "baselines", "members", "chats", "official")
 MAX_FILE_BYTES = 10 * 1024 * 1024  # the default of IMPORT_MAX_FILE_MB (a download larger than this is refused)
 CHAT_LIMIT = 30  # error lines shown in chat
 
@@ -91,6 +91,12 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "reminder_time": ("remindertime", "gionhac", "nhac", "reminder"),
         "summary_time": ("summarytime", "giotonghop", "tonghop", "summary"),
     },
+    "official": {  # official figures (C06) to reconcile with the teams' (bot/official.py)
+        "unit_code": _UNIT_CODE,
+        "metric": ("metric", "chiso", "muc", "mucdo"),
+        "day": ("day", "ngay", "date", "tinhden", "tinhdenngay", "asof"),
+        "official": ("official", "sochinhthuc", "chinhthuc", "c06", "value", "soluong", "so"),
+    },
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "units": ("code", "name"),
@@ -98,6 +104,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "baselines": ("unit_code", "as_of", "value"),
     "members": ("unit_code", "telegram_id", "name"),
     "chats": ("unit_code", "telegram_chat_id"),
+    "official": ("unit_code", "day", "official"),
 }
 # documented column names (English / Vietnamese), shown when a column is missing
 COLUMN_NAMES: dict[str, str] = {
@@ -107,6 +114,7 @@ COLUMN_NAMES: dict[str, str] = {
     "value": "value / số lượng", "telegram_id": "telegram_id", "role": "role / vai trò",
     "telegram_chat_id": "telegram_chat_id", "reminder_time": "reminder_time / giờ nhắc",
     "summary_time": "summary_time / giờ tổng hợp",
+    "day": "day / ngày", "official": "official / số chính thức",
 }
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "units": ("units", "unit", "donvi", "dv", "cacdonvi", "danhsachdonvi"),
@@ -114,6 +122,7 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "baselines": ("baselines", "baseline", "moc", "mocbandau", "solieubandau", "solieudau"),
     "members": ("members", "member", "thanhvien", "tv", "danhsachthanhvien", "nhansu", "roster"),
     "chats": ("chats", "chat", "nhom", "nhomchat", "groups", "group", "lienket"),
+    "official": ("official", "chinhthuc", "sochinhthuc", "c06", "doichieu"),
 }
 KIND_ALIASES: dict[str, str] = {alias: kind for kind, names in SHEET_NAMES.items() for alias in names}
 
@@ -566,6 +575,7 @@ class _Planner:
         self.target_upd: list[tuple[Target, int, date | None, bool]] = []
         self.base_new: list[tuple[str, str, date, int]] = []
         self.base_upd: list[tuple[Baseline, date, int]] = []
+        self.official_rows: list[tuple[str, str, date, int]] = []
         self.member_new: list[tuple[str, str, str, str]] = []  # ext id, name, unit key, role
         self.member_upd: list[tuple[Member, dict[str, Any]]] = []
         self.chat_new: list[tuple[str, str, time | None, time | None]] = []
@@ -640,6 +650,7 @@ class _Planner:
         self._plan_baselines(by_kind["baselines"])
         self._plan_members(by_kind["members"])
         self._plan_chats(by_kind["chats"])
+        self._plan_official(by_kind["official"])
 
     def _final_kind(self, key: str | None) -> str | None:
         """A unit's kind after the import (None: not known yet, it will default from its parent)."""
@@ -932,6 +943,47 @@ class _Planner:
             else:
                 self.counts["baselines"].unchanged += 1
 
+    def _plan_official(self, sheets: list[Sheet]) -> None:
+        """Official figures: (unit, metric, day) -> value; recorded like /chinhthuc (re-recording replaces)."""
+        from storage import official_repo
+
+        seen: dict[tuple[str, str, date], tuple[str, int]] = {}
+        for sh in sheets:
+            for i, (n, cells) in enumerate(sh.rows):
+                self._tick("official", i + 1, len(sh.rows))
+                key = self.unit_ref(sh.label, n, sh.get(cells, "unit_code"))
+                metric = self._metric(sh, n, cells)
+                value = self._count(sh, n, cells, "official")
+                raw_day = sh.get(cells, "day")
+                day = parse_date(raw_day) if raw_day is not None else None
+                if raw_day is None:
+                    self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["day"])
+                    continue
+                if day is None:
+                    self.err(sh.label, n, "imp.bad_date", column=COLUMN_NAMES["day"], value=_text(raw_day))
+                    continue
+                if day > self.today:
+                    self.err(sh.label, n, "imp.future_day", day=day)
+                    continue
+                if key is None or metric is None or value is None:
+                    continue
+                if (key, metric, day) in seen:
+                    first = seen[(key, metric, day)]
+                    self.err(sh.label, n, "imp.duplicate", value=f"{key} {metric} {day:%d/%m/%Y}", sheet=first[0],
+                             row=first[1])
+                    continue
+                seen[(key, metric, day)] = (sh.label, n)
+                u = self.db_units.get(key)
+                old = official_repo.value_on(self.s, u.id, metric, day) if u is not None else None
+                if old is None:
+                    self.counts["official"].created += 1
+                elif old != value:
+                    self.counts["official"].updated += 1
+                else:
+                    self.counts["official"].unchanged += 1
+                    continue
+                self.official_rows.append((key, metric, day, value))
+
     def _plan_members(self, sheets: list[Sheet]) -> None:
         seen: dict[str, tuple[str, int]] = {}
         pending: list[tuple[Sheet, int, str, str, str | None, Role | None]] = []
@@ -1103,6 +1155,11 @@ class _Planner:
         for b, day, value in self.base_upd:
             b.as_of, b.value = day, value
         org_repo.add_baselines(s, [(unit_of(k).id, m, d, v) for k, m, d, v in self.base_new])
+        if self.official_rows:
+            from storage import official_repo
+
+            for code, metric, day, value in self.official_rows:
+                official_repo.upsert(s, unit_of(code).id, metric, day, value, self.caller.member_id)
         self._tick("write", 2, 4)
         for m, changes in self.member_upd:
             for k, v in changes.items():

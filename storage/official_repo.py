@@ -24,6 +24,11 @@ def upsert(s: Session, unit_id: int, metric: str, day: date, value: int, member_
     return old
 
 
+def value_on(s: Session, unit_id: int, metric: str, day: date) -> int | None:
+    return s.scalar(select(OfficialFigure.value).where(OfficialFigure.unit_id == unit_id,
+                                                        OfficialFigure.metric == metric, OfficialFigure.day == day))
+
+
 def latest(s: Session, unit_id: int, until: date) -> list[tuple[str, date, int]]:
     """(metric, day, value) of the unit's newest official figure on or before `until`, per metric (one query)."""
     newest = (

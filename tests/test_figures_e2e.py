@@ -441,3 +441,24 @@ def test_chart_has_a_legend_for_its_colours(sqlite_db: object) -> None:
     from matplotlib.colors import to_hex
 
     assert [to_hex(p.get_facecolor()) for p in legend.get_patches()] == [c for _l, c in COLORS] + [GREY]
+
+
+async def test_official_figures_by_import(harness: Harness) -> None:
+    h = harness
+    sheet = "unit_code,metric,day,official\nth-3,m2,13/08/2025,420\nx-tanhoa,l2,14/08/2025,3.100\n"
+    r = await h.send_document(ADMIN_ID, ADMIN_ID, "chinh_thuc.csv", sheet.encode(), caption="/nhap", count=2)
+    text = text_of(r)
+    assert "Đã nhập xong" in text and "Số chính thức (C06)" in text, text
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    assert "Số chính thức Mức 2 ngày 13/08: 420 · số của tổ: 405" in text and "−15" in text
+    from bot.demo_data import VILLAGES
+
+    ours = sum(v[3] for v in VILLAGES)
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo"))[0].text or ""
+    assert f"Số chính thức Mức 2 ngày 14/08: 3.100 · số của tổ: {ours:,}".replace(",", ".") in text
+    # a bad row: nothing imported, the row named
+    bad = "unit_code,metric,day,official\nth-3,m2,20/08/2025,430\n"
+    text = text_of(await h.send_document(ADMIN_ID, ADMIN_ID, "official.csv", bad.encode(), caption="/nhap", count=2))
+    assert "official.csv dòng 2" in text
+    text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
+    assert "430" not in text

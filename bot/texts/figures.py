@@ -89,6 +89,7 @@ VI: dict[str, str] = {
     "form.maker_hint": "(Ký, ghi rõ họ tên)",
     "form.head": "THỦ TRƯỞNG ĐƠN VỊ",
     "form.head_hint": "(Ký tên, đóng dấu)",
+    "imp.kind.official": "Số chính thức (C06)",
 }
 
 EN: dict[str, str] = {
@@ -178,4 +179,5 @@ EN: dict[str, str] = {
     "form.maker_hint": "(Signature, full name)",
     "form.head": "HEAD OF THE UNIT",
     "form.head_hint": "(Signature and seal)",
+    "imp.kind.official": "Official figures (C06)",
 }
