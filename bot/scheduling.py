@@ -618,7 +618,12 @@ class Scheduler:
                     return None  # a day off and nobody worked: no summary
         if item.kind == "daily":
             r = self.rollup(chat.unit_id, item.day)
-            body = summaries.daily_text(r, lang, names=self.metric_names(lang))
+            from bot.official import official_lines, render_official
+
+            names = self.metric_names(lang)
+            official = official_lines(self.svc, chat.unit_id, item.day,
+                                      {m: f.cumulative for m, f in r.unit.metrics.items()}, r.metrics)
+            body = summaries.daily_text(r, lang, names=names, official=render_official(official, names, lang, item.day))
             if chart_function() is None:
                 return Content(body)
             caption = t("sum.chart_caption", lang, unit=esc(r.unit.name), day=fmt.day(r.day, lang))

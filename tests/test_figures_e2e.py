@@ -462,3 +462,19 @@ async def test_official_figures_by_import(harness: Harness) -> None:
     assert "official.csv dòng 2" in text
     text = (await h.say(LEADER_ID, LEADER_ID, "/tiendo th-3"))[0].text or ""
     assert "430" not in text
+
+
+async def test_the_evening_summary_shows_official_figures(harness: Harness) -> None:
+    from tests.test_scheduling_e2e import at, of_kind, tick
+
+    h = harness
+    await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay 5")
+    await h.say(LEADER_ID, LEADER_ID, "/chinhthuc x-tanhoa m2 3.000")
+    from bot.demo_data import VILLAGES
+
+    ours = sum(v[3] for v in VILLAGES) + 5
+    h.clock.set(at(20, 1))
+    await tick(h)
+    (summary,) = of_kind(h, GROUP_ID, "Tổng hợp VNeID")
+    assert f"Số chính thức Mức 2 ngày 14/08: 3.000 · số của tổ: {ours:,}".replace(",", ".") in summary
+    assert f"+{ours - 3000}" in summary
