@@ -546,11 +546,18 @@ _STRONG_AFTER = frozenset({"tk", "tai", "muc", "m", "md", "dddt", "l", "lv"})
 _BEFORE_NEVER_WORDS = """
     moi can hop muon xin het ho tro giup so phong nha ma sdt otp hotline cccd kh khoang hen den lop mat
     co lam truc tap trung di cho hoi huong dan tuoi thu chi tieu de an qd nd nghi dinh van ban
-    thong tu quyet dang ky gom huan gan hon tren duoi tang nhom
+    thong tu quyet dang ky gom huan gan hon tren duoi tang nhom giao thieu con chua them
 """
+# of those, the verbs a count noun after the figure overrules ("có 12 tk", "làm 5 tk")
+_BEFORE_WEAK = frozenset({"co", "lam", "di", "den", "them"})
 _BEFORE_NEVER = frozenset(_BEFORE_NEVER_WORDS.split())
 # a line that speaks of later or of a meeting: its figures are plans, headcounts ("mai cài cho 15 người")
-_PLAN_RE = re.compile(r"(?<![a-z])(?:(?<!ngay )mai|se|du kien|tuan sau|thang sau|sap|dang ky|nua|hop)(?![a-z])")
+# (and a period other than the day: "tuần này được 45", "tháng 8 được 120" are not daily figures)
+_PLAN_RE = re.compile(
+    r"(?<![a-z])(?:(?<!ngay )mai|se|du kien|tuan sau|thang sau|sap|dang ky|nua|hop"
+    r"|tuan nay|tuan qua|tuan truoc|thang nay|thang qua|thang truoc|nam nay|tu dau|ca tuan|ca thang|dot nay"
+    r"|(?<!\d )(?<!\d)thang \d{1,2}(?![\d/])|nam \d{4})(?![a-z])"
+)
 # a target or plan figure: every number after it on the line is not a count ("KH tháng 9 ... là 250")
 # (and phone numbers, codes: "hotline hỗ trợ 1900 0368", "số máy bàn: 02373 812 345")
 _TARGET_RE = re.compile(
@@ -583,7 +590,8 @@ _REF_NEEDLES = ("/", "so", "ma", "cong van", "cv", "dinh", "thong tu", "de an", 
                 "hotline", "sdt", "cccd", "can cuoc")
 _TARGET_NEEDLES = ("kh", "hoach", "tieu", "hotline", "sdt", "dien thoai", "so may", "otp", "cccd", "zalo", "lien he", "goi",
                    "phan dau")
-_PLAN_NEEDLES = ("mai", "se", "du kien", "sau", "sap", "dang ky", "nua", "hop")
+_PLAN_NEEDLES = ("mai", "se", "du kien", "sau", "sap", "dang ky", "nua", "hop", "tuan", "thang", "nam", "tu dau",
+                 "dot nay")
 
 
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
@@ -631,16 +639,17 @@ def _is_count(text: str, start: int, end: int, extra_after: frozenset[str] = fro
     word = after.group(1) if after is not None else ""
     if word and word not in _AFTER_OK and word not in extra_after:
         return False
+    before = _WORD_BEFORE_RE.search(text, max(0, start - 24), start)
+    bword = before.group(1) if before is not None else ""
     if word in _STRONG_AFTER or word in extra_after:
-        return True
+        return bword not in _BEFORE_NEVER or bword in _BEFORE_WEAK
     if word:
         weak = _WEAK_NOUN_RE.match(text, end)
         if weak is not None:
             nxt = _WORD_AFTER_RE.match(text, weak.end())
             if nxt is not None and nxt.group(1) not in _AFTER_OK:
                 return False
-    before = _WORD_BEFORE_RE.search(text, max(0, start - 24), start)
-    return before is None or before.group(1) not in _BEFORE_NEVER
+    return bword not in _BEFORE_NEVER
 
 
 def _plan_clauses(text: str) -> list[tuple[int, int]]:

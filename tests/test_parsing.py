@@ -456,3 +456,18 @@ def test_total_then_breakdown() -> None:
     assert parse_report("Thôn 3 hôm nay được 8 tk, trong đó mức 2: 5, mức 1: 4", today=TODAY,
                         units=UNITS).kind == "error"
     assert parse_report("Thôn 3 8 tk trong đó 5 mức 2", today=TODAY, units=UNITS).kind == "error"
+
+
+@pytest.mark.parametrize("text", [
+    "Thôn 3 tuần này được 45 tk", "Thôn 3 tháng 8 được 120 tk", "Thôn 3 năm 2025 được 300 tk",
+    "Thôn 3 từ đầu đợt đến nay được 120 tk",  # another period than the day
+    "Thôn 3 giao 50 tk", "Thôn 3 còn thiếu 50 tk", "Thôn 3 cần 20 tk",  # "tk" after a verb of needing/assigning
+])
+def test_not_a_daily_figure_even_with_tk(text: str) -> None:
+    assert parse_report(text, today=TODAY, units=UNITS).kind != "report"
+
+
+def test_daily_figure_with_tk_after_a_weak_verb() -> None:
+    _check(parse_report("Thôn 3 hôm nay có 12 tk", today=TODAY, units=UNITS), (D14, [R("Thôn 3", 12)]))
+    _check(parse_report("Thôn 3 ngày 13 tháng 8: 5 tk", today=TODAY, units=UNITS),
+           (date(2025, 8, 13), [R("Thôn 3", 5)]))
