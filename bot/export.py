@@ -33,6 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from bot.collation import vn_key
 from bot.metrics import metric_names
 from bot.official_form import form_sheet
 from bot.rollup import Rollup, compute_rollup
@@ -237,6 +238,8 @@ def collect(db: Database, unit_id: int, start: date, end: date, *, lang: str = "
         sum(_merge(by_key, metric).values()), u.cumulative, None if u.pct is None else u.pct / 100.0, u.remaining,
         f"{quiet}/{total}" if total else "", is_total=True,
     ))
+    order = {k: i for i, k in enumerate(r.metrics)}
+    daily.sort(key=lambda d: (vn_key(d.name), d.code, order.get(d.metric, 99)))  # units in Vietnamese order
     for k in r.metrics:
         merged = _merge(by_key, k)
         daily.append(DailyRow(t("export.total", lang), r.unit.code, k, {d: merged.get(d) for d in days}, is_total=True))

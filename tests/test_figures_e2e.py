@@ -417,6 +417,9 @@ async def test_export_has_the_official_form(harness: Harness) -> None:
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert ws.page_setup.fitToHeight == 0 and ws.print_title_rows == "$7:$8"
+    # the per-day sheet lists the units in Vietnamese order too (then the totals)
+    names = [r[0] for r in wb["Theo ngày"].iter_rows(min_row=2, values_only=True)]
+    assert list(dict.fromkeys(names)) == [*VN_ORDER, "Tổng cộng"]
     # the raw data names the group, not its id
     raw = list(wb["Dữ liệu gốc"].iter_rows(min_row=2, values_only=True))
     assert raw and all(r[8] == "Tổ CNS Xã Tân Hòa" for r in raw)
