@@ -546,7 +546,7 @@ _STRONG_AFTER = frozenset({"tk", "tai", "muc", "m", "md", "dddt", "l", "lv"})
 _BEFORE_NEVER_WORDS = """
     moi can hop muon xin het ho tro giup so phong nha ma sdt otp hotline cccd kh khoang hen den lop mat
     co lam truc tap trung di cho hoi huong dan tuoi thu chi tieu de an qd nd nghi dinh van ban
-    thong tu quyet dang ky gom huan gan hon tren duoi tang nhom giao thieu con chua them
+    thong tu quyet dang ky gom huan gan hon tren duoi tang nhom giao thieu con chua them loi bi hay hoac
 """
 # of those, the verbs a count noun after the figure overrules ("có 12 tk", "làm 5 tk")
 _BEFORE_WEAK = frozenset({"co", "lam", "di", "den", "them"})
@@ -1006,8 +1006,11 @@ class _Scan:
         return self.line.segs[-1]
 
     def counted(self, start: int, end: int) -> bool:
-        """A number here is a daily count: not after a target word, not in a plan, nothing else around it."""
-        if start > self.not_after or any(a <= start < b for a, b in self.plans):
+        """A number here is a daily count: not after a target word, not in a plan, nothing else around it;
+        not in a question ("hôm qua 6 hay 8 ạ?"); not "30 độ" (plain "do" is also "do mất sóng": because)."""
+        if start > self.not_after or self.line.question or any(a <= start < b for a, b in self.plans):
+            return False
+        if self.cased[end : end + 3].lower() == " độ":
             return False
         return _is_count(self.text, start, end, self.extra_after)
 

@@ -471,3 +471,11 @@ def test_daily_figure_with_tk_after_a_weak_verb() -> None:
     _check(parse_report("Thôn 3 hôm nay có 12 tk", today=TODAY, units=UNITS), (D14, [R("Thôn 3", 12)]))
     _check(parse_report("Thôn 3 ngày 13 tháng 8: 5 tk", today=TODAY, units=UNITS),
            (date(2025, 8, 13), [R("Thôn 3", 5)]))
+
+
+@pytest.mark.parametrize("text", [
+    "Thôn 3 hôm nay 30 độ nắng quá", "Thôn 5 bị lỗi 3 tài khoản", "Anh ơi Thôn 3 hôm qua 6 hay 8 ạ?",
+    "Thôn 3 hôm nay 12 tk?",  # a question is never stored
+])
+def test_more_numbers_that_are_not_daily_figures(text: str) -> None:
+    assert parse_report(text, today=TODAY, units=UNITS).kind != "report"
