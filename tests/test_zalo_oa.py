@@ -228,6 +228,9 @@ async def test_report_confirm_reminder_summary_in_a_gmf_group(oa: OAHarness) -> 
 
 async def test_private_consultation_replies_and_export_link(oa: OAHarness) -> None:
     an = await oa.join("An", THON_3)
+    with oa.db.session() as s:  # events carry no name: the profile API gave the roster a real one
+        member = repo.member_by_external(s, "zalo_oa", an.id)
+        assert member is not None and member.display_name == "An"
     replies = await oa.say(an, "Thôn 3 hôm nay 4")
     assert "Thôn 3" in replies[0].text and oa.daily(THON_3) == 4
     leader = oa.emu.user("Trưởng Thôn 3")

@@ -104,6 +104,7 @@ class ZaloOAEmulator:
         app.router.add_post("/v3.0/oa/message/cs", self._cs)
         app.router.add_post("/v3.0/oa/group/message", self._group_message)
         app.router.add_post("/v2.0/oa/upload/image", self._upload)
+        app.router.add_get("/v3.0/oa/user/detail", self._user_detail)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, 0)
@@ -257,6 +258,19 @@ class ZaloOAEmulator:
             "recipient": {"id": group_id}, "message": {"msg_id": self._sent[-1].message_id, "text": got[0]},
             "timestamp": str(int(self.now() * 1000))}))
         return resp
+
+    async def _user_detail(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return self._err(-124, "Access token is invalid or expired")
+        try:
+            user_id = str(json.loads(request.query.get("data", "{}")).get("user_id", ""))
+        except (ValueError, AttributeError):
+            return self._err(-201, "data must be JSON")
+        user = self._users.get(user_id)
+        if user is None:
+            return self._err(-213, "User has not followed or interacted with the OA")
+        return web.json_response({"error": 0, "message": "Success", "data": {
+            "user_id": user.id, "display_name": user.name, "user_is_follower": True}})
 
     async def _upload(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

@@ -166,6 +166,7 @@ class OAClient:
         self.calls = 0
         self.clock_ms = now_ms
         self._window: dict[str, tuple[int, int]] = {}  # user id -> (their last message, replies since)
+        self._names: dict[str, str] = {}
         self.redactor = RedactFilter([tokens.app_secret])
         for name in (__name__, "httpx", "httpcore"):
             logging.getLogger(name).addFilter(self.redactor)
@@ -187,7 +188,8 @@ class OAClient:
     # ---- one request -----------------------------------------------------------------------------------
 
     async def call(self, path: str, *, json_body: dict[str, Any] | None = None,
-                   files: dict[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
+                   files: dict[str, tuple[str, bytes, str]] | None = None,
+                   query: dict[str, str] | None = None) -> dict[str, Any]:
         method = path.rsplit("/", 1)[-1]
         try:
             token = await self.tokens.access_token()
@@ -198,7 +200,7 @@ class OAClient:
         while True:
             attempt += 1
             try:
-                return await self._once(method, path, token, json_body, files)
+                return await self._once(method, path, token, json_body, files, query)
             except ZaloError as exc:
                 if exc.code in TOKEN_ERRORS and not refreshed:
                     refreshed = True  # ONE refresh per refused call; concurrent ones share it
@@ -213,11 +215,14 @@ class OAClient:
                 raise
 
     async def _once(self, method: str, path: str, token: str, json_body: dict[str, Any] | None,
-                    files: dict[str, tuple[str, bytes, str]] | None) -> dict[str, Any]:
+                    files: dict[str, tuple[str, bytes, str]] | None,
+                    query: dict[str, str] | None = None) -> dict[str, Any]:
         self.calls += 1
         headers = {"access_token": token}
         try:
-            if files is not None:
+            if query is not None:
+                resp = await self._http.get(self.base_url + path, params=query, headers=headers, timeout=self.timeout)
+            elif files is not None:
                 resp = await self._http.post(self.base_url + path, files=files, headers=headers, timeout=60.0)
             else:
                 resp = await self._http.post(self.base_url + path, json=json_body or {}, headers=headers,
@@ -248,6 +253,23 @@ class OAClient:
         return data if isinstance(data, dict) else {}
 
     # ---- sending ---------------------------------------------------------------------------------------
+
+    async def user_name(self, user_id: str) -> str | None:
+        """The user's Zalo display name (``GET /v3.0/oa/user/detail?data={"user_id"}``), cached; None on error
+        (webhook events carry no name)."""
+        if user_id in self._names:
+            return self._names[user_id]
+        try:
+            data = await self.call("/v3.0/oa/user/detail", query={"data": json.dumps({"user_id": user_id})})
+        except ZaloError as exc:
+            log.debug("no profile for an OA user: %s", exc.description)
+            return None
+        name = _s(data.get("display_name"))[:120] or None
+        if name is not None:
+            self._names[user_id] = name
+            while len(self._names) > 5000:
+                self._names.pop(next(iter(self._names)))
+        return name
 
     def user_wrote(self, user_id: str) -> None:
         """A user's message (re)opens their free reply window."""

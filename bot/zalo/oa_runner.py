@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -74,6 +75,12 @@ class OARunner(ZaloRunner):
         if msg is not None and not msg.is_group:  # a private message opens that user's free reply window
             self.oa.user_wrote(msg.user_id)
         return msg
+
+    async def enrich(self, msg: Incoming) -> Incoming:
+        if msg.name != msg.user_id:
+            return msg
+        name = await self.oa.user_name(msg.user_id)
+        return replace(msg, name=name) if name else msg
 
     # ---- lifecycle ------------------------------------------------------------------------------------
 

@@ -104,6 +104,10 @@ class ZaloRunner:
     def parse(self, raw: dict[str, Any]) -> Incoming | None:
         return parse_update(raw)
 
+    async def enrich(self, msg: Incoming) -> Incoming:
+        """What the update lacks, fetched by the surface's adapter (the OA looks up the sender's name)."""
+        return msg
+
     @property
     def webhook_mode(self) -> bool:
         return bool(self.public_base_url and self.webhook_secret)
@@ -203,6 +207,8 @@ class ZaloRunner:
     async def process(self, raw: dict[str, Any]) -> list[Out]:
         """Handle one update (errors are logged, never raised: the loop must go on)."""
         msg = self.parse(raw)
+        if msg is not None:
+            msg = await self.enrich(msg)
         if msg is None:
             log.debug("Zalo update ignored: %s", str(raw)[:200])
             return []
