@@ -60,12 +60,16 @@ def seed(db: Database, extra_members: int = 100) -> list[int]:
 
 
 def add_members(db: Database, village_ids: dict[str, int], n: int) -> list[int]:
+    """n members, each the only reporter of a village of their own (next to the demo villages): a second
+    reporter of a village/day is asked whether the figure adds up or is the total, which is not what
+    these traffic tests are about."""
     names = [name for _code, name, _t, _b in VILLAGES]
     ids = []
     with db.session() as s:
         for i in range(n):
-            village = s.get(Unit, village_ids[names[i % len(names)]])
-            assert village is not None
+            demo_village = s.get(Unit, village_ids[names[i % len(names)]])
+            assert demo_village is not None and demo_village.parent is not None
+            village = repo.create_unit(s, f"tv-{i}", f"Xóm thành viên {i}", "village", demo_village.parent)
             uid = EXTRA_BASE + i
             repo.add_member(s, "telegram", str(uid), f"Thành viên {i}", village, "member")
             ids.append(uid)
