@@ -1316,12 +1316,12 @@ def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | N
 
 def _error(
     code: str, table: _UnitTable, *, line: _Line | None = None, multi: bool = False, detail: str = "",
-    mention: _Mention | None = None, is_command: bool = False,
+    mention: _Mention | None = None, is_command: bool = False, lang: str = "vi",
 ) -> ParsedReport:
-    text = _error_text(code, detail, table, mention)
+    text = _error_text(code, detail, table, mention, lang)
     line_no = line.no if (line is not None and multi) else None
     if line_no is not None and line is not None:
-        text = t("prs.line", "vi", no=line_no, line=line.text, text=text)
+        text = t("prs.line", lang, no=line_no, line=line.text, text=text)
     return ParsedReport(kind="error", error=text, error_code=code, error_line=line_no, is_command=is_command)
 
 
@@ -1384,6 +1384,7 @@ def parse_report(
     metrics: Sequence[str] = ("l1", "l2"),
     metric_words: Mapping[str, Sequence[str]] | None = None,
     unit_known: bool = False,
+    lang: str = "vi",
 ) -> ParsedReport:
     """Parse one chat message (or a whole ``/baocao ...`` / ``/report@Bot ...`` command) into a report.
 
@@ -1395,7 +1396,8 @@ def parse_report(
     built-in mức 1 / mức 2 words; its codes count as existing metrics;
     `unit_known`: the chat or the member determines the unit (a village member, a group bound to one village):
     a bare figure ("12", "hôm nay 6", "hqua 5 tk") is then a report for the own unit (unit None); without it
-    such a message is the error ``no_unit`` (a hint: name the unit).
+    such a message is the error ``no_unit`` (a hint: name the unit);
+    `lang`: the language of `error` (``vi`` by default, ``en``), from the message catalog (bot/texts/parsing.py).
 
     Returns kind ``report`` (day + lines), ``not_report`` (chatter, or a command other than /baocao and
     /report: `is_command` tells) or ``error`` (`error` in Vietnamese, `error_code` from ERROR_CODES,
@@ -1440,12 +1442,12 @@ def parse_report(
         if unit_known:
             lines[0].reportish = True
         elif not lines[0].plain.isdigit():  # "hôm nay 6": a hint; a lone "12" may answer anything: silence
-            return _error("no_unit", table)
+            return _error("no_unit", table, lang=lang)
     if not is_command and not any(ln.reportish for ln in lines):
         return ParsedReport(kind="not_report")
     if is_command and not lines:
-        return _error("usage", table, is_command=True)
-    return _assemble(lines, table, today, multi=multi, is_command=is_command)
+        return _error("usage", table, is_command=True, lang=lang)
+    return _assemble(lines, table, today, multi=multi, is_command=is_command, lang=lang)
 
 
 def _heading(ln: _Line) -> bool:
@@ -1572,7 +1574,9 @@ class _Assembly:
         return ParsedReport(kind="report", day=day, lines=out, is_command=is_command)
 
 
-def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool, is_command: bool) -> ParsedReport:
+def _assemble(
+    lines: list[_Line], table: _UnitTable, today: date, *, multi: bool, is_command: bool, lang: str = "vi"
+) -> ParsedReport:
     asm = _Assembly(lines, multi)
     try:
         for ln in lines:
@@ -1580,4 +1584,4 @@ def _assemble(lines: list[_Line], table: _UnitTable, today: date, *, multi: bool
         return asm.result(lines, today, is_command)
     except _Fail as f:
         return _error(f.code, table, line=f.line, multi=multi, detail=f.detail, mention=f.mention,
-                      is_command=is_command)
+                      is_command=is_command, lang=lang)

@@ -116,9 +116,9 @@ def confirm_question(out: Outcome, lang: str) -> str:
 
 
 def parse_error(out: Outcome, lang: str) -> str:
-    if lang == "vi" and out.parse_error:
+    if out.parse_error:  # the parser's explanation (in the caller's language) already carries an example
         body = fmt.esc(out.parse_error)
-        if "ví dụ" in out.parse_error.lower():  # the parser's explanation already carries an example
+        if "ví dụ" in out.parse_error.lower() or "for example" in out.parse_error.lower():
             return body
     else:
         code = out.parse_error_code or "generic"

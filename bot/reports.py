@@ -246,7 +246,8 @@ class ReportService:
         # a member of a village (a unit without units below it): a bare "12" / "hôm nay 6" is that village's
         leaf = scope.own.id not in self.svc.db.cached(("rep.parents",), self._parent_ids)
         parsed = parse_report(text, today=self.svc.today(), units=scope.area.sorted_names,
-                              metrics=self._metric_codes(), unit_known=leaf, metric_words=active_words(self.svc.db))
+                              metrics=self._metric_codes(), unit_known=leaf, metric_words=active_words(self.svc.db),
+                              lang=caller.language)
         return parsed, scope.own, scope.names
 
     # ---- submit / edit / confirm -----------------------------------------------------------------

@@ -479,3 +479,17 @@ def test_daily_figure_with_tk_after_a_weak_verb() -> None:
 ])
 def test_more_numbers_that_are_not_daily_figures(text: str) -> None:
     assert parse_report(text, today=TODAY, units=UNITS).kind != "report"
+
+
+def test_explanations_in_english_from_the_catalog() -> None:
+    from bot.texts import CATALOG
+
+    r = parse_report("Xóm Quê: 4", today=TODAY, units=UNITS, lang="en")
+    assert r.error_code == "unknown_unit" and r.error is not None and r.error.startswith("No unit «Xóm Quê»")
+    r = parse_report("Thôn 3 hôm nay 12 mức 2\nThôn 99: 5", today=TODAY, units=UNITS, lang="en")
+    assert r.error is not None and r.error.startswith("Line 2 («Thôn 99: 5»): No unit «Thôn 99»")
+    assert parse_report("hôm nay 6", today=TODAY, units=UNITS, lang="en").error == CATALOG["en"]["prs.no_unit"].format(
+        ex=UNITS[0])
+    # every parser text exists in both languages
+    prs = {k for k in CATALOG["vi"] if k.startswith("prs.")}
+    assert prs and prs == {k for k in CATALOG["en"] if k.startswith("prs.")}

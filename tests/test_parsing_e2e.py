@@ -30,9 +30,9 @@ def row_count(h: Harness) -> int:
         return int(s.scalar(select(func.count()).select_from(Report)) or 0)
 
 
-def head(key: str, **values: str) -> str:
+def head(key: str, lang: str = "vi", **values: str) -> str:
     """The fixed start of a catalog text (up to its first value)."""
-    return CATALOG["vi"][key].split("{")[0]
+    return CATALOG[lang][key].split("{")[0]
 
 
 CHATTER = [
@@ -104,3 +104,13 @@ async def test_short_forms_issue_17_9(harness: Harness) -> None:
     replies = await harness.say(GROUP_ID, LEADER_ID, "hôm nay 6")
     assert (replies[0].text or "").startswith(head("prs.no_unit", ex="x"))
     assert row_count(harness) == before
+
+
+async def test_hint_in_the_members_language(harness: Harness) -> None:
+    with harness.db.session() as s:
+        member = repo.member_by_external(s, "telegram", str(LEADER_ID))
+        assert member is not None
+        member.language = "en"
+    replies = await harness.say(GROUP_ID, LEADER_ID, "Xóm Quê: 4")
+    assert (replies[0].text or "").startswith(head("prs.unknown_unit", lang="en"))
+    assert "Xóm Quê" in (replies[0].text or "")
