@@ -1169,6 +1169,10 @@ class OrgService:
                     own = self._own_unit(s, caller)
                     title = unit_label(own) if own is not None and path is not None else "–"
                 rows = org_repo.members_in(s, path)
+            # by level, then unit and name in Vietnamese order (admins, leaders, members within a unit)
+            rank = {"admin": 0, "leader": 1, "member": 2}
+            rows.sort(key=lambda mu: (mu[1].depth, vn_key(mu[1].name), mu[1].id, rank.get(mu[0].role, 3),
+                                      vn_key(mu[0].display_name)))
             lines = [Msg("org.members_head", {"unit": title, "count": len(rows)})]
             last_unit = None
             for shown, (m, u) in enumerate(rows):

@@ -481,3 +481,11 @@ async def test_the_evening_summary_shows_official_figures(harness: Harness) -> N
     (summary,) = of_kind(h, GROUP_ID, "Tổng hợp VNeID")
     assert f"Số chính thức Mức 2 ngày 14/08: 3.000 · số của tổ: {ours:,}".replace(",", ".") in summary
     assert f"+{ours - 3000}" in summary
+
+
+async def test_roster_in_vietnamese_order(harness: Harness) -> None:
+    h = harness
+    text = text_of(await h.say_quiet(ADMIN_ID, ADMIN_ID, "/thanhvien", wait=1.0))
+    positions = [text.index(f"{name} (") for name in VN_ORDER]
+    assert positions == sorted(positions), text[:500]
+    assert text.index("Tổ viên Thôn Đồng Tâm") < text.index("Tổ viên Thôn Đồng Tân")
