@@ -199,9 +199,11 @@ def parse_int(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     s = str(value).strip().replace("\u00a0", " ")
-    if re.fullmatch(r"\d+", s):
+    # ASCII digits, at most 15 (far above any allowed count): a 5,000-digit string is "not a number",
+    # never int()'s ValueError (Python refuses to convert more than 4,300 digits)
+    if re.fullmatch(r"[0-9]{1,15}", s):
         return int(s)
-    if re.fullmatch(r"\d{1,3}(?:([., ])\d{3})(?:\1\d{3})*", s):
+    if re.fullmatch(r"[0-9]{1,3}(?:([., ])[0-9]{3})(?:\1[0-9]{3}){0,3}", s):
         return int(re.sub(r"[., ]", "", s))
     return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
@@ -171,7 +172,7 @@ async def on_button(update: Update, context: Ctx) -> None:
     lang = caller.language
     kind, _, arg = q.data.partition(":")
     rs = _service(context)
-    if kind == "u" and arg.isdigit():
+    if kind == "u" and re.fullmatch(r"[0-9]{1,18}", arg):  # a forged u:99999999999999999999 is no int64
         out = rs.undo(caller, int(arg))
         if out.status != "removed":
             await q.answer(render.refused(out, lang)[:190], show_alert=True)

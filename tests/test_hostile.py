@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -419,3 +419,155 @@ def test_import_cells_sheets_and_csv_bounded() -> None:
     assert [i.key for i in got] == ["imp.limit_rows"]
     got = read_sources([("cell.csv", ("unit_code,telegram_id,name\nth-3,1," + "a" * 2000 + "\n").encode())])[1]
     assert [i.key for i in got] == ["imp.limit_cell"]
+
+
+# ---------------------------------------------------------------------------------------------- fuzzed import columns
+
+_cell = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x3000), max_size=20),
+    st.sampled_from(["\x00", "a\x00b", "\u202e", "=1+1", "-5", "1.046", "1,5", "31/02/2025", "25:99", "NaN",
+                     "9" * 5000, "9" * 25, "-" + "9" * 30, "  ", "th-3", "x-tanhoa", "admin", "trưởng", "0", "-100123"]),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+)
+
+
+# a valid row per kind (against the demo commune); the fuzz replaces one of its columns
+_VALID: dict[str, dict[str, str]] = {
+    "units": {"code": "th-moi", "name": "Thôn Mới", "kind": "village", "parent_code": "x-tanhoa"},
+    "targets": {"unit_code": "th-3", "metric": "l2", "target": "600", "deadline": "31/12/2026"},
+    "baselines": {"unit_code": "th-3", "metric": "l2", "as_of": "01/08/2025", "value": "400"},
+    "members": {"unit_code": "th-3", "telegram_id": "777000111", "name": "Tổ viên Mới", "role": "member"},
+    "chats": {"unit_code": "th-3", "telegram_chat_id": "-100777", "reminder_time": "16:30", "summary_time": "20:00"},
+}
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(_VALID)), column=st.integers(0, 3), cell=_cell, as_xlsx=st.booleans())
+@example(kind="targets", column=2, cell="9" * 5000, as_xlsx=False)  # the issue's 5,000-digit target
+@example(kind="members", column=2, cell="Tổ\x00viên", as_xlsx=False)  # NUL: DataError on PostgreSQL
+@example(kind="chats", column=1, cell="-" + "9" * 30, as_xlsx=True)
+def test_fuzzed_import_columns_never_raise(any_db: Database, kind: str, column: int, cell: str, as_xlsx: bool) -> None:
+    """Issue 15 item 8: every column of every import kind gets a hostile cell (NUL, 5,000 digits, numbers
+    beyond int64, formulas, look-alikes), as CSV and xlsx, on SQLite and PostgreSQL: run_import returns a
+    report (never raises: no DataError, no ValueError) and stores no NUL."""
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from openpyxl import Workbook
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    from bot.config import Settings
+    from bot.demo_data import seed_demo
+    from bot.importer import run_import, shell_caller
+    from bot.services import Services
+
+    with any_db.session() as s:
+        seeded = repo.unit_by_code(s, "x-tanhoa") is not None
+    if not seeded:
+        seed_demo(any_db)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    svc = Services(settings, any_db, lambda: datetime(2025, 8, 14, 3, tzinfo=UTC))
+    head = list(_VALID[kind])
+    row = [_VALID[kind][h] for h in head]
+    row[column] = cell
+    if as_xlsx:
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = kind
+        ws.append(head)
+        try:
+            ws.append(row)
+        except IllegalCharacterError:  # openpyxl refuses control characters in cells: Excel cannot hold them
+            return
+        buf = io.BytesIO()
+        wb.save(buf)
+        files = [(f"{kind}.xlsx", buf.getvalue())]
+    else:
+        out = io.StringIO()
+        csv.writer(out).writerows([head, row])
+        files = [(f"{kind}.csv", out.getvalue().encode())]
+    report = run_import(svc, shell_caller(settings), files)
+    assert report.committed or report.issues
+    for lang in ("vi", "en"):
+        report.outcome().text(lang)
+        report.issues_text(lang)
+    with any_db.session() as s:
+        names = [u.name for u in s.scalars(select(Unit))] + [m.display_name for m in s.scalars(select(Member))]
+    assert not [n for n in names if "\x00" in n]
+
+
+# ---------------------------------------------------------------------------------------------- every command's arguments
+
+_arg = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["9" * 5000, "99999999999999999999", "-1", "0", "1.046", "²", "١٢", "\x00", "\u202e", "Thôn 3",
+                     "th-3", "x-tanhoa", "@x", "|", "31/02", "25:99", "99/99/9999", "csv", "m2", "l1", "bat", "tat",
+                     "nghi", "bonghi", "doi", "vaitro", "xoa", "chuyen", "-100123", "=1+1", "<b>", "' OR 1=1 --"]),
+    st.integers(min_value=-(10**25), max_value=10**25).map(str),
+)
+
+
+@settings(max_examples=1, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(args=st.lists(st.lists(_arg, max_size=5).map(" ".join), min_size=len(COMMANDS) * 3,
+                     max_size=len(COMMANDS) * 3))
+def test_every_command_with_fuzzed_arguments_and_forged_buttons(tmp_path_factory: pytest.TempPathFactory,
+                                                                 args: list[str]) -> None:
+    """Issue 15 item 8: every command name (and alias) with hypothesis-made arguments (5,000 digits, beyond
+    int64, Unicode digits, NUL, bidi...) from an admin, plus forged button data (u:99999999999999999999
+    was an OverflowError): 0 exceptions reach the error handler, 0 'bot gặp sự cố' replies."""
+    asyncio.run(_commands_and_buttons(tmp_path_factory.mktemp("cmdfuzz"), args))
+
+
+async def _commands_and_buttons(tmp: Path, args: list[str]) -> None:
+    emu = Emulator(TOKEN, limits=Limits.off())
+    await emu.start()
+    db = Database(sqlite_url(tmp))
+    seed(db, 0)
+    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep(logging.ERROR)
+    logging.getLogger().addHandler(keep)
+    names = [n for spec in COMMANDS for n in spec.names]
+    try:
+        async with FaultBot(emu, db):
+            admin = User(ADMIN_ID, "Quản trị")
+            for i, a in enumerate(args):
+                name = names[i % len(names)]
+                emu.send_message(GROUP_ID if i % 2 else ADMIN_ID, admin, f"/{name} {a}".strip()[:4096])
+                if i % 40 == 39:
+                    await emu.wait_idle(60)
+            emu.send_message(GROUP_ID, User(member_id(3), "Tổ viên"), "hôm nay 3 m2")
+            await emu.wait_idle(60)
+            # forged button data under the bot's confirmation (a modified client can send any data)
+            conf = emu.sent(GROUP_ID)[-1]
+            message = emu._messages[(GROUP_ID, conf.message_id)]  # noqa: SLF001
+            presser = User(member_id(3), "Tổ viên")
+            for data in ["u:99999999999999999999", "u:²", "u:-1", "u:" + "9" * 60, "cf:" + "A" * 32, "cx:\x00",
+                         "sa:", "st:" + "9" * 32, "u:", "u:0"]:
+                qid = f"{emu.bot_id}{next(emu._callback_counter):010d}"  # noqa: SLF001
+                emu._callback_queries[qid] = {"answered": False, "data": data, "chat_id": GROUP_ID,  # noqa: SLF001
+                                              "message_id": conf.message_id, "user_id": presser.id}
+                emu.send_update({"callback_query": {"id": qid, "from": presser.to_dict(), "message": message,
+                                                    "chat_instance": "1", "data": data}})
+            await emu.wait_idle(60)
+            await asyncio.sleep(1.0)
+    finally:
+        logging.getLogger().removeHandler(keep)
+        await emu.stop()
+    texts = [r.content for r in emu.sent()]
+    internal = [x for x in texts if x.startswith(t("err.internal")[:20])]
+    errors = [f"{r.name}: {r.getMessage()} {r.exc_info[1]!r}" if r.exc_info else r.getMessage() for r in records]
+    assert not errors, errors[:5]
+    assert not internal, internal[:3]
+    assert 400 not in emu.stats.errors, emu.stats.errors
+    _garbage_free(db, 500)
