@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -1292,8 +1293,18 @@ def _fmt_day(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
+# the units the reporter may report for (parse_report(allowed=...)): hints and examples name only these
+_ALLOWED: ContextVar[tuple[str, ...] | None] = ContextVar("vneid_allowed_units", default=None)
+
+
+def _hint_names(table: _UnitTable) -> tuple[str, ...]:
+    allowed = _ALLOWED.get()
+    return table.names if allowed is None else tuple(n for n in table.names if n in set(allowed))
+
+
 def _example_unit(table: _UnitTable) -> str:
-    return table.names[0] if table.names else "Thôn 3"
+    names = _hint_names(table)
+    return names[0] if names else "Thôn 3"
 
 
 def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | None = None, lang: str = "vi") -> str:
@@ -1305,8 +1316,9 @@ def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | N
         if code == "ambiguous_unit":
             return t("prs.ambiguous_unit", lang, name=mention.text, cands=", ".join(mention.candidates),
                      first=mention.candidates[0])
-        known = ", ".join(table.names[:8]) + (", …" if len(table.names) > 8 else ".")
-        where = t("prs.known_units", lang, known=known) if table.names else ""
+        names = _hint_names(table)
+        known = ", ".join(names[:8]) + (", …" if len(names) > 8 else ".")
+        where = t("prs.known_units", lang, known=known) if names else ""
         return t("prs.unknown_unit", lang, name=mention.text, where=where, ex=ex)
     if code == "bad_date" and detail == "mixed":
         return t("prs.bad_date_mixed", lang, ex=ex)
@@ -1385,6 +1397,7 @@ def parse_report(
     metric_words: Mapping[str, Sequence[str]] | None = None,
     unit_known: bool = False,
     lang: str = "vi",
+    allowed: Sequence[str] | None = None,
 ) -> ParsedReport:
     """Parse one chat message (or a whole ``/baocao ...`` / ``/report@Bot ...`` command) into a report.
 
@@ -1398,11 +1411,23 @@ def parse_report(
     a bare figure ("12", "hôm nay 6", "hqua 5 tk") is then a report for the own unit (unit None); without it
     such a message is the error ``no_unit`` (a hint: name the unit);
     `lang`: the language of `error` (``vi`` by default, ``en``), from the message catalog (bot/texts/parsing.py).
+    `allowed`: of `units`, those the reporter may report for: the hints and examples of errors name only these
+    (None = all of `units`).
 
     Returns kind ``report`` (day + lines), ``not_report`` (chatter, or a command other than /baocao and
     /report: `is_command` tells) or ``error`` (`error` in Vietnamese, `error_code` from ERROR_CODES,
     `error_line` when the message has several lines). Never raises.
     """
+    token = _ALLOWED.set(tuple(allowed) if allowed is not None else None)
+    try:
+        return _parse_report(text, today=today, units=units, metrics=metrics, metric_words=metric_words,
+                             unit_known=unit_known, lang=lang)
+    finally:
+        _ALLOWED.reset(token)
+
+
+def _parse_report(text: str, *, today: date, units: Sequence[str], metrics: Sequence[str],
+                  metric_words: Mapping[str, Sequence[str]] | None, unit_known: bool, lang: str) -> ParsedReport:
     if isinstance(today, datetime):
         today = today.date()
     table = _unit_table(tuple(units))

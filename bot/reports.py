@@ -245,9 +245,11 @@ class ReportService:
 
         # a member of a village (a unit without units below it): a bare "12" / "hôm nay 6" is that village's
         leaf = scope.own.id not in self.svc.db.cached(("rep.parents",), self._parent_ids)
+        own_path = scope.own.path
+        allowed = [n for n, us in scope.area.names.items() if any(u.path.startswith(own_path) for u in us)]
         parsed = parse_report(text, today=self.svc.today(), units=scope.area.sorted_names,
                               metrics=self._metric_codes(), unit_known=leaf, metric_words=active_words(self.svc.db),
-                              lang=caller.language)
+                              lang=caller.language, allowed=allowed)
         return parsed, scope.own, scope.names
 
     # ---- submit / edit / confirm -----------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.access import Caller
 from bot.services import Services
 from bot.texts import t
-from storage.setup_repo import SetupState, setup_state
+from storage.setup_repo import SetupState, setup_state, unit_name
 
 STEPS = ("unit", "villages", "bind", "targets", "codes")
 
@@ -63,3 +63,11 @@ def setup_of(svc: Services) -> Setup:
 def guides(caller: Caller) -> bool:
     """The guided setup talks to ADMIN_IDS admins (who may start from an empty database)."""
     return caller.global_admin
+
+
+def example_unit(svc: Services, caller: Caller) -> str:
+    """The unit name report examples use: the caller's own unit (a stranger: a typical village name)."""
+    if caller.unit_id is None:
+        return "Thôn 3"
+    with svc.db.session() as s:
+        return unit_name(s, caller.unit_id) or "Thôn 3"

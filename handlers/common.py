@@ -12,7 +12,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.commands import BY_NAME, Role
 from bot.fmt import esc
 from bot.intake import note_failure
-from bot.setup import guides, setup_of
+from bot.setup import example_unit, guides, setup_of
 from bot.texts import t
 from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply, services
 from storage.db import unavailable
@@ -29,7 +29,8 @@ async def start(update: Update, context: Ctx) -> None:
             await reply(update, t("setup.hello", lang, name=_esc_name(update)) + "\n\n" + setup.checklist(lang))
             return
     key = "start.member" if caller.on_roster or guides(caller) else "start.stranger"
-    await reply(update, t(key, lang, name=_esc_name(update)) + "\n\n" + t("help.report", lang))
+    unit = esc(example_unit(services(context), caller))
+    await reply(update, t(key, lang, name=_esc_name(update)) + "\n\n" + t("help.report", lang, unit=unit))
 
 
 async def help_cmd(update: Update, context: Ctx) -> None:
@@ -44,7 +45,7 @@ async def help_cmd(update: Update, context: Ctx) -> None:
         await reply(update, t("help.command", lang, name=spec.name, alias=spec.alias,
                               desc=t(f"cmd.{spec.name}", lang), usage=t(f"usage.{spec.name}", lang)))
         return
-    lines = [t("help.title", lang), t("help.report", lang), ""]
+    lines = [t("help.title", lang), t("help.report", lang, unit=esc(example_unit(services(context), caller))), ""]
     registered: list[str] = context.application.bot_data.get("commands", [])
     for role in (Role.NONE, Role.MEMBER, Role.LEADER, Role.ADMIN):
         names = [n for n in registered if BY_NAME[n].role == role and n not in ("start",)]

@@ -34,3 +34,7 @@ def setup_state(s: Session) -> SetupState:
         targets=count(select(func.count(Target.id))),
         members=count(select(func.count(Member.id)).where(Member.active.is_(True), Member.role != "admin")),
     )
+
+
+def unit_name(s: Session, unit_id: int) -> str | None:
+    return s.scalar(select(Unit.name).where(Unit.id == unit_id))

@@ -230,3 +230,27 @@ def test_audit_sentences_of_holidays_refusals_and_unknown_fields() -> None:
     member = sentence("member.remove", {"member": "2003", "active": True}, {"member": "2003", "active": False},
                       "en", unit="Thôn 3", refused=False, **kw)
     assert member == "removed Tổ viên An from the team of Thôn 3"
+
+
+async def test_hints_and_examples_name_the_members_own_unit(harness: Harness) -> None:
+    h = harness
+    napuc = member_id(7)  # a member of Bản Nà Pục
+    helptext = text(await h.say(napuc, napuc, "/trogiup"))
+    assert "Bản Nà Pục hôm nay 12 mức 2" in helptext and "Thôn 3 hôm nay" not in helptext, helptext
+    start = text(await h.say(napuc, napuc, "/start"))
+    assert "Bản Nà Pục hôm nay 12 mức 2" in start and "Thôn 3" not in start, start
+    hint = text(await h.say(GROUP_ID, napuc, "Thôn 9 hôm nay 5"))
+    assert "Bản Nà Pục" in hint, hint
+    for other in ("Thôn 3", "TDP 5", "Thôn Đồng Tâm", "Xóm Bãi"):
+        assert other not in hint, (other, hint)
+
+
+async def test_join_codes_for_a_leader_who_never_opened_a_private_chat(harness: Harness) -> None:
+    h = harness  # the leader has never talked to the bot privately: Telegram answers 403 to the bot
+    with h.db.session() as s:
+        th3 = repo.unit_by_code(s, "th-3")
+        assert th3 is not None
+        th3_code = th3.join_code
+    reply = text(await h.say(GROUP_ID, LEADER_ID, "/madangky"))
+    assert th3_code not in reply and "mở chat riêng với bot" in reply, reply
+    assert 400 not in h.emu.stats.errors and h.emu.stats.errors[403] == 1

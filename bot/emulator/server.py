@@ -490,6 +490,8 @@ class Emulator:
             raise bad_request("chat not found") from None
         found = self._chats.get(key)
         if found is None:
+            if key in self._users:  # a user who never opened a private chat with the bot, as Telegram answers
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             raise bad_request("chat not found")
         return found
 

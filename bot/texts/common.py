@@ -10,7 +10,7 @@ VI: dict[str, str] = {
     "help.title": "<b>Hướng dẫn dùng bot báo cáo VNeID</b>",
     "help.report": (
         "Cách báo cáo: gõ bình thường trong nhóm, ví dụ\n"
-        "• <code>Thôn 3 hôm nay 12 mức 2</code>\n"
+        "• <code>{unit} hôm nay 12 mức 2</code>\n"
         "• <code>hqua 8 m1, 5 m2</code>\n"
         "• <code>/baocao 12</code> (cho thôn của bạn)\n"
         "Gõ <code>/baocao +5</code> để cộng thêm vào số đã báo, <code>/huy</code> để hủy báo cáo vừa gửi."
@@ -79,7 +79,7 @@ EN: dict[str, str] = {
     "help.title": "<b>How to use the VNeID report bot</b>",
     "help.report": (
         "How to report: just type in the group, for example\n"
-        "• <code>Thôn 3 hôm nay 12 mức 2</code>\n"
+        "• <code>{unit} hôm nay 12 mức 2</code>\n"
         "• <code>hqua 8 m1, 5 m2</code>\n"
         "• <code>/report 12</code> (for your own village)\n"
         "Type <code>/report +5</code> to add to what you reported, <code>/undo</code> to undo the report you just sent."

@@ -27,7 +27,7 @@ VI: dict[str, str] = {
     "rep.btn_undo": "↩️ Hủy",
     "rep.btn_confirm": "✅ Xác nhận",
     "rep.btn_cancel": "✖️ Hủy bỏ",
-    "rep.example": "Ví dụ: <code>Thôn 3 hôm nay 12 mức 2</code> hoặc <code>/baocao 12</code>",
+    "rep.example": "Ví dụ: <code>hôm nay 12 mức 2</code> (cho đơn vị của bạn) hoặc <code>/baocao 12</code>",
     "rep.not_member": (
         "Bạn chưa có trong danh sách tổ nên bot chưa ghi số liệu này. "
         "Xin mã đăng ký từ tổ trưởng rồi gõ <code>/dangky MÃ</code>, sau đó gửi lại báo cáo."
@@ -83,7 +83,7 @@ EN: dict[str, str] = {
     "rep.btn_undo": "↩️ Undo",
     "rep.btn_confirm": "✅ Confirm",
     "rep.btn_cancel": "✖️ Cancel",
-    "rep.example": "Example: <code>Thôn 3 hôm nay 12 mức 2</code> or <code>/report 12</code>",
+    "rep.example": "Example: <code>hôm nay 12 mức 2</code> (for your own unit) or <code>/report 12</code>",
     "rep.not_member": (
         "You are not on a team roster, so this report was not stored. "
         "Ask your team leader for the join code, type <code>/dangky CODE</code>, then send the report again."
