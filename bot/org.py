@@ -29,6 +29,7 @@ from bot.commands import Role
 from bot.parsing import match_unit, normalize
 from bot.services import Services
 from bot.texts import t
+from bot.throttle import FailureThrottle
 from storage import audit_repo, org_repo, repo
 from storage.models import Member, Unit
 
@@ -904,21 +905,31 @@ class OrgService:
     # roster: /dangky, /madangky, /thanhvien
     # =============================================================================================
 
-    def cmd_join(self, caller: Caller, args: str, username: str | None = None) -> Outcome:
+    def cmd_join(self, caller: Caller, args: str, username: str | None = None, chat: str | None = None) -> Outcome:
         tokens = split_args(args)
         if not tokens or len(tokens) > 2:
             return Outcome("usage", [usage("dangky")])
         confirm = len(tokens) == 2 and squash(tokens[1]) in _W_CONFIRM
         if len(tokens) == 2 and not confirm:
             return Outcome("usage", [usage("dangky")])
-        return self.join(caller, tokens[0], confirm=confirm, username=username)
+        return self.join(caller, tokens[0], confirm=confirm, username=username, chat=chat)
 
-    def join(self, caller: Caller, code: str, *, confirm: bool = False, username: str | None = None) -> Outcome:
+    def join(self, caller: Caller, code: str, *, confirm: bool = False, username: str | None = None,
+             chat: str | None = None) -> Outcome:
+        throttle: FailureThrottle = self.svc.extras.setdefault("join_throttle", FailureThrottle())
+        user_key = f"{caller.channel}:{caller.external_id}"
+        chat_key = f"{caller.channel}:{chat}" if chat else None
+
         def run() -> Outcome:
+            now = self.svc.now().timestamp()
+            if throttle.blocked(user_key, chat_key, now):  # guessing codes: no database work, no audit line
+                return Outcome("refused", [Msg("org.join_throttled", {"minutes": int(throttle.window_s // 60)})])
             with self.svc.db.session() as s:
                 unit = org_repo.units_by_join_code(s, code) if re.fullmatch(r"[A-Za-z0-9]{4,16}", code) else None
                 if unit is None or not unit.active:
-                    self._refuse(caller, "member.join", "org.bad_join_code", code=code)
+                    if throttle.failed(user_key, chat_key, now):
+                        self._refuse(caller, "member.join", "org.bad_join_code", code=code)
+                    raise Fail("refused", Msg("org.bad_join_code", {"code": code}))
                 member = repo.member_by_external(s, caller.channel, caller.external_id)
                 if member is not None and member.active and member.unit_id == unit.id:
                     if username and member.username != username:

@@ -79,7 +79,9 @@ def _reply_user(update: Update) -> UserRef | None:
 async def join_cmd(update: Update, context: Ctx) -> None:
     caller = caller_of(update, context)
     user = update.effective_user
-    out = _org(context).cmd_join(caller, args_text(update), username=user.username if user else None)
+    chat = update.effective_chat
+    out = _org(context).cmd_join(caller, args_text(update), username=user.username if user else None,
+                                 chat=str(chat.id) if chat else None)
     await _send(update, out, caller.language)
 
 

@@ -465,3 +465,44 @@ def test_refusals_never_name_members_of_other_communes(tmp_path: Path) -> None:
             assert name not in out.text(lang) and "Tân Hòa" not in out.text(lang), out.text(lang)
     assert "không thuộc phạm vi" in outs[0].text("vi")
     db.dispose()
+
+
+def test_join_is_throttled_per_user_and_per_chat(tmp_path: Path) -> None:
+    """Issue 15 item 11: wrong /dangky codes are throttled per user (5 in 10 min) and per chat (20), the
+    throttled attempts touch nothing, and not every failure is an audit line."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.demo_data import seed_demo
+    from bot.org import OrgService
+    from bot.services import Services
+    from storage.models import AuditLog
+
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    demo = seed_demo(db)
+    good = demo.join_codes["Thôn 3"]
+    now = [datetime(2025, 8, 14, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))]
+    svc = Services(_settings(), db, lambda: now[0])
+    org = OrgService(svc)
+    guesser = svc.caller("telegram", 555_001, "Người đoán")
+    outs = [org.cmd_join(guesser, f"WRONG{i:03d}", chat="-100777") for i in range(8)]
+    assert [o.msgs[0].key for o in outs] == ["org.bad_join_code"] * 5 + ["org.join_throttled"] * 3
+    assert "thử lại sau 10 phút" in outs[-1].text("vi")
+    # even the right code waits: guessing is not rewarded
+    assert org.cmd_join(guesser, good, chat="-100777").msgs[0].key == "org.join_throttled"
+    with db.session() as s:
+        assert repo.member_by_external(s, "telegram", "555001") is None
+    # per chat: 20 failures from many users close the chat to further attempts for a while
+    for k in range(15):
+        org.cmd_join(svc.caller("telegram", 556_000 + k, "x"), "NOPE0000", chat="-100777")
+    assert org.cmd_join(svc.caller("telegram", 557_000, "y"), "NOPE0000", chat="-100777").msgs[0].key \
+        == "org.join_throttled"
+    assert org.cmd_join(svc.caller("telegram", 557_000, "y"), good, chat="-100888").status == "ok"  # other chat
+    with db.session() as s:
+        audited = s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.outcome == "refused"))
+    assert audited == 17, audited  # 21 failures: each user's first, and the one reaching a limit
+    # after the window, the user may try again
+    now[0] += timedelta(minutes=11)
+    assert org.cmd_join(guesser, good, chat="-100777").status == "ok"
+    db.dispose()
