@@ -20,7 +20,7 @@ from typing import Any, Literal, NoReturn
 
 from sqlalchemy.orm import Session
 
-from bot import fmt
+from bot import fmt, names
 from bot.access import Caller
 from bot.audit import log_refusal, record
 from bot.audit_text import sentence
@@ -564,13 +564,17 @@ class OrgService:
         return self.add_unit(caller, rest[0], " ".join(rest[1:]), kind, parent)
 
     def _check_name(self, s: Session, name: str, parent: Unit | None, *, exclude: Unit | None = None) -> str:
-        name = " ".join(name.split())
+        cleaned = names.clean(name)
+        if cleaned is None:
+            _fail("org.name_control")
+        name = cleaned
         if not name or len(name) > MAX_NAME:
             _fail("org.bad_name", max=MAX_NAME)
         siblings = repo.children(s, parent) if parent is not None else repo.roots(s)
         n = normalize(name)
         for sib in siblings:
-            if sib is not exclude and normalize(sib.name) == n:
+            if sib is not exclude and (normalize(sib.name) == n or (
+                    names.mixed_script(name) and names.skeleton(sib.name) == names.skeleton(name))):
                 _fail("org.name_taken", name=name, parent=parent.name if parent else "–", unit=unit_label(sib))
         return name
 

@@ -506,3 +506,30 @@ def test_join_is_throttled_per_user_and_per_chat(tmp_path: Path) -> None:
     now[0] += timedelta(minutes=11)
     assert org.cmd_join(guesser, good, chat="-100777").status == "ok"
     db.dispose()
+
+
+def test_look_alike_and_bidi_unit_names_refused(tmp_path: Path) -> None:
+    """Issue 15 item 12 (unit names by command): Cyrillic 'Тhôn 3' beside 'Thôn 3' and U+202E are refused;
+    decomposed Vietnamese is stored in NFC."""
+    import unicodedata
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.demo_data import ADMIN_ID, seed_demo
+    from bot.org import OrgService
+    from bot.services import Services
+
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    seed_demo(db)
+    svc = Services(_settings(), db, lambda: datetime(2025, 8, 14, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    org = OrgService(svc)
+    admin = svc.caller("telegram", ADMIN_ID, "Quản trị")
+    assert org.add_unit(admin, "th-cyr", "\u0422h\u00f4n 3").status != "ok"  # Cyrillic Т
+    assert org.add_unit(admin, "th-rtl", "\u202eThôn 9").status != "ok"
+    assert org.add_unit(admin, "th-nfd", unicodedata.normalize("NFD", "Thôn Mới")).status == "ok"
+    with db.session() as s:
+        assert repo.unit_by_code(s, "th-cyr") is None and repo.unit_by_code(s, "th-rtl") is None
+        u = repo.unit_by_code(s, "th-nfd")
+        assert u is not None and u.name == unicodedata.normalize("NFC", "Thôn Mới")
+    db.dispose()

@@ -10,6 +10,8 @@ VI: dict[str, str] = {
     "imp.limit_columns": "dòng có dữ liệu ngoài {max} cột đầu (tối đa {max} cột).",
     "imp.limit_cell": "ô ở cột {column} dài quá {max} ký tự.",
     "imp.control_chars": "ô ở cột {column} chứa ký tự điều khiển (không in được). Hãy gõ lại ô đó.",
+    "org.name_control": "Tên có ký tự điều khiển hoặc ký tự đảo chiều văn bản (không nhìn thấy). Hãy gõ lại tên. "
+                        "Bot không thay đổi gì.",
     "org.join_throttled": "⏳ Nhập sai mã đăng ký quá nhiều lần. Vui lòng thử lại sau {minutes} phút, "
                           "hoặc xin mã đúng từ trưởng nhóm. Bot không thay đổi gì.",
 }
@@ -23,6 +25,8 @@ EN: dict[str, str] = {
     "imp.limit_columns": "the row has data beyond the first {max} columns (at most {max} columns).",
     "imp.limit_cell": "the cell in column {column} is longer than {max} characters.",
     "imp.control_chars": "the cell in column {column} contains a control (non-printable) character. Retype that cell.",
+    "org.name_control": "The name holds control or text-direction characters (invisible). Please retype it. "
+                        "Nothing was changed.",
     "org.join_throttled": "⏳ Too many wrong join codes. Please try again in {minutes} minutes, or ask your team "
                           "leader for the right code. Nothing was changed.",
 }
