@@ -434,6 +434,8 @@ class OrgService:
         exact = [u for u in units if normalize(u.name) == n]
         if exact:
             return exact
+        if CODE_RE.match(ref) and repo.unit_by_code(s, ref) is not None:
+            return []  # the code of a unit outside the scope is never read as a look-alike name
         by_name: dict[str, list[Unit]] = defaultdict(list)
         for u in units:
             by_name[u.name].append(u)

@@ -95,10 +95,9 @@ async def _record_reply(context: Ctx, undo_id: int | None, reply_message_id: int
     of the update sends the confirmation again."""
     try:
         await blocking(context, _service(context).set_reply, undo_id, reply_message_id)
-    except Exception as exc:  # noqa: BLE001 - see the docstring
-        if not unavailable(exc):
-            raise
-        log.warning("report stored and confirmed; its reply id could not be recorded (%s)", type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - see the docstring: whatever failed, the report is stored
+        level = logging.WARNING if unavailable(exc) else logging.ERROR
+        log.log(level, "report stored and confirmed; its reply id could not be recorded (%s)", type(exc).__name__)
 
 
 def _acceptable(msg: Message | None) -> bool:

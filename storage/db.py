@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,8 +82,8 @@ event.listen(Engine, "rollback", _on_rollback)
 def unavailable(exc: BaseException | None) -> bool:
     """The database could not be reached or answered (server down, connection lost, pool exhausted,
     SQLite locked): the transaction was rolled back, nothing was written; trying later may work."""
-    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
-        return True
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, PendingRollbackError)):
+        return True  # PendingRollbackError: a connection lost earlier in this session
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
