@@ -595,8 +595,15 @@ _PLAN_NEEDLES = ("mai", "se", "du kien", "sau", "sap", "dang ky", "nua", "hop", 
                  "dot nay")
 
 
+_NEEDLE_RES: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def _has_any(text: str, needles: tuple[str, ...]) -> bool:
-    return any(n in text for n in needles)
+    """Whether any needle occurs in text (as a substring): one compiled alternation per needle tuple."""
+    pattern = _NEEDLE_RES.get(needles)
+    if pattern is None:
+        pattern = _NEEDLE_RES[needles] = re.compile("|".join(map(re.escape, needles)))
+    return pattern.search(text) is not None
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
