@@ -33,7 +33,7 @@ from bot.services import Services
 from bot.zalo.dispatch import Incoming
 from bot.zalo.oa import OAClient, ReplayGuard, now_ms, parse_event, verify
 from bot.zalo.oa_tokens import TokenStore
-from bot.zalo.runner import ZaloRunner
+from bot.zalo.runner import ZaloRunner, attach_runner
 from bot.zalo.web import WebServer, build_app, derive_key
 
 log = logging.getLogger(__name__)
@@ -175,21 +175,5 @@ def run_oa(settings: Settings, svc: Services, *, with_zalo: bool = False) -> int
 
 def attach_oa(app: Any, settings: Settings) -> None:
     """With Telegram: the OA runner in PTB's event loop, started and stopped with the application."""
-    previous_init, previous_shutdown = app.post_init, app.post_shutdown
-
-    async def init(application: Any) -> None:
-        if previous_init is not None:
-            await previous_init(application)
-        runner = OARunner.from_settings(settings, application.bot_data["svc"], telegram_bot=application.bot)
-        await runner.start()
-        application.bot_data["zalo_oa"] = runner
-
-    async def shutdown(application: Any) -> None:
-        runner = application.bot_data.pop("zalo_oa", None)
-        if runner is not None:
-            await runner.stop()
-        if previous_shutdown is not None:
-            await previous_shutdown(application)
-
-    app.post_init = init
-    app.post_shutdown = shutdown
+    attach_runner(app, "zalo_oa", lambda application: OARunner.from_settings(
+        settings, application.bot_data["svc"], telegram_bot=application.bot))

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import signal
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
@@ -347,19 +348,20 @@ def run_zalo_only(settings: Settings, svc: Services) -> int:
     return 0
 
 
-def attach(app: Any, settings: Settings) -> None:
-    """CHANNELS=both: start the Zalo runner in PTB's event loop once the application is up, stop it with it."""
+def attach_runner(app: Any, key: str, make: Callable[[Any], Any]) -> None:
+    """Start a Zalo runner (`make(application)`) in PTB's event loop once the application is up, keep it in
+    `bot_data[key]`, and stop it with the application."""
     previous_init, previous_shutdown = app.post_init, app.post_shutdown
 
     async def init(application: Any) -> None:
         if previous_init is not None:
             await previous_init(application)
-        runner = ZaloRunner.from_settings(settings, application.bot_data["svc"], telegram_bot=application.bot)
+        runner = make(application)
         await runner.start()
-        application.bot_data["zalo"] = runner
+        application.bot_data[key] = runner
 
     async def shutdown(application: Any) -> None:
-        runner = application.bot_data.pop("zalo", None)
+        runner = application.bot_data.pop(key, None)
         if runner is not None:
             await runner.stop()
         if previous_shutdown is not None:
@@ -367,3 +369,9 @@ def attach(app: Any, settings: Settings) -> None:
 
     app.post_init = init
     app.post_shutdown = shutdown
+
+
+def attach(app: Any, settings: Settings) -> None:
+    """CHANNELS=both: the Zalo runner in PTB's event loop, started and stopped with the application."""
+    attach_runner(app, "zalo", lambda application: ZaloRunner.from_settings(
+        settings, application.bot_data["svc"], telegram_bot=application.bot))
