@@ -93,99 +93,118 @@ def parse_html(text: str) -> tuple[str, list[JSON]]:
     # stack items: (tag name, start position, attributes, byte offset of the tag)
     stack: list[tuple[str, int, dict[str, str], int]] = []
     pre_language: dict[int, str] = {}  # stack depth of a <pre> -> language from a nested <code class=...>
-    attrs: dict[str, str] = {}
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "&":
-            m = _ENTITY_RE.match(text, i)
-            decoded = _decode_entity(m) if m else None
-            if m and decoded is not None:
-                out.add(decoded)
-                i = m.end()
-            else:
-                out.add("&")
-                i += 1
-            continue
-        if c != "<":
+            i = _html_entity(text, i, out)
+        elif c != "<":
             j = i
             while j < n and text[j] not in "<&":
                 j += 1
             out.add(text[i:j])
             i = j
-            continue
-        tag_offset = _byte_offset(text, i)
-        if text.startswith("</", i):
-            close = text.find(">", i)
-            if close == -1:
-                raise EntityParseError(f"Unclosed end tag at byte offset {tag_offset}")
-            name = text[i + 2 : close].strip().lower()
-            if not stack:
-                raise EntityParseError(f"Unexpected end tag at byte offset {tag_offset}")
-            open_name, start, open_attrs, _ = stack[-1]
-            if name != open_name:
-                raise EntityParseError(
-                    f'Unmatched end tag at byte offset {tag_offset}, expected "</{open_name}>", found "</{name}>"'
-                )
-            stack.pop()
-            depth = len(stack)
-            if open_name == "code" and stack and stack[-1][0] == "pre":
-                cls = open_attrs.get("class", "")
-                if cls.startswith("language-"):
-                    pre_language[depth - 1] = cls[len("language-") :]
-            elif open_name == "pre":
-                out.entity("pre", start, language=pre_language.pop(depth, None))
-            elif open_name in _HTML_SIMPLE:
-                kind = _HTML_SIMPLE[open_name]
-                if kind == "blockquote" and "expandable" in open_attrs:
-                    kind = "expandable_blockquote"
-                out.entity(kind, start)
-            elif open_name == "span":
-                out.entity("spoiler", start)
-            elif open_name == "a":
-                href = open_attrs.get("href", "")
-                user_id = href[len("tg://user?id="):] if href.startswith("tg://user?id=") else ""
-                if user_id.isdigit():
-                    out.entity("text_mention", start, user={"id": int(user_id), "is_bot": False,
-                                                             "first_name": "User"})
-                elif href:
-                    out.entity("text_link", start, url=href)
-            elif open_name == "tg-emoji":
-                out.entity("custom_emoji", start, custom_emoji_id=open_attrs.get("emoji-id"))
-            elif open_name == "tg-time":
-                out.entity("date_time", start)
-            i = close + 1
-            continue
-        m = _TAG_NAME_RE.match(text, i + 1)
-        name = m.group(0).lower() if m else ""
-        if name not in _HTML_TAGS:
-            raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {tag_offset}')
-        j = m.end() if m else i + 1
-        attrs = {}
-        while True:
-            while j < n and text[j].isspace():
-                j += 1
-            if j >= n:
-                raise EntityParseError(f"Unclosed start tag at byte offset {tag_offset}")
-            if text[j] == ">":
-                break
-            am = _ATTR_RE.match(text, j)
-            if not am or am.end() == j:
-                raise EntityParseError(f'Unclosed start tag "{name}" at byte offset {tag_offset}')
-            value = am.group(2) or ""
-            if value[:1] in ("'", '"'):
-                value = value[1:-1]
-            attrs[am.group(1).lower()] = html.unescape(value)
-            j = am.end()
-        if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {tag_offset}')
-        if name == "tg-emoji" and not attrs.get("emoji-id"):
-            raise EntityParseError(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {tag_offset}')
-        stack.append((name, out.pos, attrs, tag_offset))
-        i = j + 1
+        elif text.startswith("</", i):
+            i = _html_end_tag(text, i, out, stack, pre_language)
+        else:
+            i = _html_start_tag(text, i, out, stack)
     if stack:
         raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     return out.result()
+
+
+def _html_entity(text: str, i: int, out: _Builder) -> int:
+    m = _ENTITY_RE.match(text, i)
+    decoded = _decode_entity(m) if m else None
+    if m and decoded is not None:
+        out.add(decoded)
+        return m.end()
+    out.add("&")
+    return i + 1
+
+
+def _html_end_tag(text: str, i: int, out: _Builder, stack: list[tuple[str, int, dict[str, str], int]],
+                  pre_language: dict[int, str]) -> int:
+    tag_offset = _byte_offset(text, i)
+    close = text.find(">", i)
+    if close == -1:
+        raise EntityParseError(f"Unclosed end tag at byte offset {tag_offset}")
+    name = text[i + 2 : close].strip().lower()
+    if not stack:
+        raise EntityParseError(f"Unexpected end tag at byte offset {tag_offset}")
+    open_name, start, open_attrs, _ = stack[-1]
+    if name != open_name:
+        raise EntityParseError(
+            f'Unmatched end tag at byte offset {tag_offset}, expected "</{open_name}>", found "</{name}>"'
+        )
+    stack.pop()
+    depth = len(stack)
+    if open_name == "code" and stack and stack[-1][0] == "pre":
+        cls = open_attrs.get("class", "")
+        if cls.startswith("language-"):
+            pre_language[depth - 1] = cls[len("language-") :]
+    elif open_name == "pre":
+        out.entity("pre", start, language=pre_language.pop(depth, None))
+    else:
+        _html_close_entity(out, open_name, start, open_attrs)
+    return close + 1
+
+
+def _html_close_entity(out: _Builder, open_name: str, start: int, open_attrs: dict[str, str]) -> None:
+    if open_name in _HTML_SIMPLE:
+        kind = _HTML_SIMPLE[open_name]
+        if kind == "blockquote" and "expandable" in open_attrs:
+            kind = "expandable_blockquote"
+        out.entity(kind, start)
+    elif open_name == "span":
+        out.entity("spoiler", start)
+    elif open_name == "a":
+        href = open_attrs.get("href", "")
+        user_id = href[len("tg://user?id="):] if href.startswith("tg://user?id=") else ""
+        if user_id.isdigit():
+            out.entity("text_mention", start, user={"id": int(user_id), "is_bot": False, "first_name": "User"})
+        elif href:
+            out.entity("text_link", start, url=href)
+    elif open_name == "tg-emoji":
+        out.entity("custom_emoji", start, custom_emoji_id=open_attrs.get("emoji-id"))
+    elif open_name == "tg-time":
+        out.entity("date_time", start)
+
+
+def _html_start_tag(text: str, i: int, out: _Builder, stack: list[tuple[str, int, dict[str, str], int]]) -> int:
+    tag_offset = _byte_offset(text, i)
+    m = _TAG_NAME_RE.match(text, i + 1)
+    name = m.group(0).lower() if m else ""
+    if name not in _HTML_TAGS:
+        raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {tag_offset}')
+    j, attrs = _html_attributes(text, m.end() if m else i + 1, name, tag_offset)
+    if name == "span" and attrs.get("class") != "tg-spoiler":
+        raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {tag_offset}')
+    if name == "tg-emoji" and not attrs.get("emoji-id"):
+        raise EntityParseError(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {tag_offset}')
+    stack.append((name, out.pos, attrs, tag_offset))
+    return j + 1
+
+
+def _html_attributes(text: str, j: int, name: str, tag_offset: int) -> tuple[int, dict[str, str]]:
+    """The attributes of a start tag from position j: (position of its '>', attributes)."""
+    n = len(text)
+    attrs: dict[str, str] = {}
+    while True:
+        while j < n and text[j].isspace():
+            j += 1
+        if j >= n:
+            raise EntityParseError(f"Unclosed start tag at byte offset {tag_offset}")
+        if text[j] == ">":
+            return j, attrs
+        am = _ATTR_RE.match(text, j)
+        if not am or am.end() == j:
+            raise EntityParseError(f'Unclosed start tag "{name}" at byte offset {tag_offset}')
+        value = am.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        attrs[am.group(1).lower()] = html.unescape(value)
+        j = am.end()
 
 
 # ---------------------------------------------------------------- MarkdownV2
@@ -202,106 +221,131 @@ _MDV2_TYPES = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethroug
 
 
 def parse_markdown_v2(text: str) -> tuple[str, list[JSON]]:
-    out = _Builder()
-    stack: list[tuple[str, int, int]] = []  # (marker, start pos, byte offset)
-    link_stack: list[tuple[int, int]] = []  # (start pos, byte offset) of an open "["
-    quote_start: int | None = None
-    i, n = 0, len(text)
-    at_line_start = True
-    while i < n:
-        c = text[i]
-        if at_line_start and c == ">" and quote_start is None:
-            quote_start = out.pos
-            i += 1
-            at_line_start = False
-            continue
-        at_line_start = False
-        if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) < 127:
-            out.add(text[i + 1])
-            i += 2
-            continue
-        if c == "`":
-            offset = _byte_offset(text, i)
-            if text.startswith("```", i):
-                end = text.find("```", i + 3)
-                if end == -1:
-                    raise EntityParseError(f"Can't find end of Pre entity at byte offset {offset}")
-                body = text[i + 3 : end]
-                language = None
-                if "\n" in body:
-                    first, rest = body.split("\n", 1)
-                    if first and not first.isspace():
-                        language, body = first.strip(), rest
-                start = out.pos
-                out.add(_unescape_code(body))
-                out.entity("pre", start, language=language)
-                i = end + 3
-                continue
-            end = i + 1
-            while end < n and text[end] != "`":
-                end += 2 if text[end] == "\\" else 1
-            if end >= n:
-                raise EntityParseError(f"Can't find end of Code entity at byte offset {offset}")
-            start = out.pos
-            out.add(_unescape_code(text[i + 1 : end]))
-            out.entity("code", start)
-            i = end + 1
-            continue
-        if c == "[":
-            link_stack.append((out.pos, _byte_offset(text, i)))
-            i += 1
-            continue
-        if c == "]" and link_stack:
-            start, offset = link_stack.pop()
-            if i + 1 >= n or text[i + 1] != "(":
-                raise EntityParseError(f"Can't find end of TextUrl entity at byte offset {offset}")
-            close = text.find(")", i + 2)
-            if close == -1:
-                raise EntityParseError(f"Can't find end of a URL at byte offset {_byte_offset(text, i + 1)}")
-            url = text[i + 2 : close].replace("\\)", ")").replace("\\\\", "\\")
-            out.entity("text_link", start, url=url)
-            i = close + 1
-            continue
-        marker = None
-        for candidate in ("__", "||", "*", "_", "~"):
-            if text.startswith(candidate, i):
-                marker = candidate
-                break
-        if marker is not None:
-            if stack and stack[-1][0] == marker:
-                _, start, _ = stack.pop()
-                out.entity(_MDV2_TYPES[marker], start)
-            elif any(item[0] == marker for item in stack):
-                raise EntityParseError(
-                    f"Can't find end of {_MDV2_NAMES[stack[-1][0]]} entity at byte offset {stack[-1][2]}"
-                )
-            else:
-                stack.append((marker, out.pos, _byte_offset(text, i)))
-            i += len(marker)
-            continue
-        if c in _MDV2_RESERVED:
-            raise EntityParseError(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
-        if c == "\n":
-            if quote_start is not None and not text.startswith(">", i + 1):
-                out.entity("blockquote", quote_start)
-                quote_start = None
-            out.add(c)
-            i += 1
-            at_line_start = True
-            if quote_start is not None and text.startswith(">", i):
+    md = _MarkdownV2(text)
+    return md.parse()
+
+
+class _MarkdownV2:
+    """One MarkdownV2 text being parsed (the state the steps below share)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.n = text, len(text)
+        self.out = _Builder()
+        self.stack: list[tuple[str, int, int]] = []  # (marker, start pos, byte offset)
+        self.link_stack: list[tuple[int, int]] = []  # (start pos, byte offset) of an open "["
+        self.quote_start: int | None = None
+
+    def parse(self) -> tuple[str, list[JSON]]:
+        text, n, out = self.text, self.n, self.out
+        i = 0
+        at_line_start = True
+        while i < n:
+            c = text[i]
+            if at_line_start and c == ">" and self.quote_start is None:
+                self.quote_start = out.pos
                 i += 1
                 at_line_start = False
-            continue
-        out.add(c)
+                continue
+            at_line_start = False
+            if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) < 127:
+                out.add(text[i + 1])
+                i += 2
+            elif c == "`":
+                i = self._code(i)
+            elif c == "[":
+                self.link_stack.append((out.pos, _byte_offset(text, i)))
+                i += 1
+            elif c == "]" and self.link_stack:
+                i = self._link_end(i)
+            elif (marker := self._marker_at(i)) is not None:
+                i = self._marker(marker, i)
+            elif c in _MDV2_RESERVED:
+                raise EntityParseError(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
+            elif c == "\n":
+                i, at_line_start = self._newline(i)
+            else:
+                out.add(c)
+                i += 1
+        return self._finish()
+
+    def _code(self, i: int) -> int:
+        text, n, out = self.text, self.n, self.out
+        offset = _byte_offset(text, i)
+        if text.startswith("```", i):
+            end = text.find("```", i + 3)
+            if end == -1:
+                raise EntityParseError(f"Can't find end of Pre entity at byte offset {offset}")
+            body = text[i + 3 : end]
+            language = None
+            if "\n" in body:
+                first, rest = body.split("\n", 1)
+                if first and not first.isspace():
+                    language, body = first.strip(), rest
+            start = out.pos
+            out.add(_unescape_code(body))
+            out.entity("pre", start, language=language)
+            return end + 3
+        end = i + 1
+        while end < n and text[end] != "`":
+            end += 2 if text[end] == "\\" else 1
+        if end >= n:
+            raise EntityParseError(f"Can't find end of Code entity at byte offset {offset}")
+        start = out.pos
+        out.add(_unescape_code(text[i + 1 : end]))
+        out.entity("code", start)
+        return end + 1
+
+    def _link_end(self, i: int) -> int:
+        text, n = self.text, self.n
+        start, offset = self.link_stack.pop()
+        if i + 1 >= n or text[i + 1] != "(":
+            raise EntityParseError(f"Can't find end of TextUrl entity at byte offset {offset}")
+        close = text.find(")", i + 2)
+        if close == -1:
+            raise EntityParseError(f"Can't find end of a URL at byte offset {_byte_offset(text, i + 1)}")
+        url = text[i + 2 : close].replace("\\)", ")").replace("\\\\", "\\")
+        self.out.entity("text_link", start, url=url)
+        return close + 1
+
+    def _marker_at(self, i: int) -> str | None:
+        for candidate in ("__", "||", "*", "_", "~"):
+            if self.text.startswith(candidate, i):
+                return candidate
+        return None
+
+    def _marker(self, marker: str, i: int) -> int:
+        stack = self.stack
+        if stack and stack[-1][0] == marker:
+            _, start, _ = stack.pop()
+            self.out.entity(_MDV2_TYPES[marker], start)
+        elif any(item[0] == marker for item in stack):
+            raise EntityParseError(
+                f"Can't find end of {_MDV2_NAMES[stack[-1][0]]} entity at byte offset {stack[-1][2]}"
+            )
+        else:
+            stack.append((marker, self.out.pos, _byte_offset(self.text, i)))
+        return i + len(marker)
+
+    def _newline(self, i: int) -> tuple[int, bool]:
+        text = self.text
+        if self.quote_start is not None and not text.startswith(">", i + 1):
+            self.out.entity("blockquote", self.quote_start)
+            self.quote_start = None
+        self.out.add("\n")
         i += 1
-    if stack:
-        marker, _, offset = stack[-1]
-        raise EntityParseError(f"Can't find end of {_MDV2_NAMES[marker]} entity at byte offset {offset}")
-    if link_stack:
-        raise EntityParseError(f"Can't find end of TextUrl entity at byte offset {link_stack[-1][1]}")
-    if quote_start is not None:
-        out.entity("blockquote", quote_start)
-    return out.result()
+        if self.quote_start is not None and text.startswith(">", i):
+            return i + 1, False
+        return i, True
+
+    def _finish(self) -> tuple[str, list[JSON]]:
+        if self.stack:
+            marker, _, offset = self.stack[-1]
+            raise EntityParseError(f"Can't find end of {_MDV2_NAMES[marker]} entity at byte offset {offset}")
+        if self.link_stack:
+            raise EntityParseError(f"Can't find end of TextUrl entity at byte offset {self.link_stack[-1][1]}")
+        if self.quote_start is not None:
+            self.out.entity("blockquote", self.quote_start)
+        return self.out.result()
 
 
 def _unescape_code(body: str) -> str:
