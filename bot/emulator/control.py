@@ -91,26 +91,34 @@ def _after(records: list[SentMessage], after_id: int | None) -> list[SentMessage
     return [r for r in records if after_id is None or r.message_id > after_id]
 
 
-def add_control_routes(app: web.Application, emu: Emulator) -> None:
-    def route(func: Callable[[web.Request], Awaitable[Any]]) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            try:
-                result = await func(request)
-            except ControlError as exc:
-                status, text = exc.status, exc.description
-            except (KeyError, LookupError, ValueError, TypeError) as exc:
-                status, text = 400, str(exc.args[0] if exc.args else exc)
-            else:
-                return result if isinstance(result, web.StreamResponse) else _ok(result)
-            return web.Response(text=json.dumps({"ok": False, "description": text}, ensure_ascii=False),
-                                status=status, content_type="application/json")
+def _route(func: Callable[[web.Request], Awaitable[Any]]) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        try:
+            result = await func(request)
+        except ControlError as exc:
+            status, text = exc.status, exc.description
+        except (KeyError, LookupError, ValueError, TypeError) as exc:
+            status, text = 400, str(exc.args[0] if exc.args else exc)
+        else:
+            return result if isinstance(result, web.StreamResponse) else _ok(result)
+        return web.Response(text=json.dumps({"ok": False, "description": text}, ensure_ascii=False),
+                            status=status, content_type="application/json")
 
-        return handler
+    return handler
 
-    async def chat_private(request: web.Request) -> Any:
+
+class _Control:
+    """The control endpoints of one emulator (a test drives the emulator through them)."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    async def chat_private(self, request: web.Request) -> Any:
+        emu = self.emu
         return emu.private_chat(_user(await _body(request)))
 
-    async def chat_group(request: web.Request) -> Any:
+    async def chat_group(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "chat_id", "title")
         return emu.group_chat(
@@ -122,24 +130,28 @@ def add_control_routes(app: web.Application, emu: Emulator) -> None:
             bot_admin=bool(body.get("bot_admin")),
         )
 
-    async def message(request: web.Request) -> Any:
+    async def message(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "chat_id", "text")
         reply_to = body.get("reply_to")
         return emu.send_message(int(body["chat_id"]), _user(body), str(body["text"]),
                                 reply_to=int(reply_to) if reply_to else None)
 
-    async def edit(request: web.Request) -> Any:
+    async def edit(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "chat_id", "message_id", "text")
         return emu.edit_message(int(body["chat_id"]), int(body["message_id"]), str(body["text"]))
 
-    async def press(request: web.Request) -> Any:
+    async def press(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "chat_id", "message_id", "data")
         return emu.press_button(int(body["chat_id"]), int(body["message_id"]), _user(body), str(body["data"]))
 
-    async def document(request: web.Request) -> Any:
+    async def document(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "chat_id", "filename")
         try:
@@ -149,23 +161,27 @@ def add_control_routes(app: web.Application, emu: Emulator) -> None:
         return emu.send_document(int(body["chat_id"]), _user(body), str(body["filename"]), content,
                                  body.get("caption"), mime_type=body.get("mime_type"))
 
-    async def update(request: web.Request) -> Any:
+    async def update(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         raw = body["update"] if isinstance(body.get("update"), dict) else body
         return emu.send_update(raw)
 
-    async def redeliver(request: web.Request) -> Any:
+    async def redeliver(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "update_id")
         return emu.redeliver(int(body["update_id"]))
 
-    async def block(request: web.Request) -> Any:
+    async def block(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         _need(body, "chat_id")
         emu.block_chat(int(body["chat_id"]), bool(body.get("blocked", True)))
         return True
 
-    async def faults(request: web.Request) -> Any:
+    async def faults(self, request: web.Request) -> Any:
+        emu = self.emu
         body = await _body(request)
         rate = float(body.get("rate") or 0)
         if rate <= 0:
@@ -175,12 +191,14 @@ def add_control_routes(app: web.Application, emu: Emulator) -> None:
                               body.get("methods"), int(body.get("seed") or 0))
         return True
 
-    async def sent(request: web.Request) -> Any:
+    async def sent(self, request: web.Request) -> Any:
+        emu = self.emu
         chat_id = _int_query(request, "chat_id")
         records = _after(emu.sent(chat_id), _int_query(request, "after_id"))
         return [r.to_dict() for r in records]
 
-    async def wait(request: web.Request) -> Any:
+    async def wait(self, request: web.Request) -> Any:
+        emu = self.emu
         chat_id = _int_query(request, "chat_id")
         if chat_id is None:
             raise ControlError("chat_id is required")
@@ -197,7 +215,8 @@ def add_control_routes(app: web.Application, emu: Emulator) -> None:
         await emu.wait_until(lambda: len(found()) >= count, timeout)
         return [r.to_dict() for r in found()]
 
-    async def file(request: web.Request) -> Any:
+    async def file(self, request: web.Request) -> Any:
+        emu = self.emu
         chat_id = _int_query(request, "chat_id")
         message_id = _int_query(request, "message_id")
         if chat_id is None or message_id is None:
@@ -208,30 +227,37 @@ def add_control_routes(app: web.Application, emu: Emulator) -> None:
         return web.Response(body=record.file_bytes, content_type=record.mime_type or "application/octet-stream",
                             headers={"Content-Disposition": f'attachment; filename="{record.filename or "file"}"'})
 
-    async def commands(request: web.Request) -> Any:
+    async def commands(self, request: web.Request) -> Any:
+        emu = self.emu
         return [{"scope": scope, "language_code": lang, "commands": cmds}
                 for (scope, lang), cmds in emu.commands.items()]
 
-    async def stats(request: web.Request) -> Any:
+    async def stats(self, request: web.Request) -> Any:
+        emu = self.emu
         return emu.stats.to_dict()
 
-    async def callback_answers(request: web.Request) -> Any:
+    async def callback_answers(self, request: web.Request) -> Any:
+        emu = self.emu
         return emu.callback_answers
 
-    async def info(request: web.Request) -> Any:
+    async def info(self, request: web.Request) -> Any:
+        emu = self.emu
         return {"url": emu.url, "base_url": emu.base_url, "base_file_url": emu.base_file_url,
                 "token": emu.token, "bot": emu.bot_user}
 
+
+def add_control_routes(app: web.Application, emu: Emulator) -> None:
+    c = _Control(emu)
     post = {
-        "chat/private": chat_private, "chat/group": chat_group, "message": message, "edit": edit,
-        "press": press, "document": document, "update": update, "redeliver": redeliver, "block": block,
-        "faults": faults,
+        "chat/private": c.chat_private, "chat/group": c.chat_group, "message": c.message, "edit": c.edit,
+        "press": c.press, "document": c.document, "update": c.update, "redeliver": c.redeliver, "block": c.block,
+        "faults": c.faults,
     }
     get = {
-        "sent": sent, "wait": wait, "file": file, "commands": commands, "stats": stats,
-        "callback_answers": callback_answers, "info": info,
+        "sent": c.sent, "wait": c.wait, "file": c.file, "commands": c.commands, "stats": c.stats,
+        "callback_answers": c.callback_answers, "info": c.info,
     }
     for name, func in post.items():
-        app.router.add_post(f"/control/{name}", route(func))
+        app.router.add_post(f"/control/{name}", _route(func))
     for name, func in get.items():
-        app.router.add_get(f"/control/{name}", route(func))
+        app.router.add_get(f"/control/{name}", _route(func))
