@@ -19,7 +19,7 @@ import re
 import sys
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -31,6 +31,8 @@ from bot.access import Caller
 from bot.audit import log_refusal, record
 from bot.commands import Role
 from bot.config import Settings
+from bot.names import clean as clean_name
+from bot.names import look_alike, mixed_script
 from bot.org import (
     CHILD_KIND,
     CODE_RE,
@@ -177,6 +179,9 @@ class ImportReport:
     notes: list[Msg] = field(default_factory=list)
     committed: bool = False
     dry_run: bool = False
+    # new chat ids a scoped admin named that the bot has no sign of being in (`imp.chat_unseen`): the
+    # Telegram handler may check them with the Bot API and import again with them as `verified_chats`
+    unseen_chats: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -533,6 +538,17 @@ class _UnitRow:
     ok: bool = True
 
 
+_MemberRow = tuple[Sheet, int, str, str, str | None, Role | None]  # sheet, row, unit key, id, name, role
+
+
+def _look_alike_of(name: str, rows: Iterable[_UnitRow]) -> _UnitRow | None:
+    """The row whose name `name` is a mixed-script look-alike of, or that is one of `name`."""
+    for r in rows:
+        if r.name is not None and (look_alike(name, r.name) or look_alike(r.name, name)):
+            return r
+    return None
+
+
 def _signed_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -555,8 +571,11 @@ def _text(value: Any) -> str:
 class _Planner:
     """Validates all sheets against the database (inside the import's session) and writes them."""
 
-    def __init__(self, s: Session, caller: Caller, settings: Settings, today: date, progress: Progress | None):
+    def __init__(self, s: Session, caller: Caller, settings: Settings, today: date, progress: Progress | None,
+                 verified_chats: frozenset[str] = frozenset()):
         self.s = s
+        self.verified_chats = verified_chats  # chat ids the caller's channel confirmed the bot is in
+        self.unseen_chats: list[str] = []
         self.caller = caller
         self.settings = settings
         self.today = today
@@ -702,9 +721,14 @@ class _Planner:
                 if r.name is None:
                     self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["name"])
                     r.ok = False
-                elif len(r.name) > MAX_NAME:
+                elif (cleaned := clean_name(r.name)) is None:  # bidi/control characters (issue 15 item 12)
+                    self.err(sh.label, n, "imp.name_control", column=COLUMN_NAMES["name"])
+                    r.ok = False
+                elif len(cleaned) > MAX_NAME:
                     self.err(sh.label, n, "imp.too_long", column=COLUMN_NAMES["name"], max=MAX_NAME)
                     r.ok = False
+                else:
+                    r.name = cleaned  # NFC
                 rows.append(r)
                 self.file_units[code_s.lower()] = r
         # parents and scope
@@ -828,7 +852,7 @@ class _Planner:
             if not r.ok or r.name is None:
                 continue
             n = normalize(r.name)
-            other = groups[r.final_parent].get(n)
+            other = groups[r.final_parent].get(n) or _look_alike_of(r.name, groups[r.final_parent].values())
             if other is not None:
                 self.err(r.sheet, r.row, "imp.duplicate_name", name=r.name, sheet=other.sheet, row=other.row)
                 r.ok = False
@@ -842,7 +866,7 @@ class _Planner:
             for child in kids.get(self.db_units[pkey].id, []):
                 if child.code.lower() in self.file_units:
                     continue  # listed in the file: checked above with its final name and parent
-                r2 = names.get(normalize(child.name))
+                r2 = names.get(normalize(child.name)) or _look_alike_of(child.name, names.values())
                 if r2 is not None and r2.ok:
                     self.err(r2.sheet, r2.row, "imp.name_taken", name=r2.name, code=child.code)
                     r2.ok = False
@@ -986,7 +1010,7 @@ class _Planner:
 
     def _plan_members(self, sheets: list[Sheet]) -> None:
         seen: dict[str, tuple[str, int]] = {}
-        pending: list[tuple[Sheet, int, str, str, str | None, Role | None]] = []
+        pending: list[_MemberRow] = []
         for sh in sheets:
             for i, (n, cells) in enumerate(sh.rows):
                 self._tick("members", i + 1, len(sh.rows))
@@ -1001,6 +1025,9 @@ class _Planner:
                     continue
                 raw_name = sh.get(cells, "name")
                 name = _text(raw_name) if raw_name is not None else None
+                if name is not None and (name := clean_name(name)) is None:  # NFC; bidi/control refused
+                    self.err(sh.label, n, "imp.name_control", column=COLUMN_NAMES["name"])
+                    continue
                 if name is not None and len(name) > MAX_NAME:
                     self.err(sh.label, n, "imp.too_long", column=COLUMN_NAMES["name"], max=MAX_NAME)
                     continue
@@ -1022,6 +1049,7 @@ class _Planner:
                     continue
                 pending.append((sh, n, key, ext, name, role))
         existing = org_repo.members_by_external(self.s, "telegram", [p[3] for p in pending])
+        pending = self._drop_look_alike_members(pending, existing)
         for sh, n, key, ext, name, role in pending:
             m = existing.get(ext)
             if m is None:
@@ -1058,6 +1086,32 @@ class _Planner:
             else:
                 self.counts["members"].unchanged += 1
 
+    def _drop_look_alike_members(self, pending: list[_MemberRow], existing: dict[str, Member]) -> list[_MemberRow]:
+        """A mixed-script name that looks like another member's of the same unit (in the database or in the
+        file) is refused: «Nguyễn Văn Аn» with a Cyrillic А beside «Nguyễn Văn An» (issue 15 item 12)."""
+        suspects = [p for p in pending if p[4] is not None and mixed_script(p[4])]
+        if not suspects:
+            return pending
+        in_db = org_repo.member_names_of_units(self.s, [self.db_units[p[2]].id for p in suspects
+                                                        if p[2] in self.db_units])
+        by_unit: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for p in pending:
+            m = existing.get(p[3])
+            name = p[4] if p[4] is not None else (m.display_name if m is not None else None)
+            if name is not None:
+                by_unit[p[2]].append((p[3], name))
+        bad: set[int] = set()
+        for p in suspects:
+            sh, n, key, ext, name, _role = p
+            assert name is not None
+            unit = self.db_units.get(key)
+            others = by_unit[key] + (in_db.get(unit.id, []) if unit is not None else [])
+            clash = next((o for e, o in others if e != ext and look_alike(name, o)), None)
+            if clash is not None:
+                self.err(sh.label, n, "imp.member_look_alike", name=name, other=clash)
+                bad.add(id(p))
+        return [p for p in pending if id(p) not in bad]
+
     def _plan_chats(self, sheets: list[Sheet]) -> None:
         seen: dict[str, tuple[str, int]] = {}
         pending: list[tuple[Sheet, int, str, str, time | None, time | None]] = []
@@ -1091,8 +1145,17 @@ class _Planner:
                     continue
                 pending.append((sh, n, key, ext, times[0], times[1]))
         existing = org_repo.chats_by_external(self.s, "telegram", [p[3] for p in pending])
+        new_ids = [p[3] for p in pending if p[3] not in existing]
+        known = set(new_ids) if self.caller.global_admin or not new_ids else (
+            org_repo.seen_chat_ids(self.s, "telegram", new_ids) | self.verified_chats)
         for sh, n, key, ext, rem, summ in pending:
             c = existing.get(ext)
+            if c is None and ext not in known:
+                # issue 15 item 15: a scoped admin binds only a chat the bot is in (an update from it, or
+                # the Bot API confirmed it: `verified_chats`), never any id typed into a sheet
+                self.err(sh.label, n, "imp.chat_unseen", scope=True, id=ext)
+                self.unseen_chats.append(ext)
+                continue
             if c is None:
                 self.chat_new.append((ext, key, rem, summ))
                 self.counts["chats"].created += 1
@@ -1185,8 +1248,12 @@ class _Rollback(Exception):
 
 
 def run_import(svc: Services, caller: Caller, files: Sequence[tuple[str, bytes]], *, kind: str | None = None,
-               dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Read, validate and (when everything is right) write the files in one transaction."""
+               dry_run: bool = False, progress: Progress | None = None,
+               verified_chats: frozenset[str] = frozenset(), retry_unseen: bool = False) -> ImportReport:
+    """Read, validate and (when everything is right) write the files in one transaction.
+    `verified_chats`: chat ids the caller's channel confirmed the bot is a member of (a scoped admin
+    may bind only those or chats the bot has had an update from). `retry_unseen`: the caller will check
+    `report.unseen_chats` and import again, so a refusal that is only about them is not logged now."""
     names = [Path(n).name for n, _d in files]
     report = ImportReport(names, dry_run=dry_run)
     if not (caller.global_admin or caller.has_role(Role.ADMIN)):
@@ -1208,9 +1275,10 @@ def run_import(svc: Services, caller: Caller, files: Sequence[tuple[str, bytes]]
     planner: _Planner | None = None
     try:
         with svc.db.session() as s:
-            planner = _Planner(s, caller, svc.settings, svc.today(), progress)
+            planner = _Planner(s, caller, svc.settings, svc.today(), progress, verified_chats)
             planner.plan(sheets)
             report.counts = planner.counts
+            report.unseen_chats = planner.unseen_chats
             if planner.issues:
                 report.issues = sorted(planner.issues, key=_issue_order(sheets))
                 raise _Rollback
@@ -1220,7 +1288,9 @@ def run_import(svc: Services, caller: Caller, files: Sequence[tuple[str, bytes]]
         report.committed = True
     except _Rollback:
         pass
-    if report.issues and any(i.scope for i in report.issues):
+    deferred = retry_unseen and bool(report.unseen_chats) and all(
+        i.key == "imp.chat_unseen" for i in report.issues if i.scope)
+    if report.issues and any(i.scope for i in report.issues) and not deferred:
         unit_id = caller.unit_id if not caller.global_admin else None
         log_refusal(svc, caller, "import", reason="imp.scope", unit_id=unit_id)
     if report.committed and report.changed:

@@ -575,8 +575,7 @@ class OrgService:
         siblings = repo.children(s, parent) if parent is not None else repo.roots(s)
         n = normalize(name)
         for sib in siblings:
-            if sib is not exclude and (normalize(sib.name) == n or (
-                    names.mixed_script(name) and names.skeleton(sib.name) == names.skeleton(name))):
+            if sib is not exclude and (normalize(sib.name) == n or names.look_alike(name, sib.name)):
                 _fail("org.name_taken", name=name, parent=parent.name if parent else "–", unit=unit_label(sib))
         return name
 
@@ -957,7 +956,7 @@ class OrgService:
                         member.username = username
                 else:
                     member = repo.add_member(s, caller.channel, caller.external_id,
-                                             (caller.name or caller.external_id)[:MAX_NAME], unit, "member",
+                                             (names.sanitize(caller.name) or caller.external_id)[:MAX_NAME], unit, "member",
                                              username=username)
                 s.flush()
                 member_id = member.id

@@ -41,7 +41,7 @@ from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import audit, fmt, reminders, summaries
+from bot import audit, fmt, names, reminders, summaries
 from bot.access import Caller
 from bot.commands import Role
 from bot.fmt import esc
@@ -946,7 +946,10 @@ class ScheduleService:
             return t("lich.bad_date", lang, value=esc(rest[0]))
         if day < self.svc.today():  # usually a typo in the year; a past day off changes nothing
             return t("lich.holiday_past", lang, day=fmt.day(day, lang, year=True))
-        name = " ".join(rest[1:]).strip()[:120] or ("Ngày nghỉ" if lang == "vi" else "Holiday")
+        typed = names.clean(" ".join(rest[1:]))  # NFC; bidi/control characters refused (issue 15 item 12)
+        if typed is None:
+            return t("org.name_control", lang)
+        name = typed[:120] or ("Ngày nghỉ" if lang == "vi" else "Holiday")
         with self.svc.db.session() as s:
             _row, old = schedule_repo.add_holiday(s, day, name)
         if old == name:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot import names
 from bot.access import Caller
 from bot.config import Settings
 from storage import link_repo, repo
@@ -38,6 +39,7 @@ class Services:
 
     def caller(self, channel: str, external_id: str | int, name: str = "", language: str | None = None) -> Caller:
         ext = str(external_id)
+        name = names.sanitize(name)  # a platform profile's name: no bidi/control characters, NFC (issue 15)
         is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
         with self.db.session() as s:
             member = repo.member_by_external(s, channel, ext)

@@ -216,8 +216,14 @@ async def _import_now(update: Update, context: Ctx, caller: Caller, doc: Documen
     word = args.split()[0] if args.split() else ""
     kind = kind_from_name(word) if word else None
     name = doc.file_name or "file.csv"
-    report = await asyncio.to_thread(run_import, services(context), caller, [(name, data)], kind=kind,
-                                     progress=progress)
+    files = [(name, data)]
+    svc = services(context)
+    report = await asyncio.to_thread(run_import, svc, caller, files, kind=kind, progress=progress,
+                                     retry_unseen=not caller.global_admin)
+    if report.unseen_chats and not caller.global_admin:  # ask Telegram whether the bot is in those groups
+        verified = await _chats_with_bot(context, report.unseen_chats)
+        report = await asyncio.to_thread(run_import, svc, caller, files, kind=kind, progress=progress,
+                                         verified_chats=verified)
     out = report.outcome()
     for chunk in out.chunks(lang):
         await reply(update, chunk)
@@ -226,6 +232,32 @@ async def _import_now(update: Update, context: Ctx, caller: Caller, doc: Documen
         msg = update.effective_message
         if msg is not None:
             await msg.reply_document(InputFile(content, filename=filename), caption=t("org.import_attached", lang))
+
+
+VERIFY_CHATS_MAX = 20  # chat ids of one import checked with the Bot API (the others stay refused)
+VERIFY_TIMEOUT_S = 5.0
+
+
+async def _bot_in_chat(context: Ctx, chat_id: str) -> bool:
+    """The Bot API confirms the bot is in that group: getChat answers for that very id with a group or
+    supergroup, and getChatMember of the bot itself says it is there. Any error or timeout: no."""
+    try:
+        cid = int(chat_id)
+        chat = await asyncio.wait_for(context.bot.get_chat(cid), VERIFY_TIMEOUT_S)
+        if chat.id != cid or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return False
+        me = await asyncio.wait_for(context.bot.get_chat_member(cid, context.bot.id), VERIFY_TIMEOUT_S)
+    except (TelegramError, TimeoutError, ValueError, OverflowError):
+        return False
+    if me.status == ChatMemberStatus.RESTRICTED:
+        return bool(getattr(me, "is_member", False))
+    return me.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def _chats_with_bot(context: Ctx, chat_ids: list[str]) -> frozenset[str]:
+    ids = list(dict.fromkeys(chat_ids))[:VERIFY_CHATS_MAX]
+    found = await asyncio.gather(*(_bot_in_chat(context, c) for c in ids))
+    return frozenset(c for c, ok in zip(ids, found, strict=True) if ok)
 
 
 # ---- bot added/removed, group -> supergroup -----------------------------------------------------------

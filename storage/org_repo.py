@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from storage import repo
-from storage.models import AuditLog, Baseline, Chat, Delivery, Member, Metric, Target, Unit
+from storage.models import AuditLog, Baseline, Chat, Delivery, Inbox, Member, Metric, Report, Target, Unit
 
 CHUNK = 500
 
@@ -222,6 +222,17 @@ def members_in(s: Session, scope_path: str | None, *, active_only: bool = True) 
     return [(m, u) for m, u in rows]
 
 
+def member_names_of_units(s: Session, unit_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """unit id -> (external id, display name) of its active members."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for part in _chunks(sorted(set(unit_ids))):
+        q = select(Member.unit_id, Member.external_id, Member.display_name).where(
+            Member.unit_id.in_(list(part)), Member.active.is_(True))
+        for unit_id, ext, name in s.execute(q):
+            out.setdefault(unit_id, []).append((ext, name))
+    return out
+
+
 def member_by_username(s: Session, channel: str, username: str) -> list[Member]:
     q = select(Member).where(Member.channel == channel, func.lower(Member.username) == username.lower())
     return list(s.scalars(q))
@@ -241,6 +252,19 @@ def chats_by_external(s: Session, channel: str, external_ids: Sequence[str]) -> 
         for c in s.scalars(select(Chat).where(Chat.channel == channel, Chat.external_id.in_(list(part)))):
             out[c.external_id] = c
     return out
+
+
+def seen_chat_ids(s: Session, channel: str, external_ids: Sequence[str]) -> set[str]:
+    """The chats among `external_ids` the bot has had an update from: an update in the intake (kept
+    KEEP_DAYS days) or a report typed there."""
+    out: set[str] = set()
+    for part in _chunks(sorted(set(external_ids))):
+        ids = list(part)
+        out.update(s.scalars(select(Inbox.chat_id).where(Inbox.channel == channel, Inbox.chat_id.in_(ids))
+                             .distinct()))
+        out.update(s.scalars(select(Report.chat_id).where(Report.channel == channel, Report.chat_id.in_(ids))
+                             .distinct()))
+    return {c for c in out if c is not None}
 
 
 def chats_of_unit(s: Session, unit_id: int) -> list[Chat]:

@@ -419,3 +419,82 @@ def test_workbook_with_typed_cells(db: Database, tmp_path: Path) -> None:
     d = domain(db)
     assert d["baselines"] == [("x-z", "l2", date(2025, 8, 1), 412)]
     assert d["chats"] == [("-1001234567890", "x-z", time(16, 30), time(21, 0))]
+
+
+# ---- hardening (issue 15) ------------------------------------------------------------------------------
+
+
+def test_scoped_admin_imports_only_chats_the_bot_has_seen(db: Database) -> None:
+    """Issue 15 item 15, without the network: a commune admin's new chat id is refused (nothing bound) until
+    the intake holds an update from that chat, or the channel verified it; a global admin binds any id."""
+    from storage import intake_repo
+
+    seed_demo(db)
+    svc = services(db)
+    admin = svc.caller("telegram", ADMIN_ID, "Lan")
+    files = [("chats.csv", _csv("unit_code,telegram_chat_id\nth-3,-1009990001\nth-5,-1009990002\n"))]
+    before = dump(db)
+    report = run_import(svc, admin, files)
+    assert [(i.row, i.key, i.args["id"]) for i in report.issues] == [
+        (2, "imp.chat_unseen", "-1009990001"), (3, "imp.chat_unseen", "-1009990002")]
+    assert report.unseen_chats == ["-1009990001", "-1009990002"]
+    assert "thêm bot vào nhóm đó và gửi một tin nhắn" in report.outcome().text("vi")
+    assert "Add the bot to that group and send a message there" in report.outcome().text("en")
+    assert dump(db) == before
+    with db.session() as s:  # an update from the first chat reached the bot
+        intake_repo.begin_attempt(s, channel="telegram", bot="1", key="77", chat_id="-1009990001", now=NOW)
+    report = run_import(svc, admin, files)
+    assert [(i.row, i.key) for i in report.issues] == [(3, "imp.chat_unseen")]
+    assert dump(db) == before
+    report = run_import(svc, admin, files, verified_chats=frozenset({"-1009990002"}))
+    assert report.ok, report.outcome().text("vi")
+    assert ("-1009990001", "th-3", None, None) in domain(db)["chats"]
+    assert ("-1009990002", "th-5", None, None) in domain(db)["chats"]
+    # a global admin: any id
+    glob = Services(Settings(_env_file=None, admin_ids=[ADMIN_ID]), db, lambda: NOW)  # type: ignore[call-arg]
+    report = run_import(glob, glob.caller("telegram", ADMIN_ID, "Lan"),
+                        [("chats.csv", _csv("unit_code,telegram_chat_id\nth-3,-1009990003\n"))])
+    assert report.ok, report.outcome().text("vi")
+    assert ("-1009990003", "th-3", None, None) in domain(db)["chats"]
+
+
+def test_look_alike_and_bidi_names_refused_in_imports(db: Database) -> None:
+    """Issue 15 item 12 (imports): a unit or member name with bidi/control characters, a mixed-script
+    look-alike of a sibling unit (in the system or the file) or of a member of the same unit is refused per
+    row, nothing applied; decomposed Vietnamese is stored in NFC."""
+    import unicodedata
+
+    seed_demo(db)
+    svc = services(db)
+    shell = shell_caller(svc.settings)
+    cyr = "\u0422h\u00f4n 3"  # Cyrillic Т + hôn 3
+    bad = [
+        ("units.csv", _csv("code,name,parent_code\n"
+                           "th-rtl,\u202eThôn 9,x-tanhoa\n"  # row 2: bidi override
+                           f"th-cyr,{cyr},x-tanhoa\n"  # row 3: look-alike of the existing Thôn 3
+                           "th-a,Xóm Ba,th-3\n"  # row 4: fine
+                           "th-b,X\u03bf\u0301m Ba,th-3\n"  # row 5: Greek ο: look-alike of row 4
+                           "th-ok,Thôn Mới,x-tanhoa\n")),  # row 6: fine
+        ("members.csv", _csv("unit_code,telegram_id,name\n"
+                             "th-3,880001,\u2067Kẻ Giả\u2069\n"  # row 2: isolate controls
+                             "th-3,880002,T\u043e\u0302\u0309 viên Thôn 3\n"  # row 3: Cyrillic о, look-alike of 2003's
+                             "th-5,880003,T\u043e\u0302\u0309 viên Thôn 3\n"  # row 4: same name, another unit: fine
+                             "th-3,880004,Người Thật\n")),  # row 5: fine
+    ]
+    before = dump(db)
+    report = run_import(svc, shell, bad)
+    got = [(i.sheet, i.row, i.key) for i in report.issues]
+    assert got == [("units.csv", 2, "imp.name_control"), ("units.csv", 3, "imp.name_taken"),
+                   ("units.csv", 5, "imp.duplicate_name"), ("members.csv", 2, "imp.name_control"),
+                   ("members.csv", 3, "imp.member_look_alike")], got
+    text = report.outcome().text("vi")
+    assert "ký tự đảo chiều" in text and "trông giống hệt thành viên «Tổ viên Thôn 3»" in text
+    assert dump(db) == before
+    nfd = unicodedata.normalize("NFD", "Nguyễn Thị Huệ")
+    ok = [("units.csv", _csv("code,name,parent_code\nth-nfd," + unicodedata.normalize("NFD", "Xóm Mới") + ",th-3\n")),
+          ("members.csv", _csv(f"unit_code,telegram_id,name\nth-3,880005,{nfd}\n"))]
+    report = run_import(svc, shell, ok)
+    assert report.ok, report.outcome().text("vi")
+    d = domain(db)
+    assert any(u[0] == "th-nfd" and u[1] == "Xóm Mới" for u in d["units"])
+    assert ("880005", "Nguyễn Thị Huệ", "th-3", "member", True) in d["members"]

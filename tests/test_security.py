@@ -29,7 +29,7 @@ from bot.emulator import Emulator, Limits, User
 from bot.logs import RedactFilter
 from storage import repo
 from storage.db import Database, DatabaseError
-from storage.models import Member, Report
+from storage.models import AuditLog, Member, Report
 from tests.conftest import make_settings, sqlite_url
 from tests.faultkit import ROOT, BotProcess, FaultBot, confirmations, no_throttle, seed, wait_for
 
@@ -532,4 +532,145 @@ def test_look_alike_and_bidi_unit_names_refused(tmp_path: Path) -> None:
         assert repo.unit_by_code(s, "th-cyr") is None and repo.unit_by_code(s, "th-rtl") is None
         u = repo.unit_by_code(s, "th-nfd")
         assert u is not None and u.name == unicodedata.normalize("NFC", "Thôn Mới")
+    db.dispose()
+
+
+# ---------------------------------------------------------------------------------------------- issue 15 item 15
+
+
+def _chat_row(db: Database, chat_id: int) -> Any:
+    with db.session() as s:
+        row = repo.chat_by_external(s, "telegram", str(chat_id))
+        return (row.unit_id, row.active) if row is not None else None
+
+
+async def _import_chats(h: Any, user: int, csv_text: str) -> str:
+    replies = (await h.send_document(user, user, "chats.csv", csv_text.encode(), caption="/nhap", count=2))[1:]
+    return "\n".join(r.text or "" for r in replies)
+
+
+@pytest.mark.timeout(120)
+async def test_scoped_admin_binds_by_import_only_chats_the_bot_is_in(harness: Any) -> None:
+    """Issue 15 item 15: a commune admin's chats sheet naming a group the bot is not in (or an id Telegram
+    does not know) is refused row by row, nothing bound; once the bot has seen a message from the group it
+    binds; a group the bot is in but never heard from binds after getChat/getChatMember confirm it."""
+    from bot.demo_data import ADMIN_ID
+    from storage.models import Inbox
+
+    h = harness
+    left, ghost, quiet = -1005550001, -1005550002, -1005550003
+    h.group(left, "Nhóm chưa có bot")
+    h.emu.set_bot_status(left, "left")  # Telegram knows the group (getChat answers), the bot is not in it
+    h.group(quiet, "Nhóm im lặng")  # the bot is a member, no update ever came from it
+    text = await _import_chats(h, ADMIN_ID, f"unit_code,telegram_chat_id\nth-3,{left}\nth-5,{ghost}\n")
+    assert "Chưa nhập gì" in text, text
+    assert f"chats.csv dòng 2: bot chưa thấy nhóm {left}" in text and f"dòng 3: bot chưa thấy nhóm {ghost}" in text
+    assert "thêm bot vào nhóm" in text and "quản trị viên toàn hệ thống" in text
+    assert _chat_row(h.db, left) is None and _chat_row(h.db, ghost) is None
+    with h.db.session() as s:
+        refused = s.scalars(select(AuditLog).where(AuditLog.outcome == "refused", AuditLog.action == "import"))
+        assert len(list(refused)) == 1
+    # the bot is added to the group and sees a message there: the same row binds
+    admin = h.user(ADMIN_ID)
+    h.emu.bot_added_to(left, by=admin)
+    await h.emu.wait_idle(10)
+    await h.say_quiet(left, ADMIN_ID, "/help")
+    text = await _import_chats(h, ADMIN_ID, f"unit_code,telegram_chat_id\nth-3,{left}\n")
+    assert "Đã nhập xong" in text, text
+    with h.db.session() as s:
+        th3 = repo.unit_by_code(s, "th-3")
+        assert th3 is not None and _chat_row(h.db, left) == (th3.id, True)
+        assert s.scalar(select(func.count()).select_from(Inbox).where(Inbox.chat_id == str(quiet))) == 0
+    # never heard from, but the Bot API says the bot is a member: bound; Telegram does not know `ghost`
+    text = await _import_chats(h, ADMIN_ID, f"unit_code,telegram_chat_id\nth-5,{quiet}\nth-5,{ghost}\n")
+    assert f"dòng 3: bot chưa thấy nhóm {ghost}" in text and "dòng 2" not in text, text
+    assert _chat_row(h.db, quiet) is None  # all or nothing
+    text = await _import_chats(h, ADMIN_ID, f"unit_code,telegram_chat_id\nth-5,{quiet}\n")
+    assert "Đã nhập xong" in text, text
+    assert _chat_row(h.db, quiet) is not None and _chat_row(h.db, ghost) is None
+
+
+@pytest.mark.timeout(120)
+async def test_global_admin_binds_any_chat_id_by_import(emulator: Emulator, tmp_path: Path) -> None:
+    """Issue 15 item 15: a global admin (ADMIN_IDS) may bind a chat id the bot has never seen."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.demo_data import ADMIN_ID, seed_demo
+    from tests.conftest import FakeClock, Harness, start_app, stop_app
+
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    demo = seed_demo(db)
+    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    app = await start_app(make_settings(sqlite_url(tmp_path), emulator, admin_ids=[ADMIN_ID]), db, clock)
+    try:
+        h = Harness(emulator, app, db, clock, demo)
+        text = await _import_chats(h, ADMIN_ID, "unit_code,telegram_chat_id\nth-3,-1005550009\n")
+        assert "Đã nhập xong" in text, text
+        assert _chat_row(db, -1005550009) is not None
+    finally:
+        await stop_app(app)
+        db.dispose()
+
+
+@pytest.mark.timeout(60)
+async def test_profile_names_are_sanitised_not_refused(harness: Any, tmp_path: Path) -> None:
+    """Issue 15 item 12 (names from a platform profile): a Telegram user whose name holds U+202E and an
+    isolate joins by /dangky and is stored without them, in NFC; a Zalo account linked under such a name
+    likewise."""
+    import unicodedata
+
+    from bot.zalo.linking import LinkService
+
+    h = harness
+    with h.db.session() as s:
+        th3 = repo.unit_by_code(s, "th-3")
+        assert th3 is not None
+        code = th3.join_code
+    user_id = 881_001
+    h.user(user_id, "\u202e" + unicodedata.normalize("NFD", "Lê Văn Tú") + "\u2066 \u2069")
+    replies = await h.say(user_id, user_id, f"/dangky {code}")
+    assert "Lê Văn Tú" in (replies[0].text or ""), replies[0].text
+    with h.db.session() as s:
+        m = repo.member_by_external(s, "telegram", str(user_id))
+        assert m is not None and m.display_name == "Lê Văn Tú"
+    links = LinkService(h.svc)
+    link_code = links.new_code(h.svc.caller("telegram", user_id, "")).code
+    assert link_code
+    assert links.redeem("zalo", "zz-1", "Tú\u202e\u0007 Zalo", link_code).status == "linked"
+    with h.db.session() as s:
+        account = repo.member_by_external(s, "zalo", "zz-1")
+        assert account is not None and account.display_name == "Tú Zalo"
+
+
+def test_holiday_names_with_bidi_controls_refused(tmp_path: Path) -> None:
+    """Issue 15 item 12 (holiday names typed by admins): U+202E is refused, nothing stored; NFC kept."""
+    import unicodedata
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.demo_data import ADMIN_ID, GROUP_ID, seed_demo
+    from bot.scheduling import ScheduleService
+    from bot.services import Services
+    from storage.models import Holiday
+
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    seed_demo(db)
+    svc = Services(_settings(), db, lambda: datetime(2025, 8, 14, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    lich = ScheduleService(svc)
+    admin = svc.caller("telegram", ADMIN_ID, "Quản trị")
+    from datetime import date
+
+    def day_name() -> list[str]:
+        with db.session() as s:
+            return [x.name for x in s.scalars(select(Holiday).where(Holiday.day == date(2025, 10, 15)))]
+
+    answer = lich.lich(admin, str(GROUP_ID), "nghi 15/10/2025 \u202eNgày nghỉ bù")
+    assert "ký tự đảo chiều" in answer, answer
+    assert day_name() == []
+    answer = lich.lich(admin, str(GROUP_ID), "nghi 15/10/2025 " + unicodedata.normalize("NFD", "Ngày nghỉ bù"))
+    assert "Đã thêm" in answer, answer
+    assert day_name() == ["Ngày nghỉ bù"]
     db.dispose()

@@ -12,6 +12,13 @@ VI: dict[str, str] = {
     "imp.control_chars": "ô ở cột {column} chứa ký tự điều khiển (không in được). Hãy gõ lại ô đó.",
     "org.name_control": "Tên có ký tự điều khiển hoặc ký tự đảo chiều văn bản (không nhìn thấy). Hãy gõ lại tên. "
                         "Bot không thay đổi gì.",
+    "imp.name_control": "cột {column} có ký tự điều khiển hoặc ký tự đảo chiều văn bản (không nhìn thấy). "
+                        "Hãy gõ lại tên đó.",
+    "imp.member_look_alike": "tên «{name}» trộn chữ cái của nhiều bảng chữ (Latinh với Kirin/Hy Lạp) và trông "
+                             "giống hệt thành viên «{other}» cùng đơn vị. Hãy gõ lại tên bằng bàn phím tiếng Việt.",
+    "imp.chat_unseen": "bot chưa thấy nhóm {id} (chưa nhận tin nhắn nào từ nhóm đó) nên không liên kết được. "
+                       "Hãy thêm bot vào nhóm đó và gửi một tin nhắn trong nhóm (ví dụ /lienket), rồi gửi lại "
+                       "file; hoặc nhờ quản trị viên toàn hệ thống nhập dòng này.",
     "org.join_throttled": "⏳ Nhập sai mã đăng ký quá nhiều lần. Vui lòng thử lại sau {minutes} phút, "
                           "hoặc xin mã đúng từ trưởng nhóm. Bot không thay đổi gì.",
 }
@@ -27,6 +34,12 @@ EN: dict[str, str] = {
     "imp.control_chars": "the cell in column {column} contains a control (non-printable) character. Retype that cell.",
     "org.name_control": "The name holds control or text-direction characters (invisible). Please retype it. "
                         "Nothing was changed.",
+    "imp.name_control": "column {column} holds control or text-direction characters (invisible). Retype that name.",
+    "imp.member_look_alike": "name «{name}» mixes alphabets (Latin with Cyrillic/Greek) and looks exactly like "
+                             "member «{other}» of the same unit. Retype the name with a Vietnamese keyboard.",
+    "imp.chat_unseen": "the bot has not seen chat {id} (no message from it yet), so it cannot be bound. Add the bot "
+                       "to that group and send a message there (e.g. /lienket), then send the file again; or ask a "
+                       "global admin to import this row.",
     "org.join_throttled": "⏳ Too many wrong join codes. Please try again in {minutes} minutes, or ask your team "
                           "leader for the right code. Nothing was changed.",
 }

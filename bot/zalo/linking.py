@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from bot import names
 from bot.access import Caller
 from bot.audit import log_refusal, record
 from bot.fmt import esc
@@ -77,6 +78,7 @@ class LinkService:
 
     def redeem(self, channel: str, external_id: str, name: str, code: str) -> LinkResult:
         """``lienket 123456`` typed by (channel, external_id)."""
+        name = names.sanitize(name)  # the account's profile name is stored: no bidi/control characters
         now = self.svc.clock()
         who = (channel, str(external_id))
         stranger = Caller(channel, str(external_id), name)
