@@ -286,6 +286,7 @@ async def test_restart_across_a_scheduled_summary_sends_it_once(tmp_path: Path, 
         chat = s.scalar(select(Chat).where(Chat.external_id == str(GROUP_ID)))
         assert chat is not None
         chat.reminders_enabled = False
+        chat.summaries_enabled = True  # seed() switched the schedule off; this test is about the summary
     emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
     # no wall-clock race: the first process runs with the summary an hour away (never due while it runs,
     # however slow the machine), the restarts with the summary time just passed (due: caught up at start)
