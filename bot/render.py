@@ -15,14 +15,18 @@ def metric_name(code: str, lang: str) -> str:
     return name(code, lang)
 
 
-def _line(r: LineResult, lang: str, *, with_unit: bool = True) -> str:
+def _line(r: LineResult, lang: str, ref: date | None = None) -> str:
     value = fmt.num(r.new, lang) if r.old is None or r.old == r.new else f"{fmt.num(r.old, lang)} → {fmt.num(r.new, lang)}"
     if r.target:
         cum = t("rep.cum_target", lang, cum=fmt.num(r.cumulative, lang), target=fmt.num(r.target, lang),
                 pct=fmt.pct(r.pct, lang))
     else:
         cum = t("rep.cum", lang, cum=fmt.num(r.cumulative, lang))
-    return t("rep.line", lang, unit=fmt.esc(r.unit_name), metric=metric_name(r.metric, lang), value=value, cum=cum)
+    line = t("rep.line", lang, unit=fmt.esc(r.unit_name), metric=metric_name(r.metric, lang), value=value, cum=cum)
+    if r.held_by_baseline is not None:
+        line += "\n" + t("rep.held_by_baseline", lang, unit=fmt.esc(r.unit_name), day=fmt.day(r.day, lang, ref=ref),
+                          base=fmt.day(r.held_by_baseline, lang, ref=ref))
+    return line
 
 
 def _checks(r: LineResult, lang: str) -> list[str]:
@@ -37,22 +41,22 @@ def _checks(r: LineResult, lang: str) -> list[str]:
     return out
 
 
-def _when(day: date, is_today: bool, lang: str) -> str:
-    return t("rep.day_today", lang) if is_today else t("rep.day_on", lang, day=fmt.day(day, lang))
+def _when(day: date, is_today: bool, lang: str, ref: date | None = None) -> str:
+    return t("rep.day_today", lang) if is_today else t("rep.day_on", lang, day=fmt.day(day, lang, ref=ref))
 
 
 def _people(parts: list[tuple[str, int]], lang: str) -> str:
     return " + ".join(t("rep.day_part", lang, name=fmt.esc(n), value=fmt.num(v, lang)) for n, v in parts)
 
 
-def day_total(r: LineResult, lang: str) -> str:
+def day_total(r: LineResult, lang: str, ref: date | None = None) -> str:
     """"📊 Thôn 3 hôm nay: 24 = Lan 12 + Hùng 12": the unit's figure for the day and who it comes from."""
-    return t("rep.day_total", lang, unit=fmt.esc(r.unit_name), when=_when(r.day, r.is_today, lang),
+    return t("rep.day_total", lang, unit=fmt.esc(r.unit_name), when=_when(r.day, r.is_today, lang, ref),
              total=fmt.num(r.day_total, lang), parts=_people(r.contributors, lang) or t("rep.day_none", lang))
 
 
-def _with_totals(r: LineResult, lang: str) -> list[str]:
-    out = [day_total(r, lang)]
+def _with_totals(r: LineResult, lang: str, ref: date | None) -> list[str]:
+    out = [day_total(r, lang, ref)]
     if r.replaced:
         out.append(t("rep.day_replaced", lang, unit=fmt.esc(r.unit_name), parts=_people(r.replaced, lang)))
     return out
@@ -61,9 +65,10 @@ def _with_totals(r: LineResult, lang: str) -> list[str]:
 def stored(out: Outcome, lang: str) -> str:
     days = sorted({r.day for r in out.lines})
     head_key = "rep.updated" if out.edited else "rep.stored"
-    parts = [t(head_key, lang, day=", ".join(fmt.day(d, lang) for d in days))]
+    ref = out.today
+    parts = [t(head_key, lang, day=", ".join(fmt.day(d, lang, ref=ref) for d in days))]
     for r in out.lines:
-        parts += [_line(r, lang), *_with_totals(r, lang)]
+        parts += [_line(r, lang, ref), *_with_totals(r, lang, ref)]
     for r in out.lines:
         parts += _checks(r, lang)
     if out.no_report_units:
@@ -76,8 +81,8 @@ def removed(out: Outcome, lang: str) -> str:
     parts = [t("rep.removed", lang)]
     for r in out.lines:
         parts.append(t("rep.removed_line", lang, unit=fmt.esc(r.unit_name), metric=metric_name(r.metric, lang),
-                       day=fmt.day(r.day, lang), old=fmt.num(r.old, lang), new=fmt.num(r.new, lang)))
-        parts.append(day_total(r, lang))
+                       day=fmt.day(r.day, lang, ref=out.today), old=fmt.num(r.old, lang), new=fmt.num(r.new, lang)))
+        parts.append(day_total(r, lang, out.today))
     return "\n".join(parts)
 
 
@@ -85,7 +90,7 @@ def share_question(out: Outcome, lang: str) -> str:
     """Another reporter has a figure for that unit/day: does this one add to it, or is it the total?"""
     parts = [t("rep.share_head", lang)]
     for unit, metric, day, is_today, value, others in out.share_lines:
-        parts.append(t("rep.share_line", lang, unit=fmt.esc(unit), when=_when(day, is_today, lang),
+        parts.append(t("rep.share_line", lang, unit=fmt.esc(unit), when=_when(day, is_today, lang, out.today),
                        metric=metric_name(metric, lang),
                        parts=_people(others, lang), value=fmt.num(value, lang)))
     parts.append(t("rep.share_tail", lang))
@@ -98,8 +103,8 @@ def fixed(out: Outcome, lang: str) -> str:
     parts = [t(head, lang, fixer=fmt.esc(out.fixer_name), reporter=fmt.esc(out.reporter_name))]
     for r in out.lines:
         parts.append(t("rep.fix_line", lang, unit=fmt.esc(r.unit_name), metric=metric_name(r.metric, lang),
-                       day=fmt.day(r.day, lang), old=fmt.num(r.old, lang), new=fmt.num(r.new, lang)))
-        parts.append(day_total(r, lang))
+                       day=fmt.day(r.day, lang, ref=out.today), old=fmt.num(r.old, lang), new=fmt.num(r.new, lang)))
+        parts.append(day_total(r, lang, out.today))
     if out.note:
         parts.append(t("rep.fix_reason", lang, note=fmt.esc(out.note)))
     return "\n".join(parts)
@@ -128,5 +133,6 @@ def parse_error(out: Outcome, lang: str) -> str:
 
 
 def refused(out: Outcome, lang: str) -> str:
-    args = {k: (fmt.day(v, lang) if isinstance(v, date) else fmt.esc(v)) for k, v in out.error_args.items()}
+    args = {k: (fmt.day(v, lang, ref=out.today) if isinstance(v, date) else fmt.esc(v))
+            for k, v in out.error_args.items()}
     return t(out.error_key or "parse.generic", lang, **args)

@@ -6,11 +6,13 @@ it calls `ReportService.submit` / `edit` / `confirm` / `undo` and renders the re
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Concatenate, Literal, ParamSpec
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,6 +46,22 @@ SHARE_CHOICES = ("add", "total")
 NOTE_MAX = 200
 
 
+P = ParamSpec("P")
+
+
+def _dated(fn: Callable[Concatenate[ReportService, P], Outcome]) -> Callable[Concatenate[ReportService, P], Outcome]:
+    """The outcome of a public ReportService call carries the local day it was made on (for its dates)."""
+
+    @functools.wraps(fn)
+    def wrapper(self: ReportService, *args: P.args, **kwargs: P.kwargs) -> Outcome:
+        out = fn(self, *args, **kwargs)
+        if out.today is None:
+            out.today = self.svc.today()
+        return out
+
+    return wrapper
+
+
 class _PendingTaken(Exception):
     """The pending report was settled by a concurrent press while this one stored it."""
 
@@ -65,6 +83,9 @@ class LineResult:
     # other reporters' figures this one replaced because it was declared the unit's total: [(name, value)]
     replaced: list[tuple[str, int]] = field(default_factory=list)
     is_today: bool = False
+    # the unit's baseline day when this figure's day is on or before it: the baseline already holds it, so
+    # the cumulative does not move (cumulative = baseline as of its day + reports strictly after it)
+    held_by_baseline: date | None = None
 
     @property
     def day_total(self) -> int:
@@ -96,6 +117,7 @@ class Outcome:
     fixer_name: str = ""
     note: str = ""
     report_message_id: int | None = None
+    today: date | None = None  # the local day the outcome was made on: dates of other years show their year
 
 
 @dataclass
@@ -109,7 +131,7 @@ class _Area:
     by_id: dict[int, Unit]
     children: dict[int, list[int]]
     targets: dict[tuple[int, str], int]
-    baselines: list[tuple[str, str, int]]
+    baselines: list[tuple[str, str, int, int, date]]
     parents: frozenset[int]  # units with anything below them (active or not)
     _memo: dict[tuple[str, int, str], int | None] = field(default_factory=dict)
 
@@ -128,8 +150,12 @@ class _Area:
         """repo.baseline_total: baselines of every unit under `unit` (by path)."""
         key = ("b", unit.id, metric)
         if key not in self._memo:
-            self._memo[key] = sum(v for p, m, v in self.baselines if m == metric and p.startswith(unit.path))
+            self._memo[key] = sum(v for p, m, v, _u, _d in self.baselines if m == metric and p.startswith(unit.path))
         return self._memo[key] or 0
+
+    def baseline_day(self, unit_id: int, metric: str) -> date | None:
+        """The day of the unit's own baseline for the metric (None without one)."""
+        return next((d for _p, m, _v, u, d in self.baselines if u == unit_id and m == metric), None)
 
 
 @dataclass(frozen=True)
@@ -254,6 +280,7 @@ class ReportService:
 
     # ---- submit / edit / confirm -----------------------------------------------------------------
 
+    @_dated
     def submit(
         self, caller: Caller, chat_id: str, message_id: int, text: str, *, source_rev: int = 0
     ) -> Outcome:
@@ -411,7 +438,7 @@ class ReportService:
                         # the unit's whole total: it replaces the other reporters' figures for that day (kept
                         # in the history, brought back if this figure is undone)
                         replaced = report_repo.supersede_others(s, row, now)
-                    cumulative = done[i] - (old or 0) + new if shortcut and i in done else None
+                    cumulative = self._known_cumulative(s, p, area, done.get(i), old, new) if shortcut else None
                     contributors = [*(others_of[i] if not replaced else []), (caller.name, new)]
                     results.append(self._line_result(s, p, old, new, area, cumulative, replaced=replaced,
                                                      contributors=contributors))
@@ -482,7 +509,22 @@ class ReportService:
             cumulative=cumulative, target=self._target(s, unit, p.metric, area),
             stated_cumulative=p.stated_cumulative, stated_target=p.stated_target,
             contributors=contributors, replaced=replaced or [], is_today=p.day == self.svc.today(),
+            held_by_baseline=self._held_by_baseline(s, unit, p, area),
         )
+
+    def _known_cumulative(self, s: Session, p: Planned, area: _Area | None, before: int | None, old: int | None,
+                          new: int) -> int | None:
+        """The unit's cumulative after this one change, from the one computed before it (None: recompute).
+        A figure on or before its unit's baseline day does not move the cumulative (the baseline holds it)."""
+        if before is None or self._held_by_baseline(s, self._unit(s, p.unit_id, area), p, area):
+            return None
+        return before - (old or 0) + new
+
+    @staticmethod
+    def _held_by_baseline(s: Session, unit: Unit, p: Planned, area: _Area | None) -> date | None:
+        as_of = area.baseline_day(unit.id, p.metric) if area is not None and unit.id in area.by_id \
+            else report_repo.baseline_day(s, unit.id, p.metric)
+        return as_of if as_of is not None and p.day <= as_of else None
 
     def _new_pending(self, s: Session, caller: Caller, chat_id: str, message_id: int, source_rev: int, text: str,
                      plan: list[Planned], ask: str, answered: str | None) -> str:
@@ -508,6 +550,7 @@ class ReportService:
             deadline = min(deadline, datetime.combine(last_open, time(0), tz))
         return deadline
 
+    @_dated
     def confirm(self, caller: Caller, token: str, *, accept: bool, share: str | None = None) -> Outcome:
         """Answer a pending question: «Xác nhận» of an implausible figure (accept), or for the two-reporter
         question `share` = "add" (adds to the others' figures) / "total" (is the unit's whole total).
@@ -565,6 +608,7 @@ class ReportService:
                 return refusal
         return None
 
+    @_dated
     def edit(self, caller: Caller, chat_id: str, message_id: int, text: str, edit_date: int) -> Outcome:
         return self.submit(caller, chat_id, message_id, text, source_rev=max(edit_date, 1))
 
@@ -602,6 +646,7 @@ class ReportService:
 
     # ---- leaders correct others' reports (/sua) -----------------------------------------------------
 
+    @_dated
     def fix(self, caller: Caller, chat_id: str, message_id: int, args: str) -> Outcome:
         """A leader/admin corrects (`/sua 15 [lý do]`) or removes (`/sua xoa [lý do]`) the figure of the
         report message `message_id` (the member's message, or the bot's confirmation of it) in this chat.
@@ -670,6 +715,7 @@ class ReportService:
 
     # ---- undo --------------------------------------------------------------------------------------
 
+    @_dated
     def undo(self, caller: Caller, report_id: int | None = None) -> Outcome:
         """Remove the caller's last report (or the one the Undo button names); history is kept."""
         if caller.member_id is None:

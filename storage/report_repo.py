@@ -56,14 +56,19 @@ def targets_under(s: Session, root: Unit) -> dict[tuple[int, str], int]:
     return {(int(u), str(m)): int(v) for u, m, v in s.execute(q)}
 
 
-def baselines_under(s: Session, root: Unit) -> list[tuple[str, str, int]]:
-    """(unit path, metric, value) of every baseline in root's subtree (active units or not)."""
+def baselines_under(s: Session, root: Unit) -> list[tuple[str, str, int, int, date]]:
+    """(unit path, metric, value, unit id, day) of every baseline in root's subtree (active units or not)."""
     q = (
-        select(Unit.path, Baseline.metric, Baseline.value)
+        select(Unit.path, Baseline.metric, Baseline.value, Baseline.unit_id, Baseline.as_of)
         .join(Unit, Unit.id == Baseline.unit_id)
         .where(Unit.path.startswith(root.path, autoescape=True))
     )
-    return [(str(p), str(m), int(v)) for p, m, v in s.execute(q)]
+    return [(str(p), str(m), int(v), int(u), d) for p, m, v, u, d in s.execute(q)]
+
+
+def baseline_day(s: Session, unit_id: int, metric: str) -> date | None:
+    """The day of the unit's own baseline for the metric."""
+    return s.scalar(select(Baseline.as_of).where(Baseline.unit_id == unit_id, Baseline.metric == metric))
 
 
 def origin_replaced(s: Session, row: Report) -> Report | None:

@@ -9,7 +9,7 @@ Expected numbers are computed by hand from the figures the test typed, never rea
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from bot.emulator.models import SentMessage
 from storage import repo
 from storage.models import AuditLog, Member, PendingReport, Report
-from tests.conftest import Harness
+from tests.conftest import TZ, Harness
 from tests.test_zalo_e2e import ZaloHarness, zalo  # noqa: F401 - the Zalo fixture
 
 pytestmark = pytest.mark.e2e
@@ -284,3 +284,40 @@ async def test_leader_removes_a_report_and_the_lock_binds_leaders_not_admins(har
     with harness.db.session() as s:
         assert repo.reported_total(s, s.get(repo.Unit, harness.demo.village_ids["Thôn 3"]), "l2",
                                    since=old_day, until=old_day) == 9
+
+
+# ---- 5. dates without a year; a figure the baseline already holds --------------------------------------
+
+
+async def test_confirmation_of_a_day_in_last_year_shows_its_year(harness: Harness) -> None:
+    harness.clock.set(datetime(2026, 1, 2, 9, 0, tzinfo=TZ))  # within the 3-day lock window of 31/12/2025
+    reply = (await harness.say(GROUP_ID, member_id(THON_3), "Thôn 3 ngày 31/12 mức 2 7"))[0]
+    text = reply.text or ""
+    assert "31/12/2025" in text, text
+    assert daily(harness, day=date(2025, 12, 31)) == 7
+    # this year's dates stay short
+    today = (await harness.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm qua mức 2 4"))[0].text or ""
+    assert "01/01" in today and "01/01/2026" not in today
+
+
+async def test_zalo_confirmation_of_a_day_in_last_year_shows_its_year(zalo: ZaloHarness) -> None:  # noqa: F811
+    an = await zalo.join("An", "Thôn 3")
+    zalo.clock.set(datetime(2026, 1, 2, 9, 0, tzinfo=TZ))
+    replies = await zalo.say(an, "Thôn 3 ngày 31/12 mức 2 7")
+    assert "31/12/2025" in replies[0].text, replies[0].text
+
+
+async def test_figure_on_or_before_the_baseline_day_says_it_is_not_added(harness: Harness) -> None:
+    await harness.say(GROUP_ID, ADMIN_ID, f"/moc Thôn 3 m2 405 {DAY.strftime('%d/%m/%Y')}")
+    note = "không cộng thêm vào lũy kế"
+    # 13/08 and 14/08 (the baseline day): stored as the day's figure, but the baseline already holds them
+    for when, value in (("hôm qua", 9), ("hôm nay", 6)):
+        text = (await harness.say(GROUP_ID, member_id(THON_3), f"Thôn 3 {when} mức 2 {value}"))[0].text or ""
+        assert note in text and "14/08" in text, text
+        assert "lũy kế 405" in text.lower() or "405" in text, text
+        assert str(405 + value) not in text, text
+    assert daily(harness, day=DAY - timedelta(days=1)) == 9 and daily(harness, day=DAY) == 6
+    # the day after: counted (405 + 12), no note
+    harness.clock.advance(timedelta(days=1))
+    text = (await harness.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay mức 2 12"))[0].text or ""
+    assert note not in text and "417" in text, text

@@ -11,6 +11,8 @@ VI: dict[str, str] = {
     "rep.day_total": "📊 {unit} {when}: <b>{total}</b> = {parts}",
     "rep.day_part": "{name} {value}",
     "rep.day_none": "chưa có ai báo",
+    "rep.held_by_baseline": "ℹ️ Ngày {day} không sau ngày mốc {base} của {unit}: số liệu mốc đã tính đến ngày đó, "
+                            "nên số này được lưu nhưng không cộng thêm vào lũy kế.",
     "rep.day_replaced": "↪️ Số này là tổng của {unit}, thay cho số của {parts} (vẫn lưu trong lịch sử).",
     "rep.share_head": "👥 Bot chưa ghi. Đơn vị đã có người khác báo cùng ngày:",
     "rep.share_line": "• {unit} {when} ({metric}): đã có {parts}; bạn báo {value}.",
@@ -61,6 +63,8 @@ EN: dict[str, str] = {
     "rep.day_total": "📊 {unit} {when}: <b>{total}</b> = {parts}",
     "rep.day_part": "{name} {value}",
     "rep.day_none": "nobody has reported",
+    "rep.held_by_baseline": "ℹ️ {day} is not after the baseline day {base} of {unit}: the baseline already counts "
+                            "up to that day, so this figure is stored but not added to the cumulative.",
     "rep.day_replaced": "↪️ This is the total of {unit}; it replaces the figures of {parts} (kept in the history).",
     "rep.share_head": "👥 Nothing stored yet. Someone else already reported for this unit that day:",
     "rep.share_line": "• {unit} {when} ({metric}): already {parts}; you reported {value}.",
