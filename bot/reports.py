@@ -262,21 +262,51 @@ class ReportService:
             return report_repo.unit_reported_total(s, unit.id, metric, until)  # nothing below it
         return repo.reported_total(s, unit, metric, until=until)
 
-    def parse(self, caller: Caller, text: str) -> tuple[ParsedReport, Unit | None, dict[str, list[Unit]]]:
+    def parse(self, caller: Caller, text: str, chat_id: str | None = None
+              ) -> tuple[ParsedReport, Unit | None, dict[str, list[Unit]]]:
+        """The parsed report, the unit a line without a unit name is for, and the names in scope.
+
+        A bare "12" / "hôm nay 6" is for a known unit only: the village of a group bound to one village
+        (when the reporter may report for it), else the reporter's own unit when it is a village (a unit
+        without units below it); otherwise the parser hints instead of storing a guess."""
         if caller.unit_id is None:
             names: dict[str, list[Unit]] = {}
             return parse_report(text, today=self.svc.today(), units=[]), None, names
         scope = self._scope(caller.unit_id, caller.unit_path)
         from bot.metrics import active_words
 
-        # a member of a village (a unit without units below it): a bare "12" / "hôm nay 6" is that village's
-        leaf = scope.own.id not in self.svc.db.cached(("rep.parents",), self._parent_ids)
+        parents = self.svc.db.cached(("rep.parents",), self._parent_ids)
+        default = self._chat_village(caller, chat_id, parents, scope.area) or scope.own
         own_path = scope.own.path
         allowed = [n for n, us in scope.area.names.items() if any(u.path.startswith(own_path) for u in us)]
         parsed = parse_report(text, today=self.svc.today(), units=scope.area.sorted_names,
-                              metrics=self._metric_codes(), unit_known=leaf, metric_words=active_words(self.svc.db),
-                              lang=caller.language, allowed=allowed)
-        return parsed, scope.own, scope.names
+                              metrics=self._metric_codes(), unit_known=default.id not in parents,
+                              metric_words=active_words(self.svc.db), lang=caller.language, allowed=allowed)
+        return parsed, default, scope.names
+
+    def _chat_village(self, caller: Caller, chat_id: str | None, parents: frozenset[int],
+                      area: _Area) -> Unit | None:
+        """The village (a unit without units below it) the chat is bound to, if the caller may report for it."""
+        if chat_id is None:
+            return None
+        unit_id = self.svc.db.cached(("rep.chat_unit", caller.channel, chat_id),
+                                     lambda: self._bound_unit_id(caller.channel, chat_id))
+        if unit_id is None or unit_id in parents or unit_id == caller.unit_id:
+            return None
+        known = area.by_id.get(unit_id)
+        if known is not None:
+            return known if caller.within(known) else None
+        with self.svc.db.session() as s:
+            unit = repo.unit_by_id(s, unit_id)
+            if unit is None or not unit.active or not caller.within(unit):
+                return None
+            s.expunge(unit)
+            return unit
+
+    def _bound_unit_id(self, channel: str, chat_id: str) -> int | None:
+        with self.svc.db.session() as s:
+            chat = repo.chat_by_external(s, channel, chat_id)
+            return chat.unit_id if chat is not None and chat.active else None
 
     # ---- submit / edit / confirm -----------------------------------------------------------------
 
@@ -285,7 +315,7 @@ class ReportService:
         self, caller: Caller, chat_id: str, message_id: int, text: str, *, source_rev: int = 0
     ) -> Outcome:
         """A new message (or an edit when rows of the same message exist)."""
-        parsed, own, names = self.parse(caller, text)
+        parsed, own, names = self.parse(caller, text, chat_id)
         if parsed.kind == "not_report":
             if source_rev:
                 return self._remove_message(caller, chat_id, message_id, source_rev)
