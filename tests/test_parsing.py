@@ -431,7 +431,7 @@ def test_one_letter_off_suggests_never_stores() -> None:
 
 def test_precheck_needles_cover_their_patterns() -> None:
     # the cheap substring tests in front of the context regexes never hide a match
-    import bot.parsing as p
+    import bot.parsing.tokens as p
 
     groups = (
         (p._TARGET_NEEDLES, p._TARGET_RE, ["ke hoach thang 9 la 250", "chi tieu 300", "muc tieu 3", "hotline 1900",
