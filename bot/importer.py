@@ -695,85 +695,108 @@ class _Planner:
                 r.ok = False
 
     def _plan_units(self, sheets: list[Sheet]) -> None:
+        rows = self._unit_rows(sheets)
+        for i, r in enumerate(rows):  # parents and scope
+            self._tick("units", i + 1, len(rows))
+            self._check_unit_place(r)
+        self._check_cycles(rows)
+        self._check_kinds(rows)
+        self._check_sibling_names(rows)
+        if any(not r.ok for r in rows):
+            return
+        for r in rows:
+            self._plan_unit_change(r)
+
+    def _unit_rows(self, sheets: list[Sheet]) -> list[_UnitRow]:
+        """The rows of the unit sheets, each checked on its own (code, name)."""
         rows: list[_UnitRow] = []
         seen: dict[str, tuple[str, int]] = {}
         for sh in sheets:
             for n, cells in sh.rows:
-                code = sh.get(cells, "code")
-                name = sh.get(cells, "name")
-                kind = sh.get(cells, "kind")
-                parent = sh.get(cells, "parent_code")
-                if code is None:
-                    self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["code"])
-                    continue
-                code_s = _text(code)
-                if not CODE_RE.match(code_s):
-                    self.err(sh.label, n, "imp.bad_code", code=code_s)
-                    continue
-                if code_s.lower() in seen:
-                    first = seen[code_s.lower()]
-                    self.err(sh.label, n, "imp.duplicate", value=code_s, sheet=first[0], row=first[1])
-                    continue
-                seen[code_s.lower()] = (sh.label, n)
-                r = _UnitRow(sh.label, n, code_s, _text(name) if name is not None else None,
-                             canonical_kind(_text(kind)) if kind is not None else None,
-                             _text(parent).lower() if parent is not None else None)
-                if r.name is None:
-                    self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["name"])
-                    r.ok = False
-                elif (cleaned := clean_name(r.name)) is None:  # bidi/control characters (issue 15 item 12)
-                    self.err(sh.label, n, "imp.name_control", column=COLUMN_NAMES["name"])
-                    r.ok = False
-                elif len(cleaned) > MAX_NAME:
-                    self.err(sh.label, n, "imp.too_long", column=COLUMN_NAMES["name"], max=MAX_NAME)
-                    r.ok = False
-                else:
-                    r.name = cleaned  # NFC
-                rows.append(r)
-                self.file_units[code_s.lower()] = r
-        # parents and scope
-        for i, r in enumerate(rows):
-            self._tick("units", i + 1, len(rows))
-            key = r.code.lower()
-            existing = self.db_units.get(key)
-            if existing is not None and not self.within(existing):
-                self.err(r.sheet, r.row, "imp.code_outside", scope=True, code=r.code)
-                r.ok = False
-                continue
-            if r.parent:
-                if r.parent == key:
-                    self.err(r.sheet, r.row, "imp.self_parent", code=r.code)
-                    r.ok = False
-                    continue
-                p = self.db_units.get(r.parent)
-                if p is None and r.parent not in self.file_units:
-                    self.err(r.sheet, r.row, "imp.unknown_parent", code=r.parent)
-                    r.ok = False
-                    continue
-                if p is not None:
-                    if not self.within(p):
-                        self.err(r.sheet, r.row, "imp.parent_scope", scope=True, code=p.code)
-                        r.ok = False
-                        continue
-                    if not p.active and r.parent not in self.file_units:
-                        self.err(r.sheet, r.row, "imp.unit_inactive", code=p.code)
-                        r.ok = False
-                        continue
-                r.final_parent = r.parent
-            elif existing is not None:
-                parent_unit = self.unit_by_id(existing.parent_id)
-                r.final_parent = parent_unit.code.lower() if parent_unit else None
-            else:
-                r.final_parent = None
-                if not self.caller.global_admin:
-                    self.err(r.sheet, r.row, "imp.root_admin_only", scope=True, code=r.code)
-                    r.ok = False
-                    continue
-            if (existing is not None and not self.caller.global_admin and existing.id == self.caller.unit_id
-                    and r.final_parent != self._db_parent_key(existing)):
-                self.err(r.sheet, r.row, "imp.own_unit", scope=True, code=r.code)
-                r.ok = False
-        # the final tree must have no cycle; depths give the write order
+                r = self._unit_row(sh, n, cells, seen)
+                if r is not None:
+                    rows.append(r)
+                    self.file_units[r.code.lower()] = r
+        return rows
+
+    def _unit_row(self, sh: Sheet, n: int, cells: Any, seen: dict[str, tuple[str, int]]) -> _UnitRow | None:
+        code = sh.get(cells, "code")
+        name = sh.get(cells, "name")
+        kind = sh.get(cells, "kind")
+        parent = sh.get(cells, "parent_code")
+        if code is None:
+            self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["code"])
+            return None
+        code_s = _text(code)
+        if not CODE_RE.match(code_s):
+            self.err(sh.label, n, "imp.bad_code", code=code_s)
+            return None
+        if code_s.lower() in seen:
+            first = seen[code_s.lower()]
+            self.err(sh.label, n, "imp.duplicate", value=code_s, sheet=first[0], row=first[1])
+            return None
+        seen[code_s.lower()] = (sh.label, n)
+        r = _UnitRow(sh.label, n, code_s, _text(name) if name is not None else None,
+                     canonical_kind(_text(kind)) if kind is not None else None,
+                     _text(parent).lower() if parent is not None else None)
+        if r.name is None:
+            self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["name"])
+            r.ok = False
+        elif (cleaned := clean_name(r.name)) is None:  # bidi/control characters (issue 15 item 12)
+            self.err(sh.label, n, "imp.name_control", column=COLUMN_NAMES["name"])
+            r.ok = False
+        elif len(cleaned) > MAX_NAME:
+            self.err(sh.label, n, "imp.too_long", column=COLUMN_NAMES["name"], max=MAX_NAME)
+            r.ok = False
+        else:
+            r.name = cleaned  # NFC
+        return r
+
+    def _refuse(self, r: _UnitRow, key: str, **values: Any) -> None:
+        self.err(r.sheet, r.row, key, **values)
+        r.ok = False
+
+    def _check_unit_place(self, r: _UnitRow) -> None:
+        """The row's parent exists and is within the caller's scope; its final parent is set."""
+        key = r.code.lower()
+        existing = self.db_units.get(key)
+        if existing is not None and not self.within(existing):
+            return self._refuse(r, "imp.code_outside", scope=True, code=r.code)
+        if r.parent:
+            if not self._parent_ok(r, key):
+                return None
+            r.final_parent = r.parent
+        elif existing is not None:
+            parent_unit = self.unit_by_id(existing.parent_id)
+            r.final_parent = parent_unit.code.lower() if parent_unit else None
+        else:
+            r.final_parent = None
+            if not self.caller.global_admin:
+                return self._refuse(r, "imp.root_admin_only", scope=True, code=r.code)
+        if (existing is not None and not self.caller.global_admin and existing.id == self.caller.unit_id
+                and r.final_parent != self._db_parent_key(existing)):
+            self._refuse(r, "imp.own_unit", scope=True, code=r.code)
+        return None
+
+    def _parent_ok(self, r: _UnitRow, key: str) -> bool:
+        assert r.parent is not None
+        if r.parent == key:
+            self._refuse(r, "imp.self_parent", code=r.code)
+            return False
+        p = self.db_units.get(r.parent)
+        if p is None and r.parent not in self.file_units:
+            self._refuse(r, "imp.unknown_parent", code=r.parent)
+            return False
+        if p is not None and not self.within(p):
+            self._refuse(r, "imp.parent_scope", scope=True, code=p.code)
+            return False
+        if p is not None and not p.active and r.parent not in self.file_units:
+            self._refuse(r, "imp.unit_inactive", code=p.code)
+            return False
+        return True
+
+    def _check_cycles(self, rows: list[_UnitRow]) -> None:
+        """The final tree must have no cycle; depths give the write order."""
         cyclic = []
         for r in rows:
             if not r.ok:
@@ -782,34 +805,30 @@ class _Planner:
             if cycle:
                 cyclic.append(r)
         for r in cyclic:  # marked afterwards: every unit of a loop is reported
-            self.err(r.sheet, r.row, "imp.cycle", code=r.code)
-            r.ok = False
-        self._check_kinds(rows)
-        self._check_sibling_names(rows)
-        if any(not r.ok for r in rows):
+            self._refuse(r, "imp.cycle", code=r.code)
+
+    def _plan_unit_change(self, r: _UnitRow) -> None:
+        existing = self.db_units.get(r.code.lower())
+        if existing is None:
+            self.new_units.append(r)
+            self.counts["units"].created += 1
             return
-        for r in rows:
-            existing = self.db_units.get(r.code.lower())
-            if existing is None:
-                self.new_units.append(r)
-                self.counts["units"].created += 1
-                continue
-            changes: dict[str, Any] = {}
-            assert r.name is not None
-            if existing.name != r.name:
-                changes["name"] = r.name
-            if r.kind and existing.kind != r.kind:
-                changes["kind"] = r.kind
-            if not existing.active:
-                changes["active"] = True
-            if r.final_parent != self._db_parent_key(existing):
-                self.moves.append((r, existing))
-            if changes:
-                self.unit_updates.append((existing, changes))
-            if changes or r.final_parent != self._db_parent_key(existing):
-                self.counts["units"].updated += 1
-            else:
-                self.counts["units"].unchanged += 1
+        changes: dict[str, Any] = {}
+        assert r.name is not None
+        if existing.name != r.name:
+            changes["name"] = r.name
+        if r.kind and existing.kind != r.kind:
+            changes["kind"] = r.kind
+        if not existing.active:
+            changes["active"] = True
+        if r.final_parent != self._db_parent_key(existing):
+            self.moves.append((r, existing))
+        if changes:
+            self.unit_updates.append((existing, changes))
+        if changes or r.final_parent != self._db_parent_key(existing):
+            self.counts["units"].updated += 1
+        else:
+            self.counts["units"].unchanged += 1
 
     def _db_parent_key(self, u: Unit) -> str | None:
         p = self.unit_by_id(u.parent_id)
@@ -1008,46 +1027,52 @@ class _Planner:
                     continue
                 self.official_rows.append((key, metric, day, value))
 
+    def _member_row(self, sh: Sheet, n: int, cells: Any, seen: dict[str, tuple[str, int]]) -> _MemberRow | None:
+        """One member row checked on its own (id, name, role, duplicates); None when refused or unit unknown."""
+        key = self.unit_ref(sh.label, n, sh.get(cells, "unit_code"))
+        raw_id = sh.get(cells, "telegram_id")
+        tid = _signed_int(raw_id) if raw_id is not None else None
+        if raw_id is None:
+            self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["telegram_id"])
+            return None
+        if tid is None or tid <= 0:
+            self.err(sh.label, n, "imp.bad_user_id", value=_text(raw_id))
+            return None
+        raw_name = sh.get(cells, "name")
+        name = _text(raw_name) if raw_name is not None else None
+        if name is not None and (name := clean_name(name)) is None:  # NFC; bidi/control refused
+            self.err(sh.label, n, "imp.name_control", column=COLUMN_NAMES["name"])
+            return None
+        if name is not None and len(name) > MAX_NAME:
+            self.err(sh.label, n, "imp.too_long", column=COLUMN_NAMES["name"], max=MAX_NAME)
+            return None
+        raw_role = sh.get(cells, "role")
+        role = parse_role(_text(raw_role)) if raw_role is not None else None
+        if raw_role is not None and role is None:
+            self.err(sh.label, n, "imp.bad_role", value=_text(raw_role))
+            return None
+        if role is not None and not self.caller.global_admin and role > self.caller.role:
+            self.err(sh.label, n, "imp.role_above", scope=True, role=role)
+            return None
+        ext = str(tid)
+        if ext in seen:
+            first = seen[ext]
+            self.err(sh.label, n, "imp.duplicate", value=ext, sheet=first[0], row=first[1])
+            return None
+        seen[ext] = (sh.label, n)
+        if key is None:
+            return None
+        return (sh, n, key, ext, name, role)
+
     def _plan_members(self, sheets: list[Sheet]) -> None:
         seen: dict[str, tuple[str, int]] = {}
         pending: list[_MemberRow] = []
         for sh in sheets:
             for i, (n, cells) in enumerate(sh.rows):
                 self._tick("members", i + 1, len(sh.rows))
-                key = self.unit_ref(sh.label, n, sh.get(cells, "unit_code"))
-                raw_id = sh.get(cells, "telegram_id")
-                tid = _signed_int(raw_id) if raw_id is not None else None
-                if raw_id is None:
-                    self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["telegram_id"])
-                    continue
-                if tid is None or tid <= 0:
-                    self.err(sh.label, n, "imp.bad_user_id", value=_text(raw_id))
-                    continue
-                raw_name = sh.get(cells, "name")
-                name = _text(raw_name) if raw_name is not None else None
-                if name is not None and (name := clean_name(name)) is None:  # NFC; bidi/control refused
-                    self.err(sh.label, n, "imp.name_control", column=COLUMN_NAMES["name"])
-                    continue
-                if name is not None and len(name) > MAX_NAME:
-                    self.err(sh.label, n, "imp.too_long", column=COLUMN_NAMES["name"], max=MAX_NAME)
-                    continue
-                raw_role = sh.get(cells, "role")
-                role = parse_role(_text(raw_role)) if raw_role is not None else None
-                if raw_role is not None and role is None:
-                    self.err(sh.label, n, "imp.bad_role", value=_text(raw_role))
-                    continue
-                if role is not None and not self.caller.global_admin and role > self.caller.role:
-                    self.err(sh.label, n, "imp.role_above", scope=True, role=role)
-                    continue
-                ext = str(tid)
-                if ext in seen:
-                    first = seen[ext]
-                    self.err(sh.label, n, "imp.duplicate", value=ext, sheet=first[0], row=first[1])
-                    continue
-                seen[ext] = (sh.label, n)
-                if key is None:
-                    continue
-                pending.append((sh, n, key, ext, name, role))
+                row = self._member_row(sh, n, cells, seen)
+                if row is not None:
+                    pending.append(row)
         existing = org_repo.members_by_external(self.s, "telegram", [p[3] for p in pending])
         pending = self._drop_look_alike_members(pending, existing)
         for sh, n, key, ext, name, role in pending:
@@ -1179,27 +1204,31 @@ class _Planner:
 
     # ---- writing
 
+    def _add_new_units(self) -> dict[str, Unit]:
+        """The new units, parents first (a kind left out follows from the parent's)."""
+        if not self.new_units:
+            return {}
+        rows: list[tuple[str, str, str, Unit | str | None]] = []
+        new_keys = {r.code.lower() for r in self.new_units}
+        kinds: dict[str, str] = {}
+        for r in sorted(self.new_units, key=lambda x: x.depth):
+            parent: Unit | str | None = None
+            if r.final_parent is not None:
+                parent = r.final_parent if r.final_parent in new_keys else self.db_units[r.final_parent]
+            if r.kind:
+                kind = r.kind
+            elif isinstance(parent, str):
+                kind = CHILD_KIND.get(kinds[parent], "village")
+            else:
+                kind = default_child_kind(parent)
+            kinds[r.code.lower()] = kind
+            assert r.name is not None
+            rows.append((r.code, r.name, kind, parent))
+        return org_repo.add_unit_rows(self.s, rows)
+
     def apply(self) -> None:
         s = self.s
-        made: dict[str, Unit] = {}
-        if self.new_units:
-            rows: list[tuple[str, str, str, Unit | str | None]] = []
-            new_keys = {r.code.lower() for r in self.new_units}
-            kinds: dict[str, str] = {}
-            for r in sorted(self.new_units, key=lambda x: x.depth):
-                parent: Unit | str | None = None
-                if r.final_parent is not None:
-                    parent = r.final_parent if r.final_parent in new_keys else self.db_units[r.final_parent]
-                if r.kind:
-                    kind = r.kind
-                elif isinstance(parent, str):
-                    kind = CHILD_KIND.get(kinds[parent], "village")
-                else:
-                    kind = default_child_kind(parent)
-                kinds[r.code.lower()] = kind
-                assert r.name is not None
-                rows.append((r.code, r.name, kind, parent))
-            made = org_repo.add_unit_rows(s, rows)
+        made = self._add_new_units()
 
         def unit_of(key: str) -> Unit:
             return made.get(key) or self.db_units[key]

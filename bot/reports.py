@@ -402,17 +402,7 @@ class ReportService:
                             and r.superseded_at is None and r.deleted_at is None]
                 edited = bool(previous) or source_rev > 0
 
-                # values after the change
-                staged: list[tuple[Planned, Report | None, int | None, int]] = []
-                for p in plan:
-                    cur = repo.current_row(s, caller.member_id, p.unit_id, p.metric, p.day)
-                    base_row = cur
-                    if cur is not None and cur.message_id == message_id and cur.chat_id == chat_id:
-                        base_row = report_repo.origin_replaced(s, cur)  # what this message replaced
-                    old = cur.value if cur is not None else None
-                    base = base_row.value if base_row is not None else 0
-                    new = base + p.value if p.mode == "add" else p.value
-                    staged.append((p, cur, old, new))
+                staged = self._stage(s, caller.member_id, chat_id, message_id, plan)
                 # another reporter already has a figure for that unit/metric/day and this reporter none:
                 # never guess whether this one adds to it or is the unit's whole total — ask, store nothing
                 shares = []
@@ -438,13 +428,7 @@ class ReportService:
                         token = self._new_pending(s, caller, chat_id, message_id, source_rev, text, plan,
                                                   "implausible", pending_token)
                         return Outcome("confirm", pending_token=token, reasons=reasons)
-                # an edit drops the entries the new text no longer names
-                keys = {(p.unit_id, p.metric, p.day) for p in plan}
-                retracted = False
-                for row in previous:
-                    if (row.unit_id, row.metric, row.day) not in keys:
-                        report_repo.retract(s, row, now)
-                        retracted = True
+                retracted = self._retract_dropped(s, previous, plan, now)
                 # one line, nothing else changed: the cumulative follows from the one computed before
                 shortcut = len(staged) == 1 and not retracted and all(p.share != "total" for p in plan)
                 results: list[LineResult] = []
@@ -482,6 +466,33 @@ class ReportService:
         except IntegrityError:
             # a concurrent delivery of the same message won the race: nothing of ours was stored
             return Outcome("duplicate")
+
+    @staticmethod
+    def _stage(s: Session, reporter_id: int, chat_id: str, message_id: int,
+               plan: list[Planned]) -> list[tuple[Planned, Report | None, int | None, int]]:
+        """Per line: (the line, the reporter's current row, its value, the value after the change)."""
+        staged: list[tuple[Planned, Report | None, int | None, int]] = []
+        for p in plan:
+            cur = repo.current_row(s, reporter_id, p.unit_id, p.metric, p.day)
+            base_row = cur
+            if cur is not None and cur.message_id == message_id and cur.chat_id == chat_id:
+                base_row = report_repo.origin_replaced(s, cur)  # what this message replaced
+            old = cur.value if cur is not None else None
+            base = base_row.value if base_row is not None else 0
+            new = base + p.value if p.mode == "add" else p.value
+            staged.append((p, cur, old, new))
+        return staged
+
+    @staticmethod
+    def _retract_dropped(s: Session, previous: list[Report], plan: list[Planned], now: datetime) -> bool:
+        """An edit drops the entries the new text no longer names; True when it dropped any."""
+        keys = {(p.unit_id, p.metric, p.day) for p in plan}
+        retracted = False
+        for row in previous:
+            if (row.unit_id, row.metric, row.day) not in keys:
+                report_repo.retract(s, row, now)
+                retracted = True
+        return retracted
 
     def _replay(self, s: Session, caller: Caller, of_message: list[Report], source_rev: int,
                 area: _Area | None) -> Outcome:
