@@ -1,4 +1,4 @@
-"""Organisation services (bot/org.py) on SQLite: units, targets, roster, roles, binding, chats, audit."""
+"""Organisation services (bot/org/) on SQLite: units, targets, roster, roles, binding, chats, audit."""
 
 from __future__ import annotations
 
