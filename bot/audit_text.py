@@ -121,7 +121,7 @@ def sentence(action: str, before: Mapping[str, Any] | None, after: Mapping[str, 
         args.update(new=v("day", src.get("day")), old=v("name", src.get("name")))
         if action == "holiday.add" and b.get("name") and b.get("name") != a.get("name"):
             args["changes"] = t("audit.renamed", lang, old=v("name", b.get("name")))
-    elif action in ("report.fix", "report.remove"):  # bot/reports.py stores Vietnamese keys
+    elif action in ("report.fix", "report.remove"):  # bot/reports/ stores Vietnamese keys
         day = str(a.get("ngày") or "")
         m = re.match(r"^(\d{2})/(\d{2})/(\d{4})$", day)
         args.update(member=fmt.esc(str(a.get("người báo") or "?")),

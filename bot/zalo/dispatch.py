@@ -1,7 +1,7 @@
 """One Zalo message -> the same domain services the Telegram handlers call -> the replies to send.
 
 The dispatcher does no I/O with Zalo: it returns `Out` items (text, or a photo URL) and the runner sends
-them. Everything it computes comes from the channel-neutral services: ``ReportService`` (bot/reports.py)
+them. Everything it computes comes from the channel-neutral services: ``ReportService`` (bot/reports/)
 for reports, undo and confirmations, ``OrgService`` (bot/org/) for joining and admin commands,
 ``ScheduleService`` for /tonghop, ``LinkService`` for linking accounts, and the leader views and exports
 (bot/views.py, bot/export.py); charts and files go out as signed links. Text comes from the same catalog,
