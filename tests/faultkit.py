@@ -192,8 +192,15 @@ class FaultBot:
         await self.stop()
 
 
+#: the waits below are liveness bounds (a test waits for an event, never for a time to pass): on a loaded
+#: 2-core CI machine a bot process can take well over 30 s to start polling. Scaled, so that only a bot
+#: that really hangs fails a test (VNEID_TEST_TIMEOUT_SCALE, default 4).
+TIMEOUT_SCALE = float(os.environ.get("VNEID_TEST_TIMEOUT_SCALE", "4"))
+
+
 async def wait_for(predicate: Any, timeout: float, what: str, poll: float = 0.05) -> None:
     loop = asyncio.get_running_loop()
+    timeout *= TIMEOUT_SCALE
     deadline = loop.time() + timeout
     while not predicate():
         if loop.time() > deadline:
