@@ -121,13 +121,14 @@ def sentence(action: str, before: Mapping[str, Any] | None, after: Mapping[str, 
         args.update(new=v("day", src.get("day")), old=v("name", src.get("name")))
         if action == "holiday.add" and b.get("name") and b.get("name") != a.get("name"):
             args["changes"] = t("audit.renamed", lang, old=v("name", b.get("name")))
-    elif action in ("report.fix", "report.remove"):  # bot/reports/ stores Vietnamese keys
-        day = str(a.get("ngày") or "")
+    elif action in ("report.fix", "report.remove"):
+        a, b = _english_keys(a), _english_keys(b)
+        day = str(a.get("day") or "")
         m = re.match(r"^(\d{2})/(\d{2})/(\d{4})$", day)
-        args.update(member=fmt.esc(str(a.get("người báo") or "?")),
-                    new=t("audit.change_short", lang, old=v("value", b.get("số")), new=v("value", a.get("số"))),
+        args.update(member=fmt.esc(str(a.get("reporter") or "?")),
+                    new=t("audit.change_short", lang, old=v("value", b.get("value")), new=v("value", a.get("value"))),
                     old=fmt.day(date(int(m[3]), int(m[2]), int(m[1])), lang, ref=today) if m else fmt.esc(day),
-                    changes=fmt.esc(str(a.get("lý do") or "–")))
+                    changes=fmt.esc(str(a.get("reason") or "–")))
     elif action == "import":
         args["changes"] = _changes({}, a, lang, today=today, names=names)
     else:
@@ -139,3 +140,11 @@ def sentence(action: str, before: Mapping[str, Any] | None, after: Mapping[str, 
         key = "audit.s.other"
     text = t(key, lang, **args)
     return re.sub(r"\s+([:;,.])", r"\1", text).rstrip(" :;,")
+
+
+#: the keys corrections were recorded with before they were English (audit rows are kept for ever)
+_LEGACY_ALIASES = {"số": "value", "người báo": "reporter", "ngày": "day", "lý do": "reason"}
+
+
+def _english_keys(d: dict[str, Any]) -> dict[str, Any]:
+    return {_LEGACY_ALIASES.get(k, k): v for k, v in d.items()}

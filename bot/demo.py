@@ -1,7 +1,7 @@
 """`vneid-bot demo`: the emulator, a demo commune in a fresh SQLite file and the real bot, in one process.
 
 You type as a team member of Thôn 3 in the commune's group chat; the bot's answers are printed.
-Lines starting with ':' are demo controls (see DEMO_HELP, DEMO_LIMITS). Ctrl-C or Ctrl-D exits at once.
+Lines starting with ':' are demo controls (catalog keys demo.help, demo.limits in bot/texts/demo.py). Ctrl-C or Ctrl-D exits at once.
 """
 
 from __future__ import annotations
@@ -23,27 +23,22 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, VILLAGES, member_id, seed_demo
+from bot.demo_data import (
+    ADMIN_ID,
+    ADMIN_NAME,
+    COMMUNE_NAME,
+    GROUP_ID,
+    GROUP_TITLE,
+    LEADER_ID,
+    LEADER_NAME,
+    MEMBER_NAME,
+    VILLAGES,
+    member_id,
+    seed_demo,
+)
 from bot.emulator import Emulator, Limits, SentMessage, User
+from bot.texts import t
 from storage.db import Database
-
-DEMO_HELP = """Lệnh của bản demo (demo controls):
-  :as member | leader | admin   đổi vai: tổ viên Thôn 3 / chủ tịch xã / cán bộ xã quản trị
-  :private | :group              nói trong tin nhắn riêng với bot / trong nhóm của xã
-  :press N                       bấm nút thứ N của tin bot gửi gần nhất
-  :paste                         gõ (dán) tin nhiều dòng, kết thúc bằng một dòng trống
-  :file ĐƯỜNG_DẪN [chú thích]    gửi một tệp, ví dụ  :file don_vi.xlsx /nhap
-  :open                          mở ảnh/tệp bot gửi gần nhất (nếu máy có trình xem)
-  :help                          danh sách này và giới hạn của bản demo
-  :quit                          thoát (hoặc Ctrl-C, Ctrl-D)
-Gõ tin như trong nhóm Zalo/Telegram, ví dụ: Thôn 3 hôm nay 12 mức 2  —  /tiendo  —  /tonghop  —  /help"""
-
-DEMO_LIMITS = """Giới hạn của bản demo (demo limits):
-  • không có Telegram/Zalo thật: bot nói chuyện với máy giả lập Bot API chạy trong chương trình này;
-  • một xã mẫu (Xã Tân Hòa), một nhóm và ba vai cố định (tổ viên Thôn 3, chủ tịch xã, cán bộ xã);
-  • dữ liệu nằm trong một tệp SQLite mới, tạo lại mỗi lần chạy demo;
-  • nhắc việc và báo cáo tối chạy theo giờ thật, không tua nhanh được; không có chế độ webhook;
-  • ảnh và tệp bot gửi được lưu vào thư mục tạm, bản demo in đường dẫn."""
 
 TAG = re.compile(r"<[^>]+>")
 SAFE_NAME = re.compile(r"[^\w.-]+")
@@ -54,13 +49,14 @@ def plain(text: str) -> str:
 
 
 class Terminal:
-    def __init__(self, emu: Emulator, files_dir: Path) -> None:
+    def __init__(self, emu: Emulator, files_dir: Path, lang: str = "vi") -> None:
         self.emu = emu
         self.files_dir = files_dir
+        self.lang = lang
         self.users = {
-            "member": User(member_id(3), "Tổ viên Thôn 3"),
-            "leader": User(LEADER_ID, "Chủ tịch xã Hùng"),
-            "admin": User(ADMIN_ID, "Cán bộ xã Lan"),
+            "member": User(member_id(3), MEMBER_NAME),
+            "leader": User(LEADER_ID, LEADER_NAME),
+            "admin": User(ADMIN_ID, ADMIN_NAME),
         }
         self.user = self.users["member"]
         self.chat_id = GROUP_ID
@@ -84,17 +80,18 @@ class Terminal:
         return path
 
     def show(self, m: SentMessage, *, edited: bool = False) -> None:
-        where = "nhóm" if m.chat_id < 0 else "riêng"
+        where = t("demo.where_group" if m.chat_id < 0 else "demo.where_private", self.lang)
         body = plain(m.content) if m.content else ""
         if m.kind != "text" and not edited:
-            what = "ảnh" if m.kind == "photo" else "tệp"
-            body = f"[{what} đã lưu: {self._save(m)} ({len(m.file_bytes or b'')} bytes)]\n{body}".rstrip()
+            what = t("demo.photo" if m.kind == "photo" else "demo.file", self.lang)
+            saved = t("demo.saved", self.lang, what=what, path=self._save(m), size=len(m.file_bytes or b""))
+            body = f"{saved}\n{body}".rstrip()
         if m.deleted:
-            print(f"\n🗑  Bot đã xoá một tin ({where}).")
+            print(t("demo.deleted", self.lang, where=where))
         elif edited:
-            print(f"\n✏️  Bot sửa tin ({where}):\n{body}")
+            print(t("demo.edited", self.lang, where=where, body=body))
         else:
-            print(f"\n🤖 Bot ({where}):\n{body}")
+            print(t("demo.message", self.lang, where=where, body=body))
         if m.buttons and not m.deleted:
             self.last_buttons = [(m.chat_id, m.message_id, b.get("callback_data", "")) for b in m.buttons]
             print("   " + "  ".join(f"[{i + 1}] {b.get('text')}" for i, b in enumerate(m.buttons)))
@@ -134,17 +131,17 @@ class Terminal:
         path_text, _, caption = arg.strip().partition(" ")
         path = Path(path_text).expanduser()
         if not path_text or not path.is_file():
-            print(f"(không tìm thấy tệp «{path_text}»; dùng :file ĐƯỜNG_DẪN)")
+            print(t("demo.no_such_file", self.lang, path=path_text))
             return
         self.emu.send_document(self._chat(), self.user, path.name, path.read_bytes(), caption.strip() or None)
-        print(f"(đã gửi tệp {path.name}, {path.stat().st_size} bytes)")
+        print(t("demo.file_sent", self.lang, name=path.name, size=path.stat().st_size))
 
     def _open(self) -> None:
         opener = shutil.which("xdg-open") or shutil.which("open")
         if self.last_file is None:
-            print("(bot chưa gửi ảnh hay tệp nào)")
+            print(t("demo.nothing_to_open", self.lang))
         elif opener is None:
-            print(f"(máy này không có trình mở tệp; tệp ở {self.last_file})")
+            print(t("demo.no_opener", self.lang, path=self.last_file))
         else:
             subprocess.Popen([opener, str(self.last_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -163,7 +160,7 @@ class Terminal:
             if text:
                 self.emu.send_message(self._chat(), self.user, text)
             else:
-                print("(không có gì để gửi)")
+                print(t("demo.nothing_to_send", self.lang))
             return True
         line = line.strip()
         if not line:
@@ -174,29 +171,28 @@ class Terminal:
                 return False
             if cmd == "as" and arg.strip() in self.users:
                 self.user = self.users[arg.strip()]
-                print(f"(bây giờ bạn là {self.user.first_name})")
+                print(t("demo.now_you_are", self.lang, name=self.user.first_name))
             elif cmd == "private":
                 self.chat_id = self.user.id
-                print("(tin nhắn riêng với bot)")
+                print(t("demo.in_private", self.lang))
             elif cmd == "group":
                 self.chat_id = GROUP_ID
-                print("(nhóm Tổ CNS Xã Tân Hòa)")
+                print(t("demo.in_group", self.lang, title=GROUP_TITLE))
             elif cmd == "press" and arg.strip().isdigit() and 0 < int(arg) <= len(self.last_buttons):
                 chat, msg, data = self.last_buttons[int(arg) - 1]
                 self.emu.press_button(chat, msg, self.user, data)
             elif cmd == "press":
-                print("(không có nút đó; tin gần nhất có nút: "
-                      f"{len(self.last_buttons)} nút)")
+                print(t("demo.no_button", self.lang, n=len(self.last_buttons)))
             elif cmd == "paste":
                 self.pasting = []
-                print("(dán hoặc gõ nhiều dòng; một dòng trống để gửi)")
+                print(t("demo.paste", self.lang))
             elif cmd == "file":
                 self._send_file(arg)
             elif cmd == "open":
                 self._open()
             else:
-                print(DEMO_HELP)
-                print(DEMO_LIMITS)
+                print(t("demo.help", self.lang))
+                print(t("demo.limits", self.lang))
             sys.stdout.flush()
             return True
         self.emu.send_message(self._chat(), self.user, line)
@@ -238,7 +234,7 @@ async def _demo(settings: Settings, db_file: Path, port: int) -> None:
     db = Database(f"sqlite:///{db_file}")
     db.upgrade()
     seed_demo(db)
-    emu.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
+    emu.group_chat(GROUP_ID, GROUP_TITLE)
     cfg = settings.model_copy(update={
         "telegram_bot_token": SecretStr(emu.token), "telegram_api_base_url": emu.base_url,
         "telegram_api_file_url": emu.base_file_url, "database_url": f"sqlite:///{db_file}", "admin_ids": [],
@@ -248,10 +244,11 @@ async def _demo(settings: Settings, db_file: Path, port: int) -> None:
     await app.post_init(app)
     await app.start()
     await app.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)
-    term = Terminal(emu, db_file.parent / "files")
+    lang = settings.language
+    term = Terminal(emu, db_file.parent / "files", lang)
     print(f"vneid-bot demo — emulator at {emu.url}, database {db_file}")
-    print(f"Xã Tân Hòa: {len(VILLAGES)} thôn, chỉ tiêu và thành viên mẫu. Bạn là tổ viên Thôn 3, trong nhóm của xã.")
-    print(DEMO_HELP)
+    print(t("demo.banner", lang, commune=COMMUNE_NAME, villages=len(VILLAGES)))
+    print(t("demo.help", lang))
     printer = asyncio.create_task(term.printer())
     try:
         await _read_lines(term)
@@ -266,7 +263,7 @@ async def _demo(settings: Settings, db_file: Path, port: int) -> None:
         await app.shutdown()
         await emu.stop()
         db.dispose()
-    print("\nTạm biệt! (demo stopped)")
+    print(t("demo.bye", lang))
 
 
 def run_demo(settings: Settings, *, db_path: str | None = None, port: int = 0) -> int:
@@ -282,5 +279,5 @@ def run_demo(settings: Settings, *, db_path: str | None = None, port: int = 0) -
     try:
         asyncio.run(_demo(settings, db_file, port))
     except KeyboardInterrupt:
-        print("\nTạm biệt! (demo stopped)")
+        print(t("demo.bye", settings.language))
     return 0

@@ -31,6 +31,10 @@ LEADER_ID = 1001  # Chủ tịch xã (commune leader)
 ADMIN_ID = 1000  # cán bộ xã (commune admin)
 MEMBER_BASE = 2000  # members are 2000 + village index (two per village: +0 and +100)
 GROUP_ID = -100500  # the commune's group chat
+GROUP_TITLE = "Tổ CNS Xã Tân Hòa"
+COMMUNE_NAME = "Xã Tân Hòa"
+ADMIN_NAME, LEADER_NAME = "Cán bộ xã Lan", "Chủ tịch xã Hùng"
+MEMBER_NAME = "Tổ viên Thôn 3"  # the demo terminal's member (member_id(3), a member of Thôn 3)
 
 
 @dataclass
@@ -49,10 +53,10 @@ def seed_demo(db: Database, *, as_of: date | None = None, bind_group: bool = Tru
     as_of = as_of or date(2025, 8, 1)
     with db.session() as s:
         prov = repo.create_unit(s, "t-demo", "Tỉnh Demo", "province", None)
-        com = repo.create_unit(s, "x-tanhoa", "Xã Tân Hòa", "commune", prov)
+        com = repo.create_unit(s, "x-tanhoa", COMMUNE_NAME, "commune", prov)
         demo = Demo(prov.id, com.id)
-        repo.add_member(s, "telegram", str(ADMIN_ID), "Cán bộ xã Lan", com, "admin")
-        repo.add_member(s, "telegram", str(LEADER_ID), "Chủ tịch xã Hùng", com, "leader")
+        repo.add_member(s, "telegram", str(ADMIN_ID), ADMIN_NAME, com, "admin")
+        repo.add_member(s, "telegram", str(LEADER_ID), LEADER_NAME, com, "leader")
         for i, (code, name, target, base) in enumerate(VILLAGES):
             v = repo.create_unit(s, code, name, "village", com)
             demo.village_ids[name] = v.id

@@ -634,7 +634,7 @@ def file_name(code: str, start: date, end: date, as_csv: bool) -> str:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--unit", required=True, help="unit code (mã đơn vị)")
+    p.add_argument("--unit", required=True, help="unit code")
     p.add_argument("--from", dest="start", default=None, help="first day, dd/mm/yyyy (default: the 1st of this month)")
     p.add_argument("--to", dest="end", default=None, help="last day, dd/mm/yyyy (default: today)")
     p.add_argument("--csv", action="store_true", help="write CSV (UTF-8 with BOM) instead of .xlsx")

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import fmt
 from bot.access import Caller
 from bot.audit import log_refusal, record
 from bot.commands import Role
@@ -39,6 +40,7 @@ from bot.org import (
     MAX_NAME,
     MAX_VALUE,
     ROLE_CODE,
+    LangHtml,
     Msg,
     Outcome,
     canonical_kind,
@@ -108,16 +110,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "chats": ("unit_code", "telegram_chat_id"),
     "official": ("unit_code", "day", "official"),
 }
-# documented column names (English / Vietnamese), shown when a column is missing
-COLUMN_NAMES: dict[str, str] = {
-    "code": "code / mã", "name": "name / tên (họ tên)", "kind": "kind / cấp",
-    "parent_code": "parent_code / mã cấp trên", "unit_code": "unit_code / mã đơn vị", "metric": "metric / chỉ số",
-    "target": "target / chỉ tiêu", "deadline": "deadline / hạn", "as_of": "as_of / ngày",
-    "value": "value / số lượng", "telegram_id": "telegram_id", "role": "role / vai trò",
-    "telegram_chat_id": "telegram_chat_id", "reminder_time": "reminder_time / giờ nhắc",
-    "summary_time": "summary_time / giờ tổng hợp",
-    "day": "day / ngày", "official": "official / số chính thức",
-}
+# documented column names (English / Vietnamese, catalog keys imp.col.*), shown when a column is missing
+COLUMN_FIELDS = ("code", "name", "kind", "parent_code", "unit_code", "metric", "target", "deadline", "as_of", "value", "telegram_id", "role", "telegram_chat_id", "reminder_time", "summary_time", "day", "official")
+COLUMN_NAMES: dict[str, Msg] = {f: Msg(f"imp.col.{f}") for f in COLUMN_FIELDS}
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "units": ("units", "unit", "donvi", "dv", "cacdonvi", "danhsachdonvi"),
     "targets": ("targets", "target", "chitieu", "ct"),
@@ -467,7 +462,7 @@ def _make_sheet(label: str, name_for_kind: str, rows: RawRows, kind: str | None,
     missing = [f for f in REQUIRED[kind] if f not in cols]
     if missing:
         return Issue(label, header_row, "imp.missing_columns", {
-            "kind": Msg(f"imp.kind.{kind}"), "columns": "; ".join(COLUMN_NAMES[f] for f in missing)})
+            "kind": Msg(f"imp.kind.{kind}"), "columns": LangHtml(lambda lang: "; ".join(fmt.esc(COLUMN_NAMES[f].render(lang)) for f in missing))})
     if dups:
         return Issue(label, header_row, "imp.duplicate_columns", {"columns": ", ".join(dups)})
     if unknown:

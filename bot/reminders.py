@@ -138,7 +138,7 @@ def reminder_text(plan: ReminderPlan, day: date, lang: str = "vi", limit: int = 
         for su in plan.silent:
             who = join_fitting([p.mention() for p in su.members], 600, lang)
             items.append(t("rem.line", lang, unit=esc(su.name), members=t("rem.members", lang, names=who) if who else ""))
-        example = f"{plan.silent[0].name} hôm nay 12 mức 2"
+        example = t("rem.example", lang, unit=plan.silent[0].name)
     tail = ["", t("rem.how", lang, example=esc(example))]
     return fit(head, items, tail, lang, limit)
 

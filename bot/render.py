@@ -123,7 +123,7 @@ def confirm_question(out: Outcome, lang: str) -> str:
 def parse_error(out: Outcome, lang: str) -> str:
     if out.parse_error:  # the parser's explanation (in the caller's language) already carries an example
         body = fmt.esc(out.parse_error)
-        if "ví dụ" in out.parse_error.lower() or "for example" in out.parse_error.lower():
+        if any(t("prs.example_marker", x) in out.parse_error.lower() for x in ("vi", "en")):
             return body
     else:
         code = out.parse_error_code or "generic"

@@ -949,7 +949,7 @@ class ScheduleService:
         typed = names.clean(" ".join(rest[1:]))  # NFC; bidi/control characters refused (issue 15 item 12)
         if typed is None:
             return t("org.name_control", lang)
-        name = typed[:120] or ("Ngày nghỉ" if lang == "vi" else "Holiday")
+        name = typed[:120] or t("lich.holiday_default", lang)
         with self.svc.db.session() as s:
             _row, old = schedule_repo.add_holiday(s, day, name)
         if old == name:

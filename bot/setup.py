@@ -29,14 +29,14 @@ class Setup:
     def next_step(self) -> str | None:
         return next((step for step in STEPS if not self.done[step]), None)
 
-    def _args(self) -> dict[str, str]:
-        return {"code": self.state.top_code or "x-tanhoa", "name": self.state.top_name or "Xã Tân Hòa"}
+    def _args(self, lang: str) -> dict[str, str]:
+        return {"code": self.state.top_code or "x-tanhoa", "name": self.state.top_name or t("setup.example_commune", lang)}
 
     def checklist(self, lang: str) -> str:
         lines = [t("setup.title", lang)]
         for i, step in enumerate(STEPS, start=1):
             mark = "✅" if self.done[step] else "⬜"
-            lines.append(t("setup.line", lang, mark=mark, n=i, what=t(f"setup.step.{step}", lang, **self._args())))
+            lines.append(t("setup.line", lang, mark=mark, n=i, what=t(f"setup.step.{step}", lang, **self._args(lang))))
         nxt = self.next_step
         lines += ["", self.next_text(lang) if nxt else t("setup.all_done", lang)]
         return "\n".join(lines)
@@ -45,7 +45,7 @@ class Setup:
         nxt = self.next_step
         if nxt is None:
             return t("setup.all_done", lang)
-        return t("setup.next", lang, how=t(f"setup.how.{nxt}", lang, **self._args()))
+        return t("setup.next", lang, how=t(f"setup.how.{nxt}", lang, **self._args(lang)))
 
 
 def setup_of(svc: Services) -> Setup:
@@ -68,6 +68,6 @@ def guides(caller: Caller) -> bool:
 def example_unit(svc: Services, caller: Caller) -> str:
     """The unit name report examples use: the caller's own unit (a stranger: a typical village name)."""
     if caller.unit_id is None:
-        return "Thôn 3"
+        return t("setup.example_village", caller.language)
     with svc.db.session() as s:
-        return unit_name(s, caller.unit_id) or "Thôn 3"
+        return unit_name(s, caller.unit_id) or t("setup.example_village", caller.language)

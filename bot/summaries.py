@@ -22,11 +22,6 @@ LIMIT = 4000
 #: share of the message the silent list may take when the children list is long
 SILENT_SHARE = 0.3
 
-DEFAULT_METRIC_NAMES = {
-    "vi": {"l1": "Mức 1", "l2": "Mức 2"},
-    "en": {"l1": "Level 1", "l2": "Level 2"},
-}
-
 
 def metric_name(code: str, lang: str, names: Mapping[str, str] | None = None) -> str:
     from bot.metrics import metric_name as name

@@ -20,21 +20,14 @@ if TYPE_CHECKING:
 
 FILENAME = "mau_nhap_du_lieu.xlsx"
 
-#: sheet -> headers (Vietnamese first; bot/importer.py FIELDS accepts them)
-SHEETS: dict[str, dict[str, list[str]]] = {
-    "vi": {
-        "Đơn vị": ["Mã", "Tên", "Cấp", "Mã cấp trên"],
-        "Chỉ tiêu": ["Mã đơn vị", "Chỉ số", "Chỉ tiêu", "Hạn"],
-        "Mốc": ["Mã đơn vị", "Chỉ số", "Ngày", "Số lượng"],
-        "Thành viên": ["Mã đơn vị", "Telegram ID", "Họ tên", "Vai trò"],
-    },
-    "en": {
-        "units": ["code", "name", "kind", "parent_code"],
-        "targets": ["unit_code", "metric", "target", "deadline"],
-        "baselines": ["unit_code", "metric", "as_of", "value"],
-        "members": ["unit_code", "telegram_id", "name", "role"],
-    },
-}
+#: the sheets of the template, in order; their names and headers come from the catalog (tpl.sheet.*,
+#: tpl.cols.* — "|" between headers); bot/importer.py accepts the headers of either language
+SHEETS = ("units", "targets", "baselines", "members")
+
+
+def sheets(lang: str) -> dict[str, list[str]]:
+    """Sheet title -> headers, in the language."""
+    return {t(f"tpl.sheet.{k}", lang): t(f"tpl.cols.{k}", lang).split("|") for k in SHEETS}
 
 
 def build_template(lang: str = "vi", parent_code: str | None = None) -> bytes:
@@ -48,7 +41,7 @@ def build_template(lang: str = "vi", parent_code: str | None = None) -> bytes:
         guide.append([line])
     guide.column_dimensions["A"].width = 110
     guide["A1"].font = Font(bold=True)
-    for title, headers in SHEETS.get(lang, SHEETS["vi"]).items():
+    for title, headers in sheets(lang).items():
         ws = wb.create_sheet(title)
         ws.append(headers)
         for i, _ in enumerate(headers, start=1):

@@ -78,9 +78,9 @@ class _Corrections(_Recording):
             report_message_id = int(first.message_id)
         for line in results:
             audit.record(self.svc, caller, "report.remove" if value is None else "report.fix",
-                         unit_id=line.unit_id, before={"số": line.old},
-                         after={"số": line.new, "người báo": reporter_name, "ngày": line.day.strftime("%d/%m/%Y"),
-                                "lý do": note or "–"})
+                         unit_id=line.unit_id, before={"value": line.old},
+                         after={"value": line.new, "reporter": reporter_name, "day": line.day.strftime("%d/%m/%Y"),
+                                "reason": note or "–"})
         return Outcome("fixed", lines=results, reporter_name=reporter_name, fixer_name=caller.name, note=note,
                        report_message_id=report_message_id, edited=value is not None)
 

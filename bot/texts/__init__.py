@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops", "corrections",
-           "parsing", "firsthour", "hardening")
+           "parsing", "firsthour", "hardening", "demo")
 LANGS = ("vi", "en")
 
 

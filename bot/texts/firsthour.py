@@ -1,6 +1,16 @@
 """Strings of the first hour (issue 17): the import template, wrong file types."""
 
 VI: dict[str, str] = {
+    "tpl.sheet.units": "Đơn vị",
+    "tpl.cols.units": "Mã|Tên|Cấp|Mã cấp trên",
+    "tpl.sheet.targets": "Chỉ tiêu",
+    "tpl.cols.targets": "Mã đơn vị|Chỉ số|Chỉ tiêu|Hạn",
+    "tpl.sheet.baselines": "Mốc",
+    "tpl.cols.baselines": "Mã đơn vị|Chỉ số|Ngày|Số lượng",
+    "tpl.sheet.members": "Thành viên",
+    "tpl.cols.members": "Mã đơn vị|Telegram ID|Họ tên|Vai trò",
+    "setup.example_commune": "Xã Tân Hòa",
+    "setup.example_village": "Thôn 3",
     # ---- /nhatky: each audit entry as a sentence (bot/audit_text.py)
     "audit.entry": "• {when} — {who} {what}.",
     "audit.none": "không có",
@@ -128,6 +138,16 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "tpl.sheet.units": "units",
+    "tpl.cols.units": "code|name|kind|parent_code",
+    "tpl.sheet.targets": "targets",
+    "tpl.cols.targets": "unit_code|metric|target|deadline",
+    "tpl.sheet.baselines": "baselines",
+    "tpl.cols.baselines": "unit_code|metric|as_of|value",
+    "tpl.sheet.members": "members",
+    "tpl.cols.members": "unit_code|telegram_id|name|role",
+    "setup.example_commune": "Xã Tân Hòa",
+    "setup.example_village": "Thôn 3",
     # ---- /audit
     "audit.entry": "• {when} — {who} {what}.",
     "audit.none": "none",

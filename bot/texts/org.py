@@ -1,6 +1,23 @@
 """Strings for the organisation commands: units, targets, roster, roles, chat binding, import, audit."""
 
 VI: dict[str, str] = {
+    "imp.col.code": "code / mã",
+    "imp.col.name": "name / tên (họ tên)",
+    "imp.col.kind": "kind / cấp",
+    "imp.col.parent_code": "parent_code / mã cấp trên",
+    "imp.col.unit_code": "unit_code / mã đơn vị",
+    "imp.col.metric": "metric / chỉ số",
+    "imp.col.target": "target / chỉ tiêu",
+    "imp.col.deadline": "deadline / hạn",
+    "imp.col.as_of": "as_of / ngày",
+    "imp.col.value": "value / số lượng",
+    "imp.col.telegram_id": "telegram_id",
+    "imp.col.role": "role / vai trò",
+    "imp.col.telegram_chat_id": "telegram_chat_id",
+    "imp.col.reminder_time": "reminder_time / giờ nhắc",
+    "imp.col.summary_time": "summary_time / giờ tổng hợp",
+    "imp.col.day": "day / ngày",
+    "imp.col.official": "official / số chính thức",
     # ---- usage lines (shown by /trogiup and on wrong usage)
     "usage.dangky": "<code>/dangky MÃ</code> — mã đăng ký do tổ trưởng cung cấp, ví dụ <code>/dangky K7MX2QPA</code>",
     "usage.madangky": (
@@ -269,6 +286,23 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "imp.col.code": "code / mã",
+    "imp.col.name": "name / tên (họ tên)",
+    "imp.col.kind": "kind / cấp",
+    "imp.col.parent_code": "parent_code / mã cấp trên",
+    "imp.col.unit_code": "unit_code / mã đơn vị",
+    "imp.col.metric": "metric / chỉ số",
+    "imp.col.target": "target / chỉ tiêu",
+    "imp.col.deadline": "deadline / hạn",
+    "imp.col.as_of": "as_of / ngày",
+    "imp.col.value": "value / số lượng",
+    "imp.col.telegram_id": "telegram_id",
+    "imp.col.role": "role / vai trò",
+    "imp.col.telegram_chat_id": "telegram_chat_id",
+    "imp.col.reminder_time": "reminder_time / giờ nhắc",
+    "imp.col.summary_time": "summary_time / giờ tổng hợp",
+    "imp.col.day": "day / ngày",
+    "imp.col.official": "official / số chính thức",
     "usage.dangky": "<code>/join CODE</code> — the join code from your team leader, e.g. <code>/join K7MX2QPA</code>",
     "usage.madangky": (
         "<code>/joincode</code> — your unit's join code (and those of the units below it)\n"

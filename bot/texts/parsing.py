@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 VI: dict[str, str] = {
+    "prs.example_marker": "ví dụ",
     "prs.line": "Dòng {no} («{line}»): {text}",
     "prs.unknown_unit_one": "Không tìm thấy đơn vị «{name}». Có phải ý bạn là {cand}? "
                             "Hãy ghi đủ tên, ví dụ: «{cand} hôm nay 12».",
@@ -34,6 +35,7 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "prs.example_marker": "for example",
     "prs.line": "Line {no} («{line}»): {text}",
     "prs.unknown_unit_one": "No unit «{name}» was found. Did you mean {cand}? "
                             "Write the full name, for example: «{cand} hôm nay 12».",

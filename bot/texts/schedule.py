@@ -1,6 +1,8 @@
 """Strings of the schedules: daily/weekly summaries, reminders, escalations, /tonghop and /lich."""
 
 VI: dict[str, str] = {
+    "lich.holiday_default": "Ngày nghỉ",
+    "rem.example": "{unit} hôm nay 12 mức 2",
     "usage.tonghop": "<code>/tonghop [đơn vị] [hqua|dd/mm]</code> (tổng hợp hôm nay hoặc ngày đã chọn của đơn vị nhóm này/của bạn), ví dụ "
     "<code>/tonghop Thôn 3</code>, <code>/tonghop hqua</code>, <code>/tonghop 30/11</code>",
     "usage.lich": (
@@ -131,6 +133,8 @@ VI: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "lich.holiday_default": "Holiday",
+    "rem.example": "{unit} hôm nay 12 mức 2",
     "usage.tonghop": "<code>/summary [unit] [hqua|dd/mm]</code> (the summary of today or the chosen day, for this chat's unit or yours), e.g. "
     "<code>/summary Thôn 3</code>, <code>/summary hqua</code>",
     "usage.lich": (
