@@ -493,3 +493,15 @@ def test_explanations_in_english_from_the_catalog() -> None:
     # every parser text exists in both languages
     prs = {k for k in CATALOG["vi"] if k.startswith("prs.")}
     assert prs and prs == {k for k in CATALOG["en"] if k.startswith("prs.")}
+
+
+def test_explanations_of_own_unit_lines_and_examples_without_units_come_from_the_catalog() -> None:
+    # two lines without a unit name for the same metric: the reporter's own unit, named in the reader's language
+    en = parse_report("m2 5\nm2 6", today=TODAY, units=UNITS, unit_known=True, lang="en")
+    assert en.error_code == "duplicate" and en.error is not None
+    assert en.error.startswith("Line 2 («m2 6»): Your unit is reported twice in one message.")
+    vi = parse_report("m2 5\nm2 6", today=TODAY, units=UNITS, unit_known=True)
+    assert vi.error is not None and vi.error.startswith("Dòng 2 («m2 6»): Đơn vị của bạn được báo hai lần")
+    # no unit the reporter may name: the examples use the catalog's example unit
+    r = parse_report("Thôn 3 hôm nay -4", today=TODAY, units=[], lang="en")
+    assert r.error_code == "unknown_unit" and r.error is not None and "«Thôn 3 hôm nay 12 mức 2»" in r.error

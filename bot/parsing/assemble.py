@@ -128,14 +128,14 @@ def _hint_names(table: _UnitTable) -> tuple[str, ...]:
     return table.names if allowed is None else tuple(n for n in table.names if n in set(allowed))
 
 
-def _example_unit(table: _UnitTable) -> str:
+def _example_unit(table: _UnitTable, lang: str) -> str:
     names = _hint_names(table)
-    return names[0] if names else "Thôn 3"
+    return names[0] if names else t("prs.example_unit", lang)
 
 
 def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | None = None, lang: str = "vi") -> str:
     """The explanation of an error, from the message catalog (bot/texts/parsing.py)."""
-    ex = _example_unit(table)
+    ex = _example_unit(table, lang)
     if code in ("unknown_unit", "ambiguous_unit") and mention is not None:
         if code == "unknown_unit" and len(mention.candidates) == 1:
             return t("prs.unknown_unit_one", lang, name=mention.text, cand=mention.candidates[0])
@@ -148,6 +148,8 @@ def _error_text(code: str, detail: str, table: _UnitTable, mention: _Mention | N
         return t("prs.unknown_unit", lang, name=mention.text, where=where, ex=ex)
     if code == "bad_date" and detail == "mixed":
         return t("prs.bad_date_mixed", lang, ex=ex)
+    if code == "duplicate" and not detail:  # the reporter's own unit (a line without a unit name)
+        detail = t("prs.own_unit", lang)
     key = f"prs.{code}" if f"prs.{code}" in CATALOG["vi"] else "prs.no_value"
     return t(key, lang, detail=detail, ex=ex)
 
@@ -241,7 +243,7 @@ def parse_report(
     (None = all of `units`).
 
     Returns kind ``report`` (day + lines), ``not_report`` (chatter, or a command other than /baocao and
-    /report: `is_command` tells) or ``error`` (`error` in Vietnamese, `error_code` from ERROR_CODES,
+    /report: `is_command` tells) or ``error`` (`error` in `lang`, `error_code` from ERROR_CODES,
     `error_line` when the message has several lines). Never raises.
     """
     token = _ALLOWED.set(tuple(allowed) if allowed is not None else None)
@@ -417,7 +419,7 @@ class _Assembly:
         for r, ln in zip(out, self.origin, strict=True):
             key = (r.unit, r.metric)
             if key in seen:
-                raise _Fail("duplicate", ln, r.unit or "Đơn vị của bạn")
+                raise _Fail("duplicate", ln, r.unit or "")  # "": the own unit (_error_text names it)
             seen.add(key)
         day = self.day if self.day is not None else today
         if day > today:

@@ -44,7 +44,7 @@ class ParsedReport:
     kind: Kind
     day: date | None = None
     lines: list[ReportLine] = field(default_factory=list)
-    error: str | None = None  # short Vietnamese explanation for the user
+    error: str | None = None  # short explanation for the user (catalog bot/texts/parsing.py, in `lang`)
     error_code: str | None = None  # one of ERROR_CODES
     error_line: int | None = None  # 1-based number of the bad line, when the message has several lines
     is_command: bool = False

@@ -32,6 +32,10 @@ VI: dict[str, str] = {
     "prs.no_unit": "Bot chưa biết số này là của đơn vị nào nên chưa ghi. Hãy ghi kèm tên đơn vị, "
                    "ví dụ: «{ex} hôm nay 12».",
     "parse.no_unit": "Tin chưa ghi tên đơn vị.",
+    # the unit of the examples when the reporter may name none (a unit name as people type it)
+    "prs.example_unit": "Thôn 3",
+    # {detail} of prs.duplicate for lines without a unit name (the reporter's own unit)
+    "prs.own_unit": "Đơn vị của bạn",
 }
 
 EN: dict[str, str] = {
@@ -65,4 +69,6 @@ EN: dict[str, str] = {
     "prs.no_unit": "The bot does not know which unit this figure is for, so nothing was stored. Add the unit's "
                    "name, for example: «{ex} hôm nay 12».",
     "parse.no_unit": "The message does not name a unit.",
+    "prs.example_unit": "Thôn 3",
+    "prs.own_unit": "Your unit",
 }
