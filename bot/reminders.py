@@ -215,14 +215,16 @@ def silent_streaks(s: Session, parent_id: int, today: date, after_days: int, ski
     return streaks_for(load_escalation_data(s, [parent_id], today), parent_id, after_days, skip, holidays, tz)
 
 
-def escalation_text(parent_name: str, streaks: list[SilentStreak], lang: str = "vi", limit: int = LIMIT) -> str | None:
+def escalation_text(parent_name: str, streaks: list[SilentStreak], lang: str = "vi", limit: int = LIMIT,
+                    today: date | None = None) -> str | None:
+    """The escalation naming the villages silent for days; a last report of another year than `today` shows it."""
     if not streaks:
         return None
     head = [t("esc.title", lang, unit=esc(parent_name))]
     items = []
     for st in streaks:
         if st.last is not None:
-            last = t("esc.last", lang, day=fmt.day(st.last, lang))
+            last = t("esc.last", lang, day=fmt.day(st.last, lang, ref=today))
         else:
             last = "" if st.capped else t("esc.never", lang)
         days = t("esc.at_least", lang, n=st.days) if st.capped else str(st.days)

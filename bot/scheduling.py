@@ -610,7 +610,7 @@ class Scheduler:
             streaks = reminders.streaks_for(edata, chat.unit_id, self.svc.settings.escalate_after_days,
                                             reminders.parse_weekdays(chat.skip_weekdays), self._holidays,
                                             self.svc.settings.tz)
-            body = reminders.escalation_text(chat.unit_name, streaks, lang)
+            body = reminders.escalation_text(chat.unit_name, streaks, lang, today=item.day)
             return Content(body) if body else None
         if item.off_day:
             with self.svc.db.session() as s:

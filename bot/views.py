@@ -315,7 +315,7 @@ def render_progress(v: ProgressView, lang: str) -> str:
     ms = [m for m in r.metrics if m in u.metrics]  # the metrics' own order: l1 and l2 side by side
     names = [v.metric_names.get(m, m.upper()) for m in ms]
     f = [u.metrics[m] for m in ms]
-    day_label = t("view.row.today", lang) if v.today in (None, r.day) else t("fig.row_day", lang, day=fmt.day(r.day, lang))
+    day_label = t("view.row.today", lang) if v.today in (None, r.day) else t("fig.row_day", lang, day=fmt.day(r.day, lang, ref=v.today))
     rows: list[tuple[str, list[str]]] = [
         (day_label, [fmt.num(x.today, lang) for x in f]),
         (t("view.row.cumulative", lang), [fmt.num(x.cumulative, lang) for x in f]),
@@ -373,7 +373,7 @@ def _change(c: int | None, lang: str) -> str:
 def render_rank(v: RankView, lang: str) -> list[str]:
     r = v.rollup
     head = t("view.rank.head", lang, unit=fmt.esc(r.unit.name), metric=v.metric_names.get(v.metric, v.metric.upper()),
-             day=fmt.day(r.day, lang))
+             day=fmt.day(r.day, lang, ref=v.today))
     if not r.children:
         return [t("view.rank.no_children", lang, unit=fmt.esc(r.unit.name))]
     lines = []
@@ -402,7 +402,7 @@ def _member_name(m: views_repo.MemberRow) -> str:
 
 
 def render_missing(v: MissingView, lang: str) -> list[str]:
-    day = fmt.day(v.day, lang)
+    day = fmt.day(v.day, lang, ref=v.today)
     when = when_text(v.day, v.today, lang, with_day=True)
     unit = fmt.esc(v.unit.name)
     if v.leaves_total == 0:

@@ -6,17 +6,21 @@ nothing is stored (a hint for "hôm nay 6", silence for a lone "12"). Telegram a
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.demo_data import GROUP_ID, LEADER_ID, Demo, member_id
+from bot.demo_data import GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
+from bot.emulator.zalo import ZaloEmulator
+from bot.services import Services
 from storage import repo
 from storage.db import Database
 from storage.models import Report
-from tests.conftest import Harness
-from tests.test_zalo_e2e import ZaloHarness, link, zalo  # noqa: F401 - the Zalo fixture
+from tests.conftest import TZ, Harness, sqlite_url
+from tests.test_zalo_e2e import FakeClock, ZaloHarness, free_port, link, make_runner, zalo_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +35,28 @@ def figure(db: Database, unit_name: str, demo: Demo, metric: str = "l2") -> int:
             Report.unit_id == uid, Report.metric == metric, Report.day == DAY,
             Report.superseded_at.is_(None), Report.deleted_at.is_(None))
         return int(s.scalar(q) or 0)
+
+
+@pytest.fixture
+async def named_zalo(tmp_path: Path) -> AsyncIterator[ZaloHarness]:
+    """The Zalo harness with ZALO_BOT_DISPLAY_NAME set (as deployed): "@Bot VNeID hôm nay 6" reaches the
+    service as the bare "hôm nay 6" (without it only "@Bot" is dropped and "VNeID hôm nay 6" is no bare figure)."""
+    emu = ZaloEmulator()
+    await emu.start()
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    demo = seed_demo(db)
+    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
+    port = free_port()
+    web_url = f"http://127.0.0.1:{port}"
+    svc = Services(zalo_settings(sqlite_url(tmp_path), emu, web_url, zalo_bot_display_name=emu.bot_name), db, clock)
+    runner = await make_runner(svc, emu, port, web_url)
+    try:
+        yield ZaloHarness(emu, runner, svc, db, clock, demo, web_url)
+    finally:
+        await runner.stop()
+        await emu.stop()
+        db.dispose()
 
 
 def all_rows(db: Database) -> int:
@@ -65,14 +91,46 @@ async def test_bare_figures_in_the_commune_group_store_nothing(harness: Harness)
     assert all_rows(h.db) == before
 
 
-async def test_zalo_bare_figure_in_a_village_group(zalo: ZaloHarness) -> None:  # noqa: F811
+async def test_bare_figure_in_a_village_group_of_another_commune_is_not_the_leaders(harness: Harness) -> None:
+    """A leader whose commune does not hold the group's village may not report for it: their own unit (a
+    commune) does not say whose the figure is, so nothing is stored (the hint names where to report)."""
+    h = harness
+    with h.db.session() as s:
+        prov = repo.unit_by_id(s, h.demo.province_id)
+        other = repo.create_unit(s, "x-binhan", "Xã Bình An", "commune", prov)
+        repo.create_unit(s, "ba-1", "Thôn Mới", "village", other)
+        repo.add_member(s, "telegram", "3001", "Chủ tịch Bình An", other, "leader")
+    h.group(VILLAGE_GROUP, "Tổ CNS Thôn 3")
+    assert "Thôn 3" in ((await h.say(VILLAGE_GROUP, LEADER_ID, "/lienket th-3"))[0].text or "")
+    before = all_rows(h.db)
+    hint = (await h.say(VILLAGE_GROUP, 3001, "hôm nay 6"))[0].text or ""
+    assert "chưa ghi" in hint and "Thôn 3" not in hint, hint
+    assert all_rows(h.db) == before
+
+
+async def test_zalo_bare_figure_in_a_village_group(named_zalo: ZaloHarness) -> None:
+    zalo = named_zalo
     leader = zalo.emu.user("Chủ tịch xã Hùng")
     await link(zalo, leader, LEADER_ID)
     group = zalo.emu.group("Tổ CNS Thôn 3", [leader])
     replies = await zalo.in_group(group, leader, "lienket th-3")
     assert "Thôn 3" in replies[0].text
-    replies = await zalo.in_group(group, leader, "hôm nay 6")
-    assert "Thôn 3" in replies[0].text and figure(zalo.db, "Thôn 3", zalo.demo) == 6, replies[0].text
     with zalo.db.session() as s:
         chat = repo.chat_by_external(s, "zalo", group)
         assert chat is not None and chat.unit_id == zalo.demo.village_ids["Thôn 3"]
+    replies = await zalo.in_group(group, leader, "hôm nay 6")
+    assert "Thôn 3" in replies[0].text and figure(zalo.db, "Thôn 3", zalo.demo) == 6, replies[0].text
+    replies = await zalo.in_group(group, leader, "12")
+    assert "Thôn 3" in replies[0].text and figure(zalo.db, "Thôn 3", zalo.demo) == 12, replies[0].text
+
+
+async def test_zalo_bare_figure_in_the_commune_group_stores_nothing(named_zalo: ZaloHarness) -> None:
+    zalo = named_zalo
+    leader = zalo.emu.user("Chủ tịch xã Hùng")
+    await link(zalo, leader, LEADER_ID)
+    group = zalo.emu.group("Tổ CNS Xã Tân Hòa", [leader])
+    assert "Tân Hòa" in (await zalo.in_group(group, leader, "lienket x-tanhoa"))[0].text
+    before = all_rows(zalo.db)
+    replies = await zalo.in_group(group, leader, "hôm nay 6")
+    assert "chưa ghi" in replies[0].text, replies[0].text  # the hint: nothing stored
+    assert all_rows(zalo.db) == before

@@ -257,3 +257,12 @@ def test_weekday_parsing_of_stored_values() -> None:
     assert schedule_repo.common_prefix(["/1/2/3/", "/1/2/45/"]) == "/1/2/"
     assert schedule_repo.common_prefix(["/1/2/3/"]) == "/1/2/3/"
     assert schedule_repo.common_prefix(["/1/", "/2/"]) == "/"
+
+
+def test_escalation_shows_the_year_of_a_last_report_in_another_year() -> None:
+    """Issue 12 item 5: on 05/01/2026 a village silent since 30/12/2025 reads "lần cuối 30/12/2025"."""
+    st = reminders.SilentStreak(1, "Thôn 3", 4, date(2025, 12, 30), ())
+    text = reminders.escalation_text("Xã Tân Hòa", [st], "vi", today=date(2026, 1, 5)) or ""
+    assert "lần cuối 30/12/2025" in text, text
+    text = reminders.escalation_text("Xã Tân Hòa", [st], "vi", today=date(2025, 12, 31)) or ""
+    assert "lần cuối 30/12)" in text, text

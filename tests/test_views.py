@@ -203,3 +203,19 @@ def test_admin_id_constant_is_on_roster(world: tuple[Views, Demo]) -> None:
     views, _demo = world
     admin = views.svc.caller("telegram", ADMIN_ID)
     assert views.resolve(admin, None, "").unit.name == "Xã Tân Hòa"  # type: ignore[union-attr]
+
+
+def test_views_of_a_day_in_another_year_show_its_year(world: tuple[Views, Demo]) -> None:
+    """Issue 12 item 5: the ranking's heading and the progress table's day row carry the year of a day
+    outside the current year (today is 14/08/2025); this year's days stay dd/mm."""
+    views, _demo = world
+    leader = views.svc.caller("telegram", LEADER_ID)
+    unit = views.resolve(leader, None, "").unit
+    assert unit is not None
+    old = date(2024, 12, 30)
+    head = render_rank(views.ranking(leader, unit, old), "vi")[0].splitlines()[0]
+    assert "30/12/2024" in head, head
+    head = render_rank(views.ranking(leader, unit, D - timedelta(days=1)), "vi")[0].splitlines()[0]
+    assert "13/08" in head and "13/08/2025" not in head, head
+    text = render_progress(views.progress(leader, unit, old), "vi")
+    assert "30/12/2024" in text and text.count("30/12") == text.count("30/12/2024"), text
