@@ -817,8 +817,9 @@ class ScheduleService:
 
     # ---- /lich ---------------------------------------------------------------------------------
 
-    def lich(self, caller: Caller, chat_external_id: str, args: str) -> str:
-        lang = caller.language
+    @staticmethod
+    def _words(args: str) -> tuple[str, list[str], list[str]]:
+        """(sub-command, its folded arguments, the arguments as typed)."""
         orig = args.split()
         words = [normalize(w) for w in orig]
         # multi-word sub-commands: "tổng hợp", "bỏ nghỉ", "ngày nghỉ", "không nhắc"
@@ -827,15 +828,28 @@ class ScheduleService:
             joined = words[0] + words[1]
             orig = [orig[0] + " " + orig[1], *orig[2:]]
             words = [joined, *words[2:]]
-        sub = words[0] if words else ""
-        rest, rest_orig = words[1:], orig[1:]
-        usage = t("err.usage", lang, usage=t("usage.lich", lang))
-        if sub in ("?", "help", "huongdan", "trogiup"):
-            return usage
+        return (words[0] if words else ""), words[1:], orig[1:]
+
+    def holiday_command(self, caller: Caller, args: str) -> str | None:
+        """``nghi [day name]`` / ``bonghi day`` of /lich on any channel (Telegram, Zalo): the answer, or None
+        when `args` is another /lich sub-command. The scope rule of holidays (issue 15 item 4) is here."""
+        lang = caller.language
+        sub, rest, rest_orig = self._words(args)
         if sub in ("nghi", "ngaynghi", "holiday", "holidays", "le"):
             return self._holiday_add(caller, rest_orig, lang) if rest else self._holidays(caller, lang)
         if sub in ("bonghi", "xoanghi", "unholiday"):
-            return self._holiday_remove(caller, rest_orig, lang, usage)
+            return self._holiday_remove(caller, rest_orig, lang, t("err.usage", lang, usage=t("usage.lich", lang)))
+        return None
+
+    def lich(self, caller: Caller, chat_external_id: str, args: str) -> str:
+        lang = caller.language
+        sub, rest, rest_orig = self._words(args)
+        usage = t("err.usage", lang, usage=t("usage.lich", lang))
+        if sub in ("?", "help", "huongdan", "trogiup"):
+            return usage
+        holiday = self.holiday_command(caller, args)
+        if holiday is not None:
+            return holiday
 
         with self.svc.db.session() as s:
             chat = repo.chat_by_external(s, CHANNEL, chat_external_id)

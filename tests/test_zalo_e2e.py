@@ -477,6 +477,40 @@ async def test_failed_delivery_is_retried_and_lich_tat_stops_them(zalo: ZaloHarn
     assert report.due == 0 and zalo.emu.sent(leader.id, mark) == []
 
 
+async def test_zalo_lich_nghi_keeps_national_holidays_to_global_admins(zalo: ZaloHarness) -> None:
+    """Issue 15 item 4 on Zalo: ``lich nghi`` / ``lich bonghi`` go through the schedule service, so a commune
+    admin is refused on a national holiday exactly as on Telegram (audited, nothing changed) and adds only the
+    commune's own day off; a global admin (a Zalo account linked to an ADMIN_IDS member) edits national ones."""
+    from bot.demo_data import ADMIN_ID
+    from storage import schedule_repo
+
+    admin = zalo.emu.user("Quản trị xã")
+    await link(zalo, admin, ADMIN_ID)  # the demo's commune admin (not in ADMIN_IDS)
+    day = date(2025, 9, 2)
+    add = await zalo.say(admin, "lich nghi 02/09/2025 Nghỉ của xã")
+    assert "ngày nghỉ toàn quốc «Quốc khánh»" in add[0].text and "Bot không thay đổi gì" in add[0].text, add[0].text
+    remove = await zalo.say(admin, "lich bonghi 02/09/2025")
+    assert "chỉ quản trị toàn hệ thống" in remove[0].text and "<" not in remove[0].text, remove[0].text
+    with zalo.db.session() as s:
+        national = schedule_repo.holiday_on(s, day)
+        assert national is not None and national.name == "Quốc khánh"
+        assert schedule_repo.holiday_on(s, day, zalo.demo.commune_id) is None
+        refused = s.scalars(select(AuditLog).where(AuditLog.outcome == "refused").order_by(AuditLog.id)).all()
+        assert [(a.action, a.unit_id, (a.after or {}).get("reason")) for a in refused] == [
+            ("lich.nghi", zalo.demo.commune_id, "national holiday"),
+            ("lich.bonghi", zalo.demo.commune_id, "national holiday")]
+    own = await zalo.say(admin, "lich nghi 20/08/2025 Hội làng")
+    assert "ngày nghỉ riêng của Xã Tân Hòa" in own[0].text, own[0].text
+    listing = await zalo.say(admin, "lich nghi")
+    assert "Hội làng — riêng Xã Tân Hòa" in listing[0].text and "Quốc khánh — toàn quốc" in listing[0].text
+    zalo.svc.settings.admin_ids = [ADMIN_ID]  # now a global admin: the national holidays are theirs
+    done = await zalo.say(admin, "lich bonghi 02/09/2025")
+    assert "Đã bỏ ngày nghỉ 02/09/2025 (Quốc khánh)" in done[0].text, done[0].text
+    with zalo.db.session() as s:
+        assert schedule_repo.holiday_on(s, day) is None
+        assert schedule_repo.holiday_on(s, date(2025, 8, 20), zalo.demo.commune_id) is not None
+
+
 # ---- webhook mode ----------------------------------------------------------------------------------
 
 

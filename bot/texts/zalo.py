@@ -58,7 +58,8 @@ VI: dict[str, str] = {
     ),
     "zalo.lich_show": (
         "Lịch của cuộc trò chuyện này ({unit}): nhắc báo cáo {reminder}, tổng hợp {summary}.\n"
-        "Gõ LICH TAT để tắt, LICH BAT để bật lại. Giờ nhắc do quản trị đặt theo mặc định của bot."
+        "Gõ LICH TAT để tắt, LICH BAT để bật lại; LICH NGHI xem ngày nghỉ. Giờ nhắc do quản trị đặt theo mặc định "
+        "của bot."
     ),
     "zalo.off": "tắt",
     "zalo.lich_on": "✅ Đã bật nhắc báo cáo và tổng hợp cho cuộc trò chuyện này.",
@@ -128,7 +129,8 @@ EN: dict[str, str] = {
     "zalo.help_link": "Already on Telegram? Type /linkzalo there to get a code, then send here: lienket CODE",
     "zalo.lich_show": (
         "Schedule of this chat ({unit}): reminder {reminder}, summary {summary}.\n"
-        "Type LICH TAT to switch them off, LICH BAT to switch them on. Times follow the bot's defaults."
+        "Type LICH TAT to switch them off, LICH BAT to switch them on; LICH NGHI lists the days off. Times follow "
+        "the bot's defaults."
     ),
     "zalo.off": "off",
     "zalo.lich_on": "✅ Reminders and summaries are on for this chat.",

@@ -460,8 +460,14 @@ class ZaloDispatcher:
     # ---- schedule of a Zalo chat ----------------------------------------------------------------
 
     def _lich(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
-        """Show this Zalo chat's schedule; ``lich tat`` / ``lich bat`` switch its reminders and summaries."""
+        """Show this Zalo chat's schedule; ``lich tat`` / ``lich bat`` switch its reminders and summaries;
+        ``lich nghi`` / ``lich bonghi`` are the holidays of the schedule service (the same scope rule as Telegram)."""
+        from bot.scheduling import ScheduleService
+
         lang = caller.language
+        holiday = ScheduleService(self.svc).holiday_command(caller, cmd.args)
+        if holiday is not None:
+            return [self._text(holiday, lang)]
         word = cmd.args.strip().lower()
         st = self.svc.settings
         with self.svc.db.session() as s:
