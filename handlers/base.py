@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackContext, CommandHandler, ExtBot
 
 from bot.access import Caller
 from bot.audit import log_refusal
+from bot.bootstrap import Container
 from bot.commands import BY_NAME, Role
 from bot.services import Services
 from bot.texts import t
@@ -22,14 +23,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: pauses before re-sending a reply after a transient failure (5xx, dropped connection, timeout)
 REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
-Ctx = ContextTypes.DEFAULT_TYPE
+
+
+class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's callback context with the process's typed container (bot/bootstrap.py), which
+    bot.app.build_application builds once and keeps in ``bot_data["container"]``."""
+
+    @property
+    def container(self) -> Container:
+        container: Container = self.application.bot_data["container"]
+        return container
+
+
+Ctx = AppContext
 Callback = Callable[[Update, Ctx], Awaitable[Any]]
 CHANNEL = "telegram"
 
 
 def services(context: Ctx) -> Services:
-    svc: Services = context.application.bot_data["svc"]
-    return svc
+    return context.container.svc
 
 
 def caller_of(update: Update, context: Ctx) -> Caller:
@@ -53,7 +65,7 @@ async def blocking(context: Ctx, fn: Callable[..., T], *args: Any, **kwargs: Any
     except while long work runs in the background (handlers/background.py): then a wait for its write
     lock must not freeze the event loop for every chat."""
     svc = services(context)
-    if svc.db.dialect == "sqlite" and not svc.extras.get("background_active"):
+    if svc.db.dialect == "sqlite" and not context.container.background.active:
         return fn(*args, **kwargs)
     return await asyncio.to_thread(fn, *args, **kwargs)
 

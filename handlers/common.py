@@ -78,7 +78,7 @@ async def unknown_command(update: Update, context: Ctx) -> None:
 
 async def on_error(update: object, context: Ctx) -> None:
     note_failure(context.error)  # the update intake counts it (bot.intake)
-    lang = context.application.bot_data["svc"].settings.language
+    lang = context.container.settings.language
     if unavailable(context.error):  # database down: the transaction was rolled back, nothing stored
         log.warning("database unavailable while handling an update: %s", type(context.error).__name__)
         text = t("rep.db_busy", lang)

@@ -36,11 +36,7 @@ IMPORT_CAPTION = re.compile(r"^/(?:nhap|import)(?:@(\w+))?(?:\s|$)", re.IGNORECA
 
 
 def _org(context: Ctx) -> OrgService:
-    svc = services(context)
-    org = svc.extras.get("org")
-    if org is None:
-        org = svc.extras["org"] = OrgService(svc)
-    return org
+    return context.container.org
 
 
 async def _send(update: Update, out: Outcome, lang: str) -> None:

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import render
 from bot.reports import Outcome, ReportService
 from bot.texts import t
-from handlers.base import Ctx, add_command, blocking, caller_of, chat_key, reply, services
+from handlers.base import Ctx, add_command, blocking, caller_of, chat_key, reply
 from handlers.outbox import queue_confirmation
 from storage.db import unavailable
 
@@ -21,11 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _service(context: Ctx) -> ReportService:
-    svc = services(context)
-    rs = svc.extras.get("reports")
-    if rs is None:
-        rs = svc.extras["reports"] = ReportService(svc)
-    return rs
+    return context.container.reports
 
 
 def _undo_markup(out: Outcome, lang: str) -> InlineKeyboardMarkup | None:

@@ -9,15 +9,11 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.scheduling import ScheduleService, install
-from handlers.base import Ctx, add_command, args_text, caller_of, chat_key, reply, services
+from handlers.base import Ctx, add_command, args_text, caller_of, chat_key, reply
 
 
 def _service(context: Ctx) -> ScheduleService:
-    svc = services(context)
-    ss = svc.extras.get("schedule")
-    if ss is None:
-        ss = svc.extras["schedule"] = ScheduleService(svc)
-    return ss
+    return context.container.schedule
 
 
 async def summary_cmd(update: Update, context: Ctx) -> None:

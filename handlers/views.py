@@ -21,11 +21,7 @@ MAX_PHOTO_BARS = 80  # taller charts go out as a document (Telegram limits photo
 
 
 def _views(context: Ctx) -> Views:
-    svc = services(context)
-    v = svc.extras.get("views")
-    if v is None:
-        v = svc.extras["views"] = Views(svc)
-    return v
+    return context.container.views
 
 
 def _metric_codes(context: Ctx) -> list[str]:

@@ -9,13 +9,11 @@ from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot.zalo.linking import LinkService
-from handlers.base import Ctx, add_command, caller_of, reply, services
+from handlers.base import Ctx, add_command, caller_of, reply
 
 
 def _service(context: Ctx) -> LinkService:
-    svc = services(context)
-    links: LinkService = svc.extras.setdefault("links", LinkService(svc))
-    return links
+    return context.container.links
 
 
 async def link_zalo(update: Update, context: Ctx) -> None:
@@ -28,7 +26,7 @@ async def link_zalo(update: Update, context: Ctx) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Only when the bot also serves Zalo (CHANNELS=zalo|both): otherwise the command would lead nowhere."""
-    svc = app.bot_data.get("svc")
-    if svc is not None and svc.settings.channel_names == {"telegram"}:
+    container = app.bot_data.get("container")
+    if container is not None and container.settings.channel_names == {"telegram"}:
         return
     add_command(app, "lienketzalo", link_zalo)

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from bot import fmt, render
 from bot.access import Caller
 from bot.audit import log_refusal, record
+from bot.bootstrap import Container
 from bot.charts import metric_label
 from bot.commands import BY_NAME, Role
 from bot.days import DayError, error_text
@@ -31,14 +32,13 @@ from bot.export import ExportError
 from bot.export import file_name as export_file_name
 from bot.export import parse_args as parse_export_args
 from bot.fmt import esc
-from bot.org import ChatRef, Msg, OrgService
+from bot.org import ChatRef, Msg
 from bot.org import Outcome as OrgOutcome
-from bot.reports import Outcome, ReportService
-from bot.services import Services
+from bot.reports import Outcome
 from bot.texts import t
-from bot.views import Views, render_missing, render_progress, render_rank, split_metric, view_args
+from bot.views import render_missing, render_progress, render_rank, split_metric, view_args
 from bot.zalo import CHANNEL
-from bot.zalo.linking import LinkService, is_code
+from bot.zalo.linking import is_code
 from bot.zalo.text import Command, for_zalo, parse_command, strip_mention
 from bot.zalo.web import CHART_TTL, EXPORT_TTL, File, LinkSigner
 from storage import link_repo, repo, schedule_repo, zalo_repo
@@ -160,19 +160,18 @@ Handler = Callable[[Caller, Incoming, Command], list[Out]]
 
 
 class ZaloDispatcher:
-    def __init__(self, svc: Services, signer: LinkSigner | None = None, *, blobs: BlobCache | None = None,
+    def __init__(self, container: Container, signer: LinkSigner | None = None, *, blobs: BlobCache | None = None,
                  bot_names: tuple[str, ...] = (), channel: str = CHANNEL, bot_id: str | None = None) -> None:
-        self.svc = svc
+        self.svc = container.svc
         self.channel = channel  # "zalo" (Bot Platform) or "zalo_oa" (Official Account): same logic, own ids
         self.bot_id = bot_id  # updates sent by this id are the bot's own messages coming back
         self.track_private = True  # bind leaders' private chats for scheduled messages (not on the OA)
         self.signer = signer
         self.blobs = blobs or BlobCache()
         self.bot_names = bot_names
-        self.reports: ReportService = svc.extras.setdefault("reports", ReportService(svc))
-        self.org = OrgService(svc)
-        self.links: LinkService = svc.extras.setdefault("links", LinkService(svc))
-        self.views: Views = svc.extras.setdefault("views", Views(svc))
+        self.reports, self.org, self.links = container.reports, container.org, container.links
+        self.views, self.schedule = container.views, container.schedule
+        self.official, self.indicators = container.official, container.indicators
         self.handlers: dict[str, Handler] = {
             "start": self._help, "trogiup": self._help, "dangky": self._join, "baocao": self._report_cmd,
             "huy": self._undo, "xacnhan": self._confirm, "huybo": self._confirm, "tiendo": self._view,
@@ -302,14 +301,10 @@ class ZaloDispatcher:
         return self._org_outs(fn(caller, cmd.args), caller.language)
 
     def _official(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
-        from bot.official import OfficialService
-
-        return self._org_outs(OfficialService(self.svc).cmd(caller, cmd.args), caller.language)
+        return self._org_outs(self.official.cmd(caller, cmd.args), caller.language)
 
     def _indicator(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
-        from bot.indicators import IndicatorService
-
-        return self._org_outs(IndicatorService(self.svc).cmd(caller, cmd.args), caller.language)
+        return self._org_outs(self.indicators.cmd(caller, cmd.args), caller.language)
 
     def _chat_ref(self, msg: Incoming) -> ChatRef:
         return ChatRef(msg.chat_id, "group" if msg.is_group else "private", None, channel=self.channel)
@@ -365,15 +360,13 @@ class ZaloDispatcher:
             return (unit.id, unit.code) if unit is not None else None
 
     def _summary(self, caller: Caller, msg: Incoming, cmd: Command) -> list[Out]:
-        from bot.scheduling import ScheduleService
-
         lang = caller.language
         arg = cmd.args
         if not arg:
             bound = self._bound_unit(msg.chat_id)
             if bound is not None:
                 arg = bound[1]  # the unit this Zalo chat is bound to (looked up by code)
-        reply = ScheduleService(self.svc).summary(caller, msg.chat_id, arg)
+        reply = self.schedule.summary(caller, msg.chat_id, arg)
         outs = [self._text(reply.text, lang)]
         if reply.photo:
             outs += self._photo(reply.photo, "chart.png", "image/png", reply.caption, lang)
