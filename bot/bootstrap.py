@@ -8,10 +8,10 @@ application keeps the container in ``bot_data["container"]`` (bot/app.py; handle
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.conversation.work import Background, Worker
 from bot.indicators import IndicatorService
 from bot.official import OfficialService
 from bot.org import OrgService
@@ -25,15 +25,6 @@ from storage.db import Database
 
 
 @dataclass
-class Background:
-    """Long work running outside the ordered intake (handlers/background.py)."""
-
-    active: int = 0  #: jobs running now (handlers.base.blocking moves SQLite work off the event loop meanwhile)
-    switch_interval: float = 0.005  #: the interpreter's GIL slice before the first job started
-    slots: asyncio.Semaphore | None = field(default=None, repr=False)  #: made in the event loop, on first use
-
-
-@dataclass
 class Container:
     svc: Services  #: settings, database, clock
     reports: ReportService
@@ -44,7 +35,11 @@ class Container:
     official: OfficialService  #: /chinhthuc
     indicators: IndicatorService  #: /chiso
     join_throttle: FailureThrottle  #: wrong /dangky codes, per user and per chat (shared by every channel)
-    background: Background
+    worker: Worker  #: where every command's database work runs (bot/conversation/work.py)
+
+    @property
+    def background(self) -> Background:
+        return self.worker.background
 
     @property
     def settings(self) -> Settings:
@@ -73,5 +68,5 @@ def build(svc: Services) -> Container:
         official=OfficialService(svc, views),
         indicators=IndicatorService(svc),
         join_throttle=throttle,
-        background=Background(),
+        worker=Worker(svc.db),
     )

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, Turn
 from bot.texts import t
 from handlers.background import Progress, in_background
-from handlers.base import CHANNEL, Ctx, args_text, reply, services
+from handlers.base import CHANNEL, Ctx, args_text, reply
 from handlers.outbox import queue_confirmation
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,10 @@ def conversation(context: Ctx) -> Conversation:
     data = context.application.bot_data
     conv: Conversation | None = data.get("conversation")
     if conv is None:
-        from bot.zalo.linking import LinkService
-
-        svc = services(context)
-        links = svc.extras.setdefault("links", LinkService(svc)) if svc.settings.channel_names != {"telegram"} else None
+        container = context.container
+        links = container.links if container.settings.channel_names != {"telegram"} else None
         channel = TELEGRAM.with_commands(data.get("commands", []))
-        conv = data["conversation"] = Conversation(svc, channel, links=links)
+        conv = data["conversation"] = Conversation(container, channel, links=links)
     return conv
 
 

@@ -16,7 +16,6 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from bot.access import Caller
-from bot.conversation import shared
 from bot.org import ChatRef, OrgService
 from bot.texts import t
 from handlers.adapter import command_turn, route
@@ -28,7 +27,7 @@ IMPORT_CAPTION = re.compile(r"^/(?:nhap|import)(?:@(\w+))?(?:\s|$)", re.IGNORECA
 
 
 def _org(context: Ctx) -> OrgService:
-    return shared(services(context), "org", OrgService)
+    return context.container.org
 
 
 async def import_caption(update: Update, context: Ctx) -> None:

@@ -158,15 +158,11 @@ def unlink(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
 
 
 def official(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
-    from bot.official import OfficialService
-
-    return _org(OfficialService(c.svc).cmd(caller, turn.args), c, caller)
+    return _org(c.container.official.cmd(caller, turn.args), c, caller)
 
 
 def indicator(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
-    from bot.indicators import IndicatorService
-
-    return _org(IndicatorService(c.svc).cmd(caller, turn.args), c, caller)
+    return _org(c.container.indicators.cmd(caller, turn.args), c, caller)
 
 
 # ---- /nhap -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.access import Caller
 from bot.audit import log_refusal
@@ -21,16 +21,14 @@ from bot.commands import BY_NAME, Role
 from bot.conversation import translate
 from bot.conversation.channel import Channel
 from bot.conversation.turn import Reply, Turn, text_reply
-from bot.conversation.work import Worker
 from bot.fmt import esc
-from bot.org import OrgService
-from bot.reports import ReportService
-from bot.scheduling import ChatService, ScheduleService
-from bot.services import Services
+from bot.scheduling import ChatService
 from bot.setup import example_unit, guides, setup_of
 from bot.texts import t
-from bot.views import Views
 from storage.db import unavailable
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +48,20 @@ class LinkCodes(Protocol):
     def is_code(self, text: str) -> bool: ...
 
 
-def shared(svc: Services, key: str, make: Callable[[Services], T]) -> T:
-    """One service object per process, shared by the channels (it may cache)."""
-    found: T | None = svc.extras.get(key)
-    if found is None:
-        found = svc.extras[key] = make(svc)
-    return found
-
-
-def worker_of(svc: Services) -> Worker:
-    return shared(svc, "worker", lambda s: Worker(s.db))
-
-
 class Conversation:
-    def __init__(self, svc: Services, channel: Channel, *, links: LinkCodes | None = None) -> None:
+    def __init__(self, container: Container, channel: Channel, *, links: LinkCodes | None = None) -> None:
         from bot.conversation.commands import STEPS
 
+        svc = container.svc
+        self.container = container
         self.svc = svc
         self.channel = channel
         self.links = links
-        self.worker = worker_of(svc)
-        self.reports = shared(svc, "reports", ReportService)
-        self.org = shared(svc, "org", OrgService)
-        self.views = shared(svc, "views", Views)
-        self.schedule = shared(svc, "schedule", ScheduleService)
+        self.worker = container.worker
+        self.reports = container.reports
+        self.org = container.org
+        self.views = container.views
+        self.schedule = container.schedule
         self.chats = ChatService(svc, channel.name)
         self.steps = STEPS
 

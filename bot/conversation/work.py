@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from storage.db import Database
@@ -16,13 +17,26 @@ from storage.db import Database
 T = TypeVar("T")
 
 
+@dataclass
+class Background:
+    """Long work running outside the ordered intake (handlers/background.py)."""
+
+    active: int = 0  #: jobs running now (SQLite work leaves the event loop meanwhile)
+    switch_interval: float = 0.005  #: the interpreter's GIL slice before the first job started
+    slots: asyncio.Semaphore | None = field(default=None, repr=False)  #: made in the event loop, on first use
+
+
 class Worker:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, background: Background | None = None) -> None:
         self.db = db
-        self.background_active = 0  # long jobs running now (handlers/background.py counts them)
+        self.background = background or Background()
+
+    @property
+    def background_active(self) -> int:
+        return self.background.active
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self.db.dialect == "sqlite" and not self.background_active:
+        if self.db.dialect == "sqlite" and not self.background.active:
             return fn(*args, **kwargs)
         return await asyncio.to_thread(fn, *args, **kwargs)
 
