@@ -9,11 +9,10 @@ from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import Application, CallbackContext, CommandHandler, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.access import Caller
 from bot.bootstrap import Container
-from bot.commands import BY_NAME
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -92,15 +91,3 @@ def args_text(update: Update) -> str:
         return text.strip()
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
-
-
-def add_command(app: Application[Any, Any, Any, Any, Any, Any], name: str, callback: Callback | None = None) -> None:
-    """Register a command from the command table, with its alias; the conversation core gates and answers it
-    (handlers/adapter.on_command) unless `callback` says otherwise."""
-    from handlers.adapter import on_command
-
-    spec = BY_NAME[name]
-    app.add_handler(CommandHandler(list(spec.names), on_command if callback is None else callback))
-    registered: list[str] = app.bot_data.setdefault("commands", [])  # the menu and /trogiup are built from it
-    if spec.name not in registered:
-        registered.append(spec.name)

@@ -10,8 +10,8 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.intake import note_failure
 from bot.texts import t
-from handlers.adapter import command_turn, route
-from handlers.base import Ctx, add_command
+from handlers.adapter import add_command, command_turn, route
+from handlers.base import Ctx
 from storage.db import unavailable
 
 log = logging.getLogger(__name__)

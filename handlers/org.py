@@ -18,8 +18,8 @@ from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 from bot.access import Caller
 from bot.org import ChatRef, OrgService
 from bot.texts import t
-from handlers.adapter import command_turn, route
-from handlers.base import CHANNEL, Ctx, add_command, blocking, services
+from handlers.adapter import add_command, command_turn, route
+from handlers.base import CHANNEL, Ctx, blocking, services
 
 log = logging.getLogger(__name__)
 
