@@ -97,7 +97,7 @@ async def run(groups: int, kind: str, charts: bool, limiter_kind: str, concurren
     app = build_application(settings, db=db, clock=Clock(when), rate_limiter=limiter, start_scheduler=False)
     await app.initialize()
     if not charts:
-        scheduling.chart_function = lambda: None  # type: ignore[assignment]
+        scheduling.scheduler.chart_function = lambda: None  # type: ignore[assignment]
     with db.session() as s:  # only the benchmarked kind is due
         for cid in chat_ids:
             c = repo.chat_by_external(s, "telegram", str(cid))

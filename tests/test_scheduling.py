@@ -33,7 +33,7 @@ _msg_ids = itertools.count(10_000)
 @pytest.fixture(autouse=True)
 def no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts take ~0.3 s each to draw; these tests are about the texts (one test puts a fake back)."""
-    monkeypatch.setattr(scheduling, "chart_function", lambda: None)
+    monkeypatch.setattr(scheduling.scheduler, "chart_function", lambda: None)
 
 
 
@@ -387,7 +387,7 @@ async def test_a_group_upgraded_to_supergroup_is_followed(db: Database, demo: De
 
 
 async def test_a_failed_chart_does_not_resend_the_text(db: Database, demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduling, "chart_function", lambda: (lambda r, h, lang: b"\x89PNG fake"))
+    monkeypatch.setattr(scheduling.scheduler, "chart_function", lambda: (lambda r, h, lang: b"\x89PNG fake"))
     now = at(2025, 8, 14, 20, 1)
     bot = FakeBot(photo_errors=[NetworkError("reset")])
     sched = Scheduler(make_services(db, now), bot)  # type: ignore[arg-type]

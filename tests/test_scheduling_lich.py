@@ -20,7 +20,7 @@ G = str(GROUP_ID)
 @pytest.fixture(autouse=True)
 def no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts take ~0.3 s each to draw; these tests are about the texts (one test puts a fake back)."""
-    monkeypatch.setattr(scheduling, "chart_function", lambda: None)
+    monkeypatch.setattr(scheduling.scheduler, "chart_function", lambda: None)
 
 
 
