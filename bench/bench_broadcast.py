@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pydantic import SecretStr  # noqa: E402
 from telegram.ext import AIORateLimiter  # noqa: E402
 
-from bot import scheduling  # noqa: E402
-from bot.app import build_application  # noqa: E402
+from bot.channels.telegram.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.delivery import scheduling  # noqa: E402
+from bot.delivery.scheduling import Scheduler  # noqa: E402
 from bot.emulator import Emulator, Limits  # noqa: E402
-from bot.scheduling import Scheduler  # noqa: E402
 from storage import repo, schedule_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Delivery  # noqa: E402
@@ -91,7 +91,7 @@ async def run(groups: int, kind: str, charts: bool, limiter_kind: str, concurren
     settings = Settings(telegram_bot_token=SecretStr(emu.token), telegram_api_base_url=emu.base_url,
                         telegram_api_file_url=emu.base_file_url, database_url=str(db.engine.url),
                         _env_file=None)  # type: ignore[call-arg]
-    limiter: Any = None  # None = the application's own limiter (bot/app.py)
+    limiter: Any = None  # None = the application's own limiter (bot/channels/telegram/app.py)
     if limiter_kind == "ptb":
         limiter = AIORateLimiter(max_retries=10)
     app = build_application(settings, db=db, clock=Clock(when), rate_limiter=limiter, start_scheduler=False)
@@ -151,9 +151,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--groups", type=int, default=1000)
     p.add_argument("--kind", choices=["reminder", "daily"], default="reminder")
-    p.add_argument("--charts", action="store_true", help="daily summary with its chart (bot.charts)")
+    p.add_argument("--charts", action="store_true", help="daily summary with its chart (bot.present.charts)")
     p.add_argument("--limiter", choices=["app", "ptb"], default="app",
-                   help="app: the application's limiter (bot/app.py); ptb: a stock AIORateLimiter(max_retries=10)")
+                   help="app: the application's limiter (bot/channels/telegram/app.py); ptb: a stock AIORateLimiter(max_retries=10)")
     p.add_argument("--concurrency", type=int, default=30)
     p.add_argument("--rate", type=int, default=scheduling.BROADCAST_RATE,
                    help="the scheduler's broadcast pace, messages/s (0 = off: PTB's limiter alone)")

@@ -15,10 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 t_import = time.perf_counter()
-from bot.charts import chart_size, progress_chart  # noqa: E402
+from bot.present.charts import chart_size, progress_chart  # noqa: E402
 
 t_import = time.perf_counter() - t_import
-from bot.rollup import Rollup, UnitFigures, figures  # noqa: E402
+from bot.core.rollup import Rollup, UnitFigures, figures  # noqa: E402
 
 D = date(2025, 8, 14)
 
@@ -50,7 +50,7 @@ def main() -> None:
     med = statistics.median(times)
     w, h = chart_size(a.villages)
     print(f"chart of {a.villages} villages: {w}x{h} px, {len(png) / 1024:.0f} KiB")
-    print(f"  import matplotlib + bot.charts: {t_import * 1000:.0f} ms (once per process)")
+    print(f"  import matplotlib + bot.present.charts: {t_import * 1000:.0f} ms (once per process)")
     print(f"  first render: {cold * 1000:.0f} ms; median of {a.runs}: {med * 1000:.0f} ms "
           f"({'OK' if med < 1.0 else 'OVER'} goal < 1 s)")
 

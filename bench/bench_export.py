@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_rollup import END, build  # noqa: E402
 
-from bot.export import write_csv, write_xlsx  # noqa: E402
+from bot.present.export import write_csv, write_xlsx  # noqa: E402
 from storage.db import Database  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

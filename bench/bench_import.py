@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
-from bot.importer import run_import, shell_caller  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.core.importer import run_import, shell_caller  # noqa: E402
+from bot.core.services import Services  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Baseline, Chat, Member, Target, Unit  # noqa: E402
 

@@ -100,8 +100,8 @@ def xfd(path: Path) -> None:
 def run_one(file: str, db: str) -> None:
     """In the child process: import FILE into DB, print JSON with the outcome and the peak RSS."""
     from bot.config import Settings
-    from bot.importer import run_import, shell_caller
-    from bot.services import Services
+    from bot.core.importer import run_import, shell_caller
+    from bot.core.services import Services
     from storage.db import Database
 
     database = Database(f"sqlite:///{db}")

@@ -14,7 +14,7 @@ What runs where:
 * each bot runs in a fresh child process (so its peak RSS is its own), polling the emulator over HTTP
   with ``run_polling``'s defaults (poll_interval 0, long-poll timeout 10 s), with an ``AIORateLimiter``
   whose rates are 0 (= no throttling; the limiter's code path still runs) — the same for both bots;
-* the project child is the REAL application (``bot.app.build_application``: handlers, ReportService,
+* the project child is the REAL application (``bot.channels.telegram.app.build_application``: handlers, ReportService,
   SQLite file or a PostgreSQL schema of its own), seeded with many communes, villages and members;
 * the echo child is ``Application`` + one ``MessageHandler`` that replies the text (quoted).
 
@@ -152,7 +152,7 @@ async def child_main(args: argparse.Namespace) -> None:
                .rate_limiter(no_throttle_limiter()).build())
         app.add_handler(MessageHandler(filters.TEXT, echo))
     else:
-        from bot.app import build_application
+        from bot.channels.telegram.app import build_application
         from bot.config import Settings
         from storage.db import Database
 
@@ -195,9 +195,9 @@ def install_timers() -> None:
     """CPU time spent in the project's own synchronous steps (the rest is PTB, HTTP and the event loop)."""
     import functools
 
-    from bot import render
     from bot.conversation import Conversation
-    from bot.reports import ReportService
+    from bot.core.reports import ReportService
+    from bot.present import render
 
     def timed(owner: Any, name: str, label: str) -> None:
         fn = getattr(owner, name)

@@ -1,5 +1,5 @@
 """Parser benchmark: precision over every corpus, then how many chat messages per second
-`bot.parsing.parse_report` reads.
+`bot.core.parsing.parse_report` reads.
 
     python bench/bench_parse.py                    # every corpus, then 10,000 mixed messages
     python bench/bench_parse.py --messages 50000 --units 40
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.parsing import parse_report  # noqa: E402
+from bot.core.parsing import parse_report  # noqa: E402
 
 CORPUS_DIR = Path(os.environ.get("VNEID_CORPUS_DIR") or ROOT.parent / "shared" / "corpus")
 TODAY = date(2025, 8, 14)

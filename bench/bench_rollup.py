@@ -1,4 +1,4 @@
-"""Roll-up benchmark: bot.rollup.compute_rollup vs the plain `SELECT unit, SUM(value) ... GROUP BY`.
+"""Roll-up benchmark: bot.core.rollup.compute_rollup vs the plain `SELECT unit, SUM(value) ... GROUP BY`.
 
     python bench/bench_rollup.py                 # province (SQLite) + national (PostgreSQL)
     python bench/bench_rollup.py --only sqlite   # or --only postgres
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bot.rollup import compute_rollup  # noqa: E402
+from bot.core.rollup import compute_rollup  # noqa: E402
 from storage import repo, rollup_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Report  # noqa: E402

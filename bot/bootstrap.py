@@ -2,7 +2,7 @@
 
 Everything a channel adapter (the PTB callbacks in handlers/, the Zalo dispatcher and runners) calls is a
 field here, made once when the process starts: no service is created lazily elsewhere. The Telegram
-application keeps the container in ``bot_data["container"]`` (bot/app.py; handlers read it as
+application keeps the container in ``bot_data["container"]`` (bot/channels/telegram/app.py; handlers read it as
 ``context.container``); the Zalo runners are given it explicitly.
 """
 
@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.conversation.work import Background, Worker
-from bot.indicators import IndicatorService
-from bot.official import OfficialService
-from bot.org import OrgService
-from bot.reports import ReportService
-from bot.scheduling import ScheduleService
-from bot.services import Clock, Services
-from bot.throttle import FailureThrottle
-from bot.views import Views
-from bot.zalo.linking import LinkService
+from bot.core.indicators import IndicatorService
+from bot.core.linking import LinkService
+from bot.core.official import OfficialService
+from bot.core.org import OrgService
+from bot.core.reports import ReportService
+from bot.core.services import Clock, Services
+from bot.core.throttle import FailureThrottle
+from bot.core.views import Views
+from bot.delivery.scheduling import ScheduleService
 from storage.db import Database
 
 

@@ -7,12 +7,13 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot import export, importer
+from bot.channels.zalo import oa_cli
 from bot.cli_base import SubCommand, open_database
 from bot.cli_base import fail as _fail
 from bot.config import Settings, SettingsError, load_settings
+from bot.core import importer
 from bot.logs import setup_logging
-from bot.zalo import oa_cli
+from bot.present import export
 from storage.db import DatabaseError
 
 log = logging.getLogger("vneid")
@@ -25,7 +26,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from telegram import Update
     from telegram.error import InvalidToken
 
-    from bot.app import build_application
+    from bot.channels.telegram.app import build_application
 
     names = settings.channel_names
     telegram, zalo, oa = "telegram" in names, "zalo" in names, "zalo_oa" in names
@@ -37,22 +38,22 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     db = open_database(settings)
     if not telegram:  # CHANNELS=zalo, zalo_oa or both of them
         from bot.bootstrap import build
-        from bot.services import Services
+        from bot.core.services import Services
 
         if oa:
-            from bot.zalo.oa_runner import run_oa
+            from bot.channels.zalo.oa_runner import run_oa
 
             return run_oa(settings, build(Services(settings, db)), with_zalo=zalo)
-        from bot.zalo.runner import run_zalo_only
+        from bot.channels.zalo.runner import run_zalo_only
 
         return run_zalo_only(settings, build(Services(settings, db)))
     app = build_application(settings, db=db)
     if zalo:  # CHANNELS=both: the Zalo runner in the same event loop
-        from bot.zalo.runner import attach
+        from bot.channels.zalo.runner import attach
 
         attach(app, settings)
     if oa:  # CHANNELS=telegram,zalo_oa: the OA runner in the same event loop
-        from bot.zalo.oa_runner import attach_oa
+        from bot.channels.zalo.oa_runner import attach_oa
 
         attach_oa(app, settings)
     if settings.webhook_url:

@@ -1,4 +1,4 @@
-"""What `vneid-bot`'s sub-commands share (bot/cli.py lists them; bot.importer, bot.export and bot.zalo.oa_cli
+"""What `vneid-bot`'s sub-commands share (bot/cli.py lists them; bot.core.importer, bot.present.export and bot.channels.zalo.oa_cli
 define theirs): opening the database, failing with a message, the shape of a sub-command."""
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     confirm_retry_hours: float = Field(default=2.0, gt=0, le=48)
     # an update that failed or killed the process this many times is parked in the dead letters
     max_update_attempts: int = Field(default=3, ge=1, le=100)
-    # import bounds (bot/importer.py ImportLimits): checked before and while a file is parsed
+    # import bounds (bot/core/importer.py ImportLimits): checked before and while a file is parsed
     import_max_file_mb: int = Field(default=10, ge=1, le=50)
     import_max_uncompressed_mb: int = Field(default=40, ge=1, le=200)
     import_max_ratio: int = Field(default=100, ge=2, le=10_000)
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     import_max_rows: int = Field(default=20_000, ge=1, le=200_000)
     import_max_columns: int = Field(default=40, ge=5, le=1_000)
     import_max_cell_chars: int = Field(default=1_000, ge=100, le=32_767)
-    # Zalo channel (bot/zalo/, docs/zalo.md)
+    # Zalo channel (bot/channels/zalo/, docs/zalo.md)
     # "telegram" | "zalo" | "zalo_oa" | "both" (= telegram,zalo) or a comma list, e.g. "telegram,zalo_oa"
     channels: str = "telegram"
     zalo_bot_token: SecretStr | None = None
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     zalo_quota_warn_percent: int = Field(default=80, ge=1, le=100)
     # budget mode "gop" (batched): confirmations in a group go out as one message every this many minutes
     zalo_batch_minutes: float = Field(default=5.0, gt=0, le=120)
-    # Zalo Official Account channel (bot/zalo/oa*.py, docs/zalo.md §OA)
+    # Zalo Official Account channel (bot/channels/zalo/oa*.py, docs/zalo.md §OA)
     zalo_oa_app_id: str | None = None
     zalo_oa_app_secret: SecretStr | None = None  # the app's secret key (OAuth v4 "secret_key" header)
     zalo_oa_secret_key: SecretStr | None = None  # the OA secret key (webhook X-ZEvent-Signature)

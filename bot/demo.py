@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.app import build_application
+from bot.channels.telegram.app import build_application
 from bot.config import Settings
 from bot.demo_data import (
     ADMIN_ID,

@@ -17,8 +17,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.commands import BY_NAME
 from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, Turn
+from bot.core.commands import BY_NAME
 from bot.texts import t
 from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Callback, Ctx, args_text, reply

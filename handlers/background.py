@@ -1,12 +1,12 @@
 """Long work (imports, exports, charts, /nhap downloads) leaves the ordered intake.
 
 The handler answers «⏳ Đang xử lý…» at once and returns, so that the next `getUpdates` (which waits until
-every fetched update was handled, see bot.app.AckAfterProcessingRequest) and the other chats are not held
+every fetched update was handled, see bot.channels.telegram.app.AckAfterProcessingRequest) and the other chats are not held
 up; the work runs as a task (at most BACKGROUND_SLOTS at a time), editing that message with its progress,
 and replies when done. Durability: before the handler returns, the update's intake row is marked
 `background` with its payload; it becomes `done` (or `failed`) when the work ends. If the process dies
-first, the next process handles the update again from the payload (bot/app.py `_post_init`), counting the
-attempt, so that work that kills the process is parked after MAX_UPDATE_ATTEMPTS (bot.intake).
+first, the next process handles the update again from the payload (bot/channels/telegram/app.py `_post_init`), counting the
+attempt, so that work that kills the process is parked after MAX_UPDATE_ATTEMPTS (bot.core.intake).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.intake import current_attempt
+from bot.core.intake import current_attempt
 from bot.texts import t
 from handlers.base import Ctx, reply
 from storage.db import unavailable

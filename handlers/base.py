@@ -11,9 +11,9 @@ from telegram import Message, Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.access import Caller
 from bot.bootstrap import Container
-from bot.services import Services
+from bot.core.access import Caller
+from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
 
 class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """PTB's callback context with the process's typed container (bot/bootstrap.py), which
-    bot.app.build_application builds once and keeps in ``bot_data["container"]``."""
+    bot.channels.telegram.app.build_application builds once and keeps in ``bot_data["container"]``."""
 
     @property
     def container(self) -> Container:

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.intake import note_failure
+from bot.core.intake import note_failure
 from bot.texts import t
 from handlers.adapter import add_command, command_turn, route
 from handlers.base import Ctx
@@ -29,7 +29,7 @@ async def unknown_command(update: Update, context: Ctx) -> None:
 
 
 async def on_error(update: object, context: Ctx) -> None:
-    note_failure(context.error)  # the update intake counts it (bot.intake)
+    note_failure(context.error)  # the update intake counts it (bot.core.intake)
     lang = context.container.settings.language
     if unavailable(context.error):  # database down: the transaction was rolled back, nothing stored
         log.warning("database unavailable while handling an update: %s", type(context.error).__name__)

@@ -15,8 +15,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
-from bot.access import Caller
-from bot.org import ChatRef, OrgService
+from bot.core.access import Caller
+from bot.core.org import ChatRef, OrgService
 from bot.texts import t
 from handlers.adapter import add_command, command_turn, route
 from handlers.base import CHANNEL, Ctx, blocking, services

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.scheduling import install
+from bot.delivery.scheduling import install
 from handlers.adapter import add_command
 
 

@@ -1,4 +1,4 @@
-"""/lienketzalo (/linkzalo): a one-time code that links the caller's Zalo account (bot/zalo/linking.py)."""
+"""/lienketzalo (/linkzalo): a one-time code that links the caller's Zalo account (bot/channels/zalo/linking.py)."""
 
 from __future__ import annotations
 

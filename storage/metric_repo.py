@@ -1,4 +1,4 @@
-"""Indicators (metrics): all SQL of bot/indicators.py."""
+"""Indicators (metrics): all SQL of bot/core/indicators.py."""
 
 from __future__ import annotations
 

@@ -129,7 +129,7 @@ class Member(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # another channel's account of the same person (bot/zalo/linking.py): callers resolve to this member
+    # another channel's account of the same person (bot/channels/zalo/linking.py): callers resolve to this member
     linked_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
     unit: Mapped[Unit] = relationship()
@@ -218,7 +218,7 @@ class Report(Base):
             postgresql_where=text("superseded_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_reports_day_unit", "day", "unit_id", "metric"),
-        # roll-ups (bot/rollup.py): per-unit sums of current rows as index-only scans / seeks by unit
+        # roll-ups (bot/core/rollup.py): per-unit sums of current rows as index-only scans / seeks by unit
         Index(
             "ix_reports_rollup",
             "unit_id",
@@ -384,7 +384,7 @@ class SendCounter(Base):
 
 class OAToken(Base):
     """Zalo Official Account OAuth v4 tokens, one row per generation; refresh tokens are single-use, so the
-    new row is inserted in the same transaction that retires the old one (bot/zalo/oa_tokens.py)."""
+    new row is inserted in the same transaction that retires the old one (bot/channels/zalo/oa_tokens.py)."""
 
     __tablename__ = "oa_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,4 @@
-"""Official figures (reconciliation with the police system C06): all SQL of bot/official.py."""
+"""Official figures (reconciliation with the police system C06): all SQL of bot/core/official.py."""
 
 from __future__ import annotations
 

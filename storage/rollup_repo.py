@@ -1,4 +1,4 @@
-"""Roll-up aggregates over the materialised unit path (all SQL of bot/rollup.py lives here).
+"""Roll-up aggregates over the materialised unit path (all SQL of bot/core/rollup.py lives here).
 
 Every aggregate is ONE query over the subtree of a unit ``U`` (path ``P``), grouped by the *child key*:
 the path of the child of ``U`` whose subtree holds the row's unit, computed from the row unit's path

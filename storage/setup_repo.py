@@ -1,4 +1,4 @@
-"""What the guided first-run setup (bot/setup.py) needs to know: how far the organisation is built."""
+"""What the guided first-run setup (bot/core/setup.py) needs to know: how far the organisation is built."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Queries for the leader views and the export (bot/views.py, bot/export.py). Each takes an open Session."""
+"""Queries for the leader views and the export (bot/core/views.py, bot/present/export.py). Each takes an open Session."""
 
 from __future__ import annotations
 

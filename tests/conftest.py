@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
-from bot.app import build_application
+from bot.channels.telegram.app import build_application
 from bot.config import Settings
 from bot.demo_data import GROUP_ID, Demo, seed_demo
 from bot.emulator import Emulator, Limits, SentMessage, User

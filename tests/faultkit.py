@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
-from bot.app import build_application
+from bot.channels.telegram.app import build_application
 from bot.demo_data import VILLAGES, seed_demo
 from bot.emulator import Emulator, SentMessage, User
 from storage import repo

@@ -17,14 +17,14 @@ import pytest
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application
 from bot.bootstrap import build
+from bot.channels.telegram.app import build_application
+from bot.channels.zalo.dispatch import ZaloDispatcher, parse_update
+from bot.channels.zalo.text import for_zalo
 from bot.config import Settings
+from bot.core.services import Services
 from bot.demo_data import GROUP_ID, LEADER_ID, VILLAGES, member_id, seed_demo
-from bot.services import Services
 from bot.texts import t
-from bot.zalo.dispatch import ZaloDispatcher, parse_update
-from bot.zalo.text import for_zalo
 from storage import repo
 from storage.db import Database
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.rollup import compute_history, compute_rollup
+from bot.core.rollup import compute_history, compute_rollup
 from storage import repo
 from storage.db import Database
 from storage.models import Report

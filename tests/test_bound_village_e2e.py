@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.services import Services
 from bot.demo_data import GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
 from bot.emulator.zalo import ZaloEmulator
-from bot.services import Services
 from storage import repo
 from storage.db import Database
 from storage.models import Report

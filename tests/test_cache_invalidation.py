@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.access import Caller
 from bot.config import Settings
+from bot.core.access import Caller
+from bot.core.importer import run_import
+from bot.core.indicators import IndicatorService
+from bot.core.org import OrgService
+from bot.core.reports import ReportService
+from bot.core.services import Services
 from bot.demo_data import ADMIN_ID, GROUP_ID, Demo, member_id, seed_demo
-from bot.importer import run_import
-from bot.indicators import IndicatorService
-from bot.org import OrgService
-from bot.reports import ReportService
-from bot.services import Services
 from storage import link_repo, metric_repo, org_repo, repo, schedule_repo, zalo_repo
 from storage.db import CACHED_TABLES, GENERATION, Database, touch, touched
 from storage.models import Base, Chat, Member, Unit

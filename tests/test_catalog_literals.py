@@ -1,8 +1,8 @@
 """Every user-visible string is in the message catalog (issue 13 item 4).
 
 A Vietnamese literal (a string with Vietnamese letters) outside the catalog fails this test, except:
-docstrings; the demo data (bot/demo_data.py); the Vietnamese alphabet's order (bot/collation.py); the parser's
-vocabulary (bot/parsing/); the emulators
+docstrings; the demo data (bot/demo_data.py); the Vietnamese alphabet's order (bot/core/collation.py); the parser's
+vocabulary (bot/core/parsing/); the emulators
 (bot/emulator/: they play Telegram and Zalo, not the bot); and words users *type*, kept in names that say so
 (``..._WORDS``, ``_W_...``, ``..._ALIASES``): vocabulary the bot reads, never text it writes.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE)
-ALLOWED_DIRS = ("bot/texts/", "bot/parsing/", "bot/emulator/", "storage/migrations/")
-ALLOWED_FILES = ("bot/demo_data.py", "bot/collation.py")
+ALLOWED_DIRS = ("bot/texts/", "bot/core/parsing/", "bot/emulator/", "storage/migrations/")
+ALLOWED_FILES = ("bot/demo_data.py", "bot/core/collation.py")
 VOCABULARY_NAME = re.compile(r"(?:_WORDS|^_?W_\w+|_ALIASES|_VOCABULARY)$", re.IGNORECASE)
 
 

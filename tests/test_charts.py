@@ -11,8 +11,8 @@ import matplotlib
 from matplotlib import font_manager
 from PIL import Image
 
-from bot.charts import FONT, chart_size, progress_chart
-from bot.rollup import Rollup, UnitFigures, figures
+from bot.core.rollup import Rollup, UnitFigures, figures
+from bot.present.charts import FONT, chart_size, progress_chart
 
 D = date(2025, 8, 14)
 NAMES = ["Thôn Đồng Tâm", "Bản Nà Pục", "Xóm Bãi", "Tổ dân phố Hưng Thịnh Vượng Phát Đạt Quốc Tế", "Thôn Ỷ Lan"]

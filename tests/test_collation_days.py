@@ -1,4 +1,4 @@
-"""Vietnamese sort order (bot.collation) and view days (bot.days)."""
+"""Vietnamese sort order (bot.core.collation) and view days (bot.core.days)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot import fmt
-from bot.collation import vn_key
-from bot.days import DayError, take_day
+from bot.core import fmt
+from bot.core.collation import vn_key
+from bot.core.days import DayError, take_day
 
 TODAY = date(2025, 8, 14)
 

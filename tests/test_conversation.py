@@ -18,8 +18,8 @@ from sqlalchemy import select
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.conversation import TELEGRAM, Conversation, Reply, Turn, zalo
+from bot.core.services import Services
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, VILLAGES, member_id, seed_demo
-from bot.services import Services
 from bot.texts import t
 from storage.db import Database
 from storage.models import AuditLog

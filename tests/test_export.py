@@ -1,4 +1,4 @@
-"""Export (bot/export.py): dates, the xlsx sheets, CSV with BOM, and `vneid-bot export`."""
+"""Export (bot/present/export.py): dates, the xlsx sheets, CSV with BOM, and `vneid-bot export`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.demo_data import Demo, member_id, seed_demo
-from bot.export import ExportError, file_name, parse_args, parse_day, period, write_csv, write_xlsx
+from bot.present.export import ExportError, file_name, parse_args, parse_day, period, write_csv, write_xlsx
 from bot.texts import t
 from storage import repo
 from storage.db import Database

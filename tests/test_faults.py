@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from bot.app import CONCURRENT_UPDATES
+from bot.channels.telegram.app import CONCURRENT_UPDATES
 from bot.demo_data import ADMIN_ID, GROUP_ID, member_id
 from bot.emulator import Emulator, Limits, User
 from storage.db import Database

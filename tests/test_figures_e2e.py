@@ -428,9 +428,9 @@ async def test_export_has_the_official_form(harness: Harness) -> None:
 def test_chart_has_a_legend_for_its_colours(sqlite_db: object) -> None:
     from datetime import timedelta
 
-    from bot.charts import COLORS, GREY, figure
+    from bot.core.rollup import compute_history, compute_rollup
     from bot.demo_data import seed_demo
-    from bot.rollup import compute_history, compute_rollup
+    from bot.present.charts import COLORS, GREY, figure
 
     db = sqlite_db
     demo = seed_demo(db)  # type: ignore[arg-type]

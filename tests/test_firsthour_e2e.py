@@ -162,7 +162,7 @@ async def test_import_template_and_wrong_file_types(harness: Harness) -> None:
 
     import openpyxl
 
-    from bot.importer import read_sources
+    from bot.core.importer import read_sources
 
     h = harness
     replies = await h.say(ADMIN_ID, ADMIN_ID, "/nhap mau")
@@ -215,7 +215,7 @@ async def test_audit_log_entries_read_as_sentences(harness: Harness) -> None:
 
 
 def test_audit_sentences_of_holidays_refusals_and_unknown_fields() -> None:
-    from bot.audit_text import sentence
+    from bot.core.audit_text import sentence
 
     today = date(2025, 8, 14)
     kw = {"today": today, "names": {"2003": "Tổ viên An"}}

@@ -178,7 +178,7 @@ def test_catalogs_are_complete_and_consistent() -> None:
 
 
 def test_every_registered_command_has_texts() -> None:
-    from bot.commands import COMMANDS
+    from bot.core.commands import COMMANDS
 
     for spec in COMMANDS:
         assert f"cmd.{spec.name}" in CATALOG["vi"]

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.commands import COMMANDS
+from bot.core.commands import COMMANDS
+from bot.core.parsing import normalize, parse_report
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, VILLAGES, member_id
 from bot.emulator import Emulator, Limits, User
-from bot.parsing import normalize, parse_report
 from bot.texts import t
 from storage import repo
 from storage.db import Database
@@ -336,7 +336,7 @@ def _peak_mb(fn: object) -> tuple[object, float]:
 def test_import_zip_bomb_refused_before_inflating() -> None:
     """Issue 15 item 1: a small .xlsx whose sheet inflates to 200 MB (the attack: 1 MB -> 1 GB, 2.3 GB RSS) is
     refused from its zip directory, before anything is inflated."""
-    from bot.importer import read_sources
+    from bot.core.importer import read_sources
     from bot.texts import t
 
     row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + b"A" * 1000 + b"</t></is></c></row>"
@@ -356,7 +356,7 @@ def test_import_50000_rows_to_xfd_refused_without_memory() -> None:
     """Issue 15 item 1: 50,000 rows each reaching column XFD (the attack file hit MemoryError)."""
     import io
 
-    from bot.importer import ImportLimits, read_sources
+    from bot.core.importer import ImportLimits, read_sources
 
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="XFD%d"><v>1</v></c></row>' % (i, i, i)
                     for i in range(2, 50_002))
@@ -396,7 +396,7 @@ def test_import_cells_sheets_and_csv_bounded() -> None:
 
     from openpyxl import Workbook
 
-    from bot.importer import read_sources
+    from bot.core.importer import read_sources
 
     def book(n_sheets: int, cell: str = "x") -> bytes:
         wb = Workbook()
@@ -460,9 +460,9 @@ def test_fuzzed_import_columns_never_raise(any_db: Database, kind: str, column: 
     from openpyxl.utils.exceptions import IllegalCharacterError
 
     from bot.config import Settings
+    from bot.core.importer import run_import, shell_caller
+    from bot.core.services import Services
     from bot.demo_data import seed_demo
-    from bot.importer import run_import, shell_caller
-    from bot.services import Services
 
     with any_db.session() as s:
         seeded = repo.unit_by_code(s, "x-tanhoa") is not None

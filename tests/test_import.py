@@ -1,4 +1,4 @@
-"""Bulk import (bot/importer.py): formats, validation of every row, scope, idempotency, all-or-nothing."""
+"""Bulk import (bot/core/importer.py): formats, validation of every row, scope, idempotency, all-or-nothing."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.core.importer import kind_from_name, read_sources, run_import, shell_caller
+from bot.core.services import Services
 from bot.demo_data import ADMIN_ID, LEADER_ID, seed_demo
-from bot.importer import kind_from_name, read_sources, run_import, shell_caller
-from bot.services import Services
 from storage import repo
 from storage.db import Database
 from storage.models import AuditLog, Baseline, Chat, Member, Target, Unit

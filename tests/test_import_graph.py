@@ -14,11 +14,11 @@ import pytest
 
 import bot.texts
 import handlers
-from bot.app import HANDLER_MODULES
 from bot.bootstrap import Container, build
+from bot.channels.telegram.app import HANDLER_MODULES
 from bot.cli import EXTRA_COMMANDS, build_parser
 from bot.config import Settings
-from bot.services import Services
+from bot.core.services import Services
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent

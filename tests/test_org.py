@@ -1,4 +1,4 @@
-"""Organisation services (bot/org/) on SQLite: units, targets, roster, roles, binding, chats, audit."""
+"""Organisation services (bot/core/org/) on SQLite: units, targets, roster, roles, binding, chats, audit."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.commands import Role
 from bot.config import Settings
-from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
-from bot.org import (
+from bot.core.commands import Role
+from bot.core.org import (
     ChatRef,
     OrgService,
     UserRef,
@@ -26,7 +25,8 @@ from bot.org import (
     parse_time,
     split_args,
 )
-from bot.services import Services
+from bot.core.services import Services
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
 from storage import repo
 from storage.db import Database
 from storage.models import AuditLog, Base, Chat, Delivery, Member, Unit

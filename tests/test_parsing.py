@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.parsing import ERROR_CODES, ParsedReport, ReportLine, match_unit, normalize, parse_report
+from bot.core.parsing import ERROR_CODES, ParsedReport, ReportLine, match_unit, normalize, parse_report
 
 # ---------------------------------------------------------------------------------------------
 # The shared corpus (../shared/corpus/reports.jsonl, or $VNEID_CORPUS_DIR)
@@ -431,7 +431,7 @@ def test_one_letter_off_suggests_never_stores() -> None:
 
 def test_precheck_needles_cover_their_patterns() -> None:
     # the cheap substring tests in front of the context regexes never hide a match
-    import bot.parsing.tokens as p
+    import bot.core.parsing.tokens as p
 
     groups = (
         (p._TARGET_NEEDLES, p._TARGET_RE, ["ke hoach thang 9 la 250", "chi tieu 300", "muc tieu 3", "hotline 1900",

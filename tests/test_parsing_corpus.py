@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.parsing import ERROR_CODES, ReportLine, parse_report
+from bot.core.parsing import ERROR_CODES, ReportLine, parse_report
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.parsing import ERROR_CODES, ParsedReport, match_unit, normalize, parse_report
+from bot.core.parsing import ERROR_CODES, ParsedReport, match_unit, normalize, parse_report
 
 UNITS = [
     "Thôn Đồng Tâm", "Thôn Đồng Tân", "Thôn Nhân Lý", "Thôn 3", "Thôn 5", "TDP 5", "Xóm Bãi", "Bản Nà Pục",

@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import reminders, scheduling
+from bot.delivery import scheduling
+from bot.delivery.scheduling import Scheduler
 from bot.demo_data import GROUP_ID, VILLAGES, Demo, seed_demo
-from bot.scheduling import Scheduler
+from bot.present import reminders
 from storage import repo, schedule_repo
 from storage.db import Database
 from storage.models import Report

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.access import Caller
 from bot.config import Settings
+from bot.core.access import Caller
+from bot.core.reports import Outcome, ReportService
+from bot.core.services import Services
 from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
-from bot.reports import Outcome, ReportService
-from bot.services import Services
 from storage import repo
 from storage.db import Database
 from storage.models import Report

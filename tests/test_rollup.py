@@ -1,4 +1,4 @@
-"""The shared roll-up (bot/rollup.py) against hand-computed figures, on SQLite and PostgreSQL.
+"""The shared roll-up (bot/core/rollup.py) against hand-computed figures, on SQLite and PostgreSQL.
 
 Tree (l2 targets / baselines):
     P  province (no target)
@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.rollup import compute_history, compute_rollup, figures
+from bot.core.rollup import compute_history, compute_rollup, figures
 from storage import repo, rollup_repo
 from storage.db import Database
 from storage.models import Report

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import scheduling
 from bot.config import Settings
+from bot.core.services import Services
+from bot.delivery import scheduling
+from bot.delivery.scheduling import Defaults, Scheduler, due_for_chat
 from bot.demo_data import GROUP_ID, VILLAGES, Demo, member_id, seed_demo
-from bot.scheduling import Defaults, Scheduler, due_for_chat
-from bot.services import Services
 from storage import repo, schedule_repo
 from storage.db import Database
 from storage.models import Chat, Delivery, Member, Report
@@ -495,8 +495,8 @@ async def test_the_pacer_keeps_every_window_under_the_limit_whatever_the_latency
 async def test_a_commune_day_off_silences_only_that_communes_reminders(db: Database, demo: Demo) -> None:
     """Issue 15 item 4: a commune admin's /lich nghi is that commune's day off (its villages, its chats);
     another commune of the same province is reminded as usual, and so is the province above it."""
+    from bot.delivery.scheduling import ScheduleService
     from bot.demo_data import ADMIN_ID
-    from bot.scheduling import ScheduleService
 
     with db.session() as s:
         prov = repo.unit_by_id(s, demo.province_id)

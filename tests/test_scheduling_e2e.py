@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot.delivery.scheduling import chart_function, scheduler_of
 from bot.demo_data import GROUP_ID, LEADER_ID, VILLAGES, member_id
 from bot.emulator import SentMessage, User
-from bot.scheduling import chart_function, scheduler_of
 from storage import repo
 from storage.models import Chat, Delivery
 from tests.conftest import TZ, Harness, start_app, stop_app

@@ -6,10 +6,10 @@ from datetime import date, time
 
 import pytest
 
-from bot import scheduling
+from bot.core.services import Services
+from bot.delivery import scheduling
+from bot.delivery.scheduling import ScheduleService, parse_date, parse_time, parse_weekdays
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
-from bot.scheduling import ScheduleService, parse_date, parse_time, parse_weekdays
-from bot.services import Services
 from storage import repo, schedule_repo
 from storage.db import Database
 from storage.models import AuditLog, Chat
@@ -220,7 +220,7 @@ def test_a_commune_admin_adds_lists_renames_and_removes_its_own_day_off(svc: Ser
 
 
 def test_holiday_audit_entries_read_as_sentences_with_their_scope() -> None:
-    from bot.audit_text import sentence
+    from bot.core.audit_text import sentence
 
     def say(action: str, before: dict | None, after: dict | None, unit: str = "", refused: bool = False) -> str:
         return sentence(action, before, after, "vi", unit=unit, refused=refused, today=date(2025, 8, 14), names={})

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from bot import scheduling
+from bot.delivery import scheduling
+from bot.delivery.scheduling import LeaderLock, Scheduler
 from bot.demo_data import GROUP_ID, seed_demo
-from bot.scheduling import LeaderLock, Scheduler
 from storage import schedule_repo
 from storage.db import Database
 from tests.test_scheduling import FakeBot, at, group_chat_id, make_services

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import cli
-from bot.app import build_application
-from bot.commands import COMMANDS, Role
+from bot.channels.telegram.app import build_application
 from bot.config import Settings
+from bot.core.commands import COMMANDS, Role
 from bot.demo_data import GROUP_ID, member_id
 from bot.emulator import Emulator, Limits, User
 from bot.logs import RedactFilter
@@ -356,7 +356,7 @@ def test_exports_never_contain_live_formulas(sqlite_db: Database) -> None:
     from openpyxl import load_workbook
 
     from bot.demo_data import seed_demo
-    from bot.export import write_csv, write_xlsx
+    from bot.present.export import write_csv, write_xlsx
     from storage.models import Unit
 
     demo = seed_demo(sqlite_db)
@@ -444,9 +444,9 @@ def test_refusals_never_name_members_of_other_communes(tmp_path: Path) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from bot.core.org import OrgService, UserRef
+    from bot.core.services import Services
     from bot.demo_data import LEADER_ID, seed_demo
-    from bot.org import OrgService, UserRef
-    from bot.services import Services
     from tests.test_org import OTHER_ADMIN, add_other_commune
 
     db = Database(sqlite_url(tmp_path))
@@ -477,9 +477,9 @@ def test_join_is_throttled_per_user_and_per_chat(tmp_path: Path) -> None:
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
+    from bot.core.org import OrgService
+    from bot.core.services import Services
     from bot.demo_data import seed_demo
-    from bot.org import OrgService
-    from bot.services import Services
     from storage.models import AuditLog
 
     db = Database(sqlite_url(tmp_path))
@@ -519,9 +519,9 @@ def test_look_alike_and_bidi_unit_names_refused(tmp_path: Path) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from bot.core.org import OrgService
+    from bot.core.services import Services
     from bot.demo_data import ADMIN_ID, seed_demo
-    from bot.org import OrgService
-    from bot.services import Services
 
     db = Database(sqlite_url(tmp_path))
     db.upgrade()
@@ -625,7 +625,7 @@ async def test_profile_names_are_sanitised_not_refused(harness: Any, tmp_path: P
     likewise."""
     import unicodedata
 
-    from bot.zalo.linking import LinkService
+    from bot.core.linking import LinkService
 
     h = harness
     with h.db.session() as s:
@@ -654,9 +654,9 @@ def test_holiday_names_with_bidi_controls_refused(tmp_path: Path) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from bot.core.services import Services
+    from bot.delivery.scheduling import ScheduleService
     from bot.demo_data import ADMIN_ID, GROUP_ID, seed_demo
-    from bot.scheduling import ScheduleService
-    from bot.services import Services
     from storage.models import Holiday
 
     db = Database(sqlite_url(tmp_path))

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import fmt, summaries
+from bot.core import fmt
+from bot.core.rollup import MetricFigures, Rollup, UnitFigures, compute_rollup
 from bot.demo_data import VILLAGES, Demo, seed_demo
-from bot.rollup import MetricFigures, Rollup, UnitFigures, compute_rollup
+from bot.present import summaries
 from storage import repo
 from storage.db import Database
 from tests.test_scheduling import report

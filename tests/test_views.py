@@ -1,4 +1,4 @@
-"""Leader views as plain Python (bot/views.py): unit resolution and scope, silent units, rendering."""
+"""Leader views as plain Python (bot/core/views.py): unit resolution and scope, silent units, rendering."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
-from bot.rollup import compute_rollup
-from bot.services import Services
-from bot.texts import t
-from bot.views import (
+from bot.core.rollup import compute_rollup
+from bot.core.services import Services
+from bot.core.views import (
     ProgressView,
     Views,
     chunk,
@@ -20,6 +18,8 @@ from bot.views import (
     render_rank,
     split_metric,
 )
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
+from bot.texts import t
 from storage import repo
 from storage.db import Database
 from storage.models import Report

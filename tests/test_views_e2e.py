@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from bot.charts import chart_size
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
+from bot.present.charts import chart_size
 from storage import repo
 from tests.conftest import Harness
 

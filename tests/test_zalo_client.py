@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.channels.zalo.client import ZaloClient, ZaloError, as_list, split_text, utf16_len
+from bot.channels.zalo.dispatch import message_key, parse_update
+from bot.channels.zalo.text import for_zalo, parse_command, strip_mention, to_plain
+from bot.channels.zalo.web import LinkSigner, derive_key
 from bot.emulator.zalo import ZaloEmulator
-from bot.zalo.client import ZaloClient, ZaloError, as_list, split_text, utf16_len
-from bot.zalo.dispatch import message_key, parse_update
-from bot.zalo.text import for_zalo, parse_command, strip_mention, to_plain
-from bot.zalo.web import LinkSigner, derive_key
 
 TOKEN = "3405012345678901234:SecretZaloTokenValue_abcdefghijklmn"
 UPDATE = {"event_name": "message.text.received", "message": {

@@ -20,13 +20,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import Container, build
+from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.runner import ZaloRunner
 from bot.config import Settings
+from bot.core.services import Services
 from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
 from bot.emulator import Emulator
 from bot.emulator.zalo import ZaloEmulator, ZaloSent, ZaloUser
-from bot.services import Services
-from bot.zalo.client import ZaloClient
-from bot.zalo.runner import ZaloRunner
 from storage import repo
 from storage.db import Database
 from storage.models import AuditLog, Chat, Delivery, Member, Report
@@ -312,7 +312,7 @@ async def test_group_sees_mentions_only_and_binds_to_a_unit(zalo: ZaloHarness) -
 
 async def link(zalo: ZaloHarness, user: ZaloUser, telegram_id: int) -> None:
     """Link a Zalo user to a Telegram member the way /lienketzalo does (the code from the service)."""
-    from bot.zalo.linking import LinkService
+    from bot.core.linking import LinkService
 
     caller = zalo.svc.caller("telegram", telegram_id, "")
     code = LinkService(zalo.svc).new_code(caller).code
@@ -337,7 +337,7 @@ async def test_wrong_link_codes_are_refused_and_limited(zalo: ZaloHarness) -> No
 async def test_link_code_is_single_use_and_expires(zalo: ZaloHarness) -> None:
     from datetime import timedelta
 
-    from bot.zalo.linking import LinkService
+    from bot.core.linking import LinkService
 
     links = LinkService(zalo.svc)
     code = links.new_code(zalo.svc.caller("telegram", member_id(3), "")).code
@@ -601,7 +601,7 @@ async def test_emulator_free_plan_limits(tmp_path: Path) -> None:
             emu.say(u, "xin chào")
         assert emu.pending_updates == 2 and len(emu.dropped) == 1  # the third user never reaches the bot
         await client.send_message(a.id, "một")
-        from bot.zalo.client import ZaloError
+        from bot.channels.zalo.client import ZaloError
 
         with pytest.raises(ZaloError) as info:
             await client.send_message(b.id, "hai")

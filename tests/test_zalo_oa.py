@@ -21,15 +21,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import build
+from bot.channels.zalo.client import ZaloError
+from bot.channels.zalo.oa import OAClient, ReplayGuard, parse_event, signature, verify
+from bot.channels.zalo.oa_runner import OARunner
+from bot.channels.zalo.oa_tokens import TokenError, TokenStore
 from bot.config import Settings
+from bot.core.linking import LinkService
+from bot.core.services import Services
 from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
 from bot.emulator.zalo_oa import OASent, OAUser, ZaloOAEmulator
-from bot.services import Services
-from bot.zalo.client import ZaloError
-from bot.zalo.linking import LinkService
-from bot.zalo.oa import OAClient, ReplayGuard, parse_event, signature, verify
-from bot.zalo.oa_runner import OARunner
-from bot.zalo.oa_tokens import TokenError, TokenStore
 from storage import repo
 from storage.db import Database
 from storage.models import OAToken

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.channels.zalo.client import ZaloClient, ZaloError
+from bot.channels.zalo.text import strip_mention
+from bot.core.services import Services
 from bot.demo_data import ADMIN_ID, member_id, seed_demo
 from bot.emulator.zalo import ZaloEmulator, ZaloLimits
-from bot.services import Services
-from bot.zalo.client import ZaloClient, ZaloError
-from bot.zalo.text import strip_mention
 from storage.db import Database
 from storage.models import SendCounter
 from tests.conftest import TZ, FakeClock, sqlite_url

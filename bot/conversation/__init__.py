@@ -1,6 +1,6 @@
 """The one conversation core: a `Turn` in, `Reply` items out; the router (`Conversation`) holds the role
 gate, refusal audit, usage lines and help, and the one translation of service results into replies.
-Channel adapters (handlers/ for Telegram, bot/zalo/dispatch.py for Zalo) only translate."""
+Channel adapters (handlers/ for Telegram, bot/channels/zalo/dispatch.py for Zalo) only translate."""
 
 from bot.conversation.channel import TELEGRAM, ZALO, Channel, zalo
 from bot.conversation.router import Conversation

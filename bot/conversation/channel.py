@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from bot.commands import COMMANDS
+from bot.core.commands import COMMANDS
 
 #: the Telegram command list, in the order its handlers register them (its help and menu follow it)
 TELEGRAM_COMMANDS = (

@@ -6,22 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot import fmt
-from bot.access import Caller
-from bot.charts import metric_label
-from bot.commands import Role
 from bot.conversation import translate
 from bot.conversation.turn import ChatCheck, Deferred, Progress, Reply, Turn, parts_reply, text_reply
-from bot.days import DayError, error_text
-from bot.export import ExportError, file_name, parse_args, write_csv, write_xlsx
-from bot.fmt import esc
-from bot.importer import kind_from_name, run_import
-from bot.org import ChatRef, Msg, Outcome, UserRef, squash
-from bot.setup import guides, setup_of
-from bot.template import FILENAME as TEMPLATE_FILENAME
-from bot.template import template_for
+from bot.core import fmt
+from bot.core.access import Caller
+from bot.core.commands import Role
+from bot.core.days import DayError, error_text
+from bot.core.fmt import esc
+from bot.core.importer import kind_from_name, run_import
+from bot.core.org import ChatRef, Msg, Outcome, UserRef, squash
+from bot.core.setup import guides, setup_of
+from bot.core.views import UnitRef, render_missing, render_progress, render_rank, split_metric, view_args
+from bot.present.charts import metric_label, unit_chart
+from bot.present.export import ExportError, file_name, parse_args, write_csv, write_xlsx
+from bot.present.template import FILENAME as TEMPLATE_FILENAME
+from bot.present.template import template_for
 from bot.texts import t
-from bot.views import UnitRef, render_missing, render_progress, render_rank, split_metric, view_args
 
 if TYPE_CHECKING:
     from bot.conversation.router import Conversation
@@ -85,7 +85,7 @@ def answer_word(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
 
 
 def _setup_next(c: Conversation, caller: Caller, out: Outcome) -> list[Reply]:
-    """During the guided first run (bot.setup), a setup command's reply is followed by the next step."""
+    """During the guided first run (bot.core.setup), a setup command's reply is followed by the next step."""
     if out.status != "ok" or not guides(caller):
         return []
     setup = setup_of(c.svc)
@@ -244,7 +244,7 @@ def chart(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
     filename = f"bieu-do-{unit.code}.png"
 
     def run(progress: Progress, data: bytes | None, check: ChatCheck | None) -> list[Reply]:
-        png, bars = c.views.chart_and_bars(unit, day, lang, metric)
+        png, bars = unit_chart(c.views, unit.id, day, lang, metric)
         if bars > MAX_PHOTO_BARS:
             return [Reply(file=(filename, png), caption=caption)]
         return [Reply(photo=png, caption=caption)]

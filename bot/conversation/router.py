@@ -1,6 +1,6 @@
 """The one router: a Turn in, Reply items out, for every channel.
 
-It holds the command table (bot.commands), the single role gate with its refusal audit, /start and
+It holds the command table (bot.core.commands), the single role gate with its refusal audit, /start and
 /trogiup, unknown commands, the free-text report path, edits and button presses. Each command's work
 (bot/conversation/commands.py) and the caller look-up run through `Worker.blocking` (a worker thread on
 PostgreSQL, see bot/conversation/work.py); summaries and charts always in a thread. What differs between
@@ -15,15 +15,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from bot.access import Caller
-from bot.audit import log_refusal
-from bot.commands import BY_NAME, Role
 from bot.conversation import translate
 from bot.conversation.channel import Channel
 from bot.conversation.turn import Reply, Turn, text_reply
-from bot.fmt import esc
-from bot.scheduling import ChatService
-from bot.setup import example_unit, guides, setup_of
+from bot.core.access import Caller
+from bot.core.audit import log_refusal
+from bot.core.commands import BY_NAME, Role
+from bot.core.fmt import esc
+from bot.core.setup import example_unit, guides, setup_of
+from bot.delivery.scheduling import ChatService
 from bot.texts import t
 from storage.db import unavailable
 
@@ -40,7 +40,7 @@ _UNDO_ID = re.compile(r"[0-9]{1,18}")  # a forged u:99999999999999999999 is no i
 
 
 class LinkCodes(Protocol):
-    """One person on two channels (bot/zalo/linking.LinkService)."""
+    """One person on two channels (bot/channels/zalo/linking.LinkService)."""
 
     def new_code(self, caller: Caller, *, private: bool = True, channel: str = "zalo") -> Any: ...
     def redeem(self, channel: str, external_id: str, name: str, code: str) -> Any: ...
@@ -182,7 +182,7 @@ class Conversation:
         if self.channel.help.start_menu:
             key = "start.member" if caller.on_roster else "start.stranger"
             return "\n".join([t(key, lang, name=name), "", *self._menu(caller, title=False)])
-        if guides(caller):  # an ADMIN_IDS admin: the guided setup, until it is done (bot.setup)
+        if guides(caller):  # an ADMIN_IDS admin: the guided setup, until it is done (bot.core.setup)
             setup = setup_of(self.svc)
             if not setup.complete:
                 return t("setup.hello", lang, name=name) + "\n\n" + setup.checklist(lang)

@@ -7,15 +7,15 @@
 
 from __future__ import annotations
 
-from bot import render
 from bot.conversation.turn import Choice, Reply, parts_reply, text_reply
-from bot.export import ExportError
-from bot.importer import CHAT_LIMIT, ImportReport, issues_file
-from bot.org import Outcome as OrgOutcome
-from bot.reports import Outcome
-from bot.scheduling import Reply as ScheduleReply
+from bot.core.importer import CHAT_LIMIT, ImportReport, issues_file
+from bot.core.org import Outcome as OrgOutcome
+from bot.core.reports import Outcome
+from bot.core.views import Resolved
+from bot.delivery.scheduling import Reply as ScheduleReply
+from bot.present import render
+from bot.present.export import ExportError
 from bot.texts import t
-from bot.views import Resolved
 
 #: refusals after which a question's buttons are dead: the pressed message loses them
 DEAD_BUTTONS = ("rep.pending_expired", "rep.pending_stale", "rep.locked_day", "rep.out_of_scope")

@@ -1,6 +1,6 @@
 """What goes into the conversation core (a `Turn`) and what comes out (`Reply` items), channel-neutral.
 
-A channel adapter (handlers/ for Telegram, bot/zalo/dispatch.py for Zalo) reads its update into a Turn,
+A channel adapter (handlers/ for Telegram, bot/channels/zalo/dispatch.py for Zalo) reads its update into a Turn,
 awaits `Conversation.handle(turn)` and sends each Reply with its own API: buttons as inline keyboards where
 the channel has them, as the typed words of `Choice.word` where it has not; photos and files as uploads or
 as signed links; `deferred` work in the background with a "working…" reply.

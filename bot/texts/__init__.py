@@ -2,7 +2,7 @@
 
 Each feature keeps its strings in its own module (``VI`` and ``EN`` dicts with the same keys);
 ``t(key, lang, **values)`` formats one. Values are inserted with ``str.format``; callers escape
-user-supplied text with ``bot.fmt.esc`` because replies use HTML parse mode.
+user-supplied text with ``bot.core.fmt.esc`` because replies use HTML parse mode.
 """
 
 from __future__ import annotations

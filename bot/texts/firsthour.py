@@ -11,7 +11,7 @@ VI: dict[str, str] = {
     "tpl.cols.members": "Mã đơn vị|Telegram ID|Họ tên|Vai trò",
     "setup.example_commune": "Xã Tân Hòa",
     "setup.example_village": "Thôn 3",
-    # ---- /nhatky: each audit entry as a sentence (bot/audit_text.py)
+    # ---- /nhatky: each audit entry as a sentence (bot/core/audit_text.py)
     "audit.entry": "• {when} — {who} {what}.",
     "audit.none": "không có",
     "audit.on": "bật",

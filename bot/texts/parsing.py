@@ -1,4 +1,4 @@
-"""Parser explanations (bot/parsing/): why a message that looks like a report was not stored."""
+"""Parser explanations (bot/core/parsing/): why a message that looks like a report was not stored."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The Telegram adapter: the PTB Application and its wiring (callbacks in handlers/)."""

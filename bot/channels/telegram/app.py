@@ -1,0 +1,355 @@
+"""build_application(settings) -> telegram.ext.Application: the ONE place handlers are registered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from types import ModuleType
+from typing import Any, TypeVar
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    ContextTypes,
+    Defaults,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+import handlers.common
+import handlers.figures
+import handlers.org
+import handlers.outbox
+import handlers.reporting
+import handlers.schedule
+import handlers.views
+import handlers.zalo_link
+from bot.bootstrap import build
+from bot.config import Settings
+from bot.core.commands import BY_NAME, Role
+from bot.core.fmt import esc
+from bot.core.intake import Intake, track, untrack
+from bot.core.services import Clock, Services, system_clock
+from bot.texts import t
+from handlers.base import AppContext
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# each module has register(app); order matters: commands first, then free text, then fallbacks
+HANDLER_MODULES: tuple[ModuleType, ...] = (
+    handlers.common,
+    handlers.org,
+    handlers.views,
+    handlers.figures,
+    handlers.schedule,
+    handlers.zalo_link,
+    handlers.reporting,
+    handlers.outbox,
+)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+T = TypeVar("T")
+
+#: updates handled at the same time (different chats and users; see OrderedUpdateProcessor)
+CONCURRENT_UPDATES = 8
+
+
+class OrderedUpdateProcessor(BaseUpdateProcessor):
+    """Concurrent handling, but the updates of one chat, and of one user, run one at a time in the order
+    they arrived: a member's report, its edit, /huy and the Undo button are never reordered.
+
+    PTB starts one task per update in arrival order and each enters ``do_process_update`` at once (the
+    base semaphore is set high enough never to wait; at most 100 updates are in flight in polling mode,
+    see AckAfterProcessingRequest). There each update first chains itself behind the last update with
+    the same chat or user, then waits for one of ``limit`` slots.
+    """
+
+    def __init__(self, limit: int = CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates=4096)
+        self._slots = asyncio.Semaphore(limit)
+        self._tails: dict[Hashable, asyncio.Future[None]] = {}
+        self.app: App | None = None  # set by build_application: the intake (bot.core.intake) needs it
+
+    @staticmethod
+    def order_keys(update: object) -> list[Hashable]:
+        if not isinstance(update, Update):
+            return ["other"]
+        keys: list[Hashable] = []
+        if update.effective_chat is not None:
+            keys.append(("chat", update.effective_chat.id))
+        if update.effective_user is not None:
+            keys.append(("user", update.effective_user.id))
+        return keys or ["other"]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        keys = self.order_keys(update)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        before = {id(f): f for f in (self._tails.get(k) for k in keys) if f is not None}
+        for key in keys:
+            self._tails[key] = done
+        started = False
+        try:
+            if before:
+                await asyncio.wait(list(before.values()))  # never cancels them
+            async with self._slots:
+                started = True
+                await self._handle(update, coroutine)
+        finally:
+            if not started and asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            done.set_result(None)
+            for key in keys:
+                if self._tails.get(key) is done:
+                    del self._tails[key]
+
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Count the attempt durably first (bot.core.intake), then handle; skip re-deliveries of handled
+        updates; park an update that failed or killed the process MAX_UPDATE_ATTEMPTS times."""
+        intake: Intake | None = self.app.bot_data.get("intake") if self.app is not None else None
+        if intake is None or not isinstance(update, Update):
+            await coroutine
+            return
+        key = str(update.update_id)
+        chat = str(update.effective_chat.id) if update.effective_chat is not None else None
+        try:
+            action, attempts = await _db(intake, intake.begin, key, chat)
+        except Exception as exc:  # noqa: BLE001 - database down: handle anyway (it will say so)
+            log.warning("update intake unavailable (%s); handling update without counting", type(exc).__name__)
+            await coroutine
+            return
+        if action != "handle":
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            if action == "park":
+                await park_update(self.app, intake, update.to_dict(), key, chat, attempts, None)
+            return
+        holder, token = track(key, attempts)
+        try:
+            await coroutine
+        finally:
+            untrack(token)
+        if holder.background:
+            return  # its long work goes on (handlers/background.py records the end)
+        try:
+            if await _db(intake, intake.finish, key, holder.error, attempts):
+                await park_update(self.app, intake, update.to_dict(), key, chat, attempts, holder.error)
+        except Exception as exc:  # noqa: BLE001 - a re-delivery will count once more
+            log.warning("update intake: could not record the outcome (%s)", type(exc).__name__)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class AckAfterProcessingRequest(HTTPXRequest):
+    """The getUpdates connection: a getUpdates call (whose offset confirms every earlier update to
+    Telegram) waits until every update fetched so far has been handled. PTB's Updater would otherwise
+    confirm a batch as soon as it is queued, and a crash (kill -9, power loss) would lose the updates
+    that were queued but not yet handled. Re-delivered updates are harmless: reports are recorded once
+    per (chat, message, revision)."""
+
+    def __init__(self, update_queue: asyncio.Queue[object]) -> None:
+        super().__init__(connection_pool_size=1)  # PTB's default for getUpdates
+        self._update_queue = update_queue
+        self.on_poison: Callable[[dict[str, Any], str], Awaitable[None]] | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self._update_queue.join()  # PTB calls task_done() once an update was handled
+        code, payload = await super().do_request(*args, **kwargs)
+        if code == 200 and self.on_poison is not None:
+            payload = await self._without_poison(payload)
+        return code, payload
+
+    async def _without_poison(self, payload: bytes) -> bytes:
+        """An update PTB cannot parse would fail the whole batch, and PTB would fetch the same batch
+        again and again (a log storm, polling stalled for every chat). Each such update is parked
+        (dead letters, admins told once) and replaced by an empty update with the same id, so that the
+        next getUpdates confirms it and polling goes on."""
+        try:
+            body = json.loads(payload)
+            result = body.get("result") if isinstance(body, dict) else None
+        except ValueError:
+            return payload
+        if not isinstance(result, list):
+            return payload
+        bad: dict[int, str] = {}
+        for i, item in enumerate(result):  # de_json changes what it parses: `result` is thrown away
+            try:
+                if not isinstance(item, dict) or not isinstance(item.get("update_id"), int):
+                    raise ValueError("an update without an integer update_id")
+                Update.de_json(item, None)
+            except Exception as exc:  # noqa: BLE001 - whatever PTB raises on it
+                bad[i] = f"{type(exc).__name__}: {exc}"[:2000]
+        if not bad:
+            return payload
+        body = json.loads(payload)
+        clean: list[Any] = []
+        for i, item in enumerate(body["result"]):
+            if i not in bad:
+                clean.append(item)
+                continue
+            assert self.on_poison is not None
+            await self.on_poison(item if isinstance(item, dict) else {"raw": repr(item)[:2000]}, bad[i])
+            if isinstance(item, dict) and isinstance(item.get("update_id"), int):
+                clean.append({"update_id": item["update_id"]})
+        body["result"] = clean
+        return json.dumps(body).encode()
+
+
+async def _db(intake: Intake, fn: Callable[..., T], *args: Any) -> T:
+    """Like handlers.base.blocking: inline on SQLite (one writer), a worker thread on PostgreSQL."""
+    if intake.svc.db.dialect == "sqlite":
+        return fn(*args)
+    return await asyncio.to_thread(fn, *args)
+
+
+async def park_update(app: App | None, intake: Intake, payload: dict[str, Any], key: str, chat: str | None,
+                      attempts: int, error: str | None, *, tell_sender: bool = True) -> None:
+    """Park the update in the dead letters and, the first time, tell the admins and the sender."""
+    try:
+        dead_id = await _db(intake, intake.park, key, chat, attempts, error, payload)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not park update %s (%s)", key, type(exc).__name__)
+        return
+    if dead_id is None or app is None:
+        return  # parked before: the admins were told then
+    log.warning("update %s parked after %d attempts: %s", key, attempts, (error or "process stopped")[:200])
+    settings = intake.svc.settings
+    lang = settings.language
+    text = t("rel.parked_admin", lang, attempts=attempts, chat=esc(chat or "?"),
+             error=esc((error or t("rel.process_died", lang))[:300]))
+    for admin in settings.admin_ids:
+        try:
+            await app.bot.send_message(admin, text)
+        except Exception as exc:  # noqa: BLE001 - telling is best effort
+            log.warning("could not tell admin about a parked update (%s)", type(exc).__name__)
+    message = payload.get("message") if isinstance(payload, dict) and tell_sender else None
+    if isinstance(message, dict) and chat is not None and isinstance(message.get("message_id"), int):
+        try:
+            await app.bot.send_message(int(chat), t("rel.parked_user", lang, attempts=attempts),
+                                       reply_parameters=ReplyParameters(message["message_id"],
+                                                                        allow_sending_without_reply=True))
+        except Exception as exc:  # noqa: BLE001 - telling is best effort
+            log.warning("could not tell the sender about a parked update (%s)", type(exc).__name__)
+    try:
+        await _db(intake, intake.told, dead_id)
+    except Exception:  # noqa: BLE001
+        log.warning("could not record that the admins were told")
+
+
+def build_application(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    start_scheduler: bool = True,
+    request: BaseRequest | None = None,
+) -> App:
+    """`request`: the Bot API connection of every call but getUpdates (tests: an offline recorder)."""
+    container = build(Services(settings, db or Database(settings.database_url), clock or system_clock))
+    svc = container.svc
+    update_queue: asyncio.Queue[object] = asyncio.Queue()
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request)
+    app: App = (
+        builder
+        .token(settings.token())
+        .update_queue(update_queue)
+        .get_updates_request(AckAfterProcessingRequest(update_queue))
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.tz,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=10))
+        .concurrent_updates(OrderedUpdateProcessor())
+        .post_init(_post_init)
+        .context_types(ContextTypes(context=AppContext))
+        .build()
+    )
+    app.bot_data["container"] = container  # handlers read it as context.container (handlers.base.AppContext)
+    app.bot_data["start_scheduler"] = start_scheduler
+    intake = Intake(svc, "telegram", settings.token().split(":", 1)[0])
+    app.bot_data["intake"] = intake
+    processor = app.update_processor
+    if isinstance(processor, OrderedUpdateProcessor):
+        processor.app = app
+    poll_request = app.updater.bot._request[0] if app.updater is not None else None  # noqa: SLF001
+    if isinstance(poll_request, AckAfterProcessingRequest):
+        async def on_poison(raw: dict[str, Any], error: str) -> None:
+            key = str(raw.get("update_id", "?"))
+            chat = _chat_of(raw)
+            # parsing it failed: retrying cannot help, and its content is not trusted for a reply
+            await park_update(app, intake, raw, key, chat, 1, error, tell_sender=False)
+
+        poll_request.on_poison = on_poison
+    for mod in HANDLER_MODULES:
+        mod.register(app)
+    handlers.common.register_fallbacks(app)
+    return app
+
+
+def _chat_of(raw: dict[str, Any]) -> str | None:
+    """The chat id of a raw update we could not parse, if it can be found."""
+    for value in raw.values():
+        if isinstance(value, dict):
+            chat = value.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return str(chat["id"])
+    return None
+
+
+def menu(registered: list[str], lang: str, max_role: Role) -> list[BotCommand]:
+    out = []
+    for name in registered:
+        spec = BY_NAME[name]
+        if spec.role > max_role:
+            continue
+        cmd = spec.name if lang == "vi" else spec.alias
+        out.append(BotCommand(cmd, t(f"cmd.{spec.name}", lang)[:256]))
+    return out
+
+
+async def _post_init(app: App) -> None:
+    intake: Intake | None = app.bot_data.get("intake")
+    if intake is not None:  # long work a previous process did not finish: handled again (and counted)
+        try:
+            payloads = await asyncio.to_thread(intake.unfinished)
+        except Exception as exc:  # noqa: BLE001 - database down at start: the next start retries
+            log.warning("could not read unfinished background work (%s)", type(exc).__name__)
+            payloads = []
+        for payload in payloads:
+            try:
+                await app.update_queue.put(Update.de_json(payload, app.bot))
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not resume background work (%s)", type(exc).__name__)
+        if payloads:
+            log.info("resuming %d unfinished background job(s)", len(payloads))
+    registered: list[str] = app.bot_data.get("commands", [])
+    for lang, code in (("vi", None), ("en", "en")):
+        await app.bot.set_my_commands(menu(registered, lang, Role.MEMBER), scope=BotCommandScopeDefault(),
+                                      language_code=code)
+        await app.bot.set_my_commands(menu(registered, lang, Role.ADMIN),
+                                      scope=BotCommandScopeAllChatAdministrators(), language_code=code)

@@ -1,0 +1,1 @@
+"""Domain rules and services: no Telegram, no rendering."""

@@ -1,0 +1,49 @@
+"""Settings, database and clock of a process (the domain services take it; bot/bootstrap.py builds the rest)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from bot.config import Settings
+from bot.core import names
+from bot.core.access import Caller
+from storage import link_repo, repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock = system_clock
+
+    def now(self) -> datetime:
+        """Aware local time in the configured timezone."""
+        return self.clock().astimezone(self.settings.tz)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def caller(self, channel: str, external_id: str | int, name: str = "", language: str | None = None) -> Caller:
+        ext = str(external_id)
+        name = names.sanitize(name)  # a platform profile's name: no bidi/control characters, NFC (issue 15)
+        is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
+        with self.db.session() as s:
+            member = repo.member_by_external(s, channel, ext)
+            if member is not None and member.linked_member_id is not None:  # a linked account: the primary member
+                member = link_repo.primary_of(s, member)
+                if member is not None and not is_admin and member.channel == "telegram":
+                    is_admin = member.external_id.isdigit() and int(member.external_id) in self.settings.admin_ids
+            return Caller.of(channel, ext, name, member, global_admin=is_admin,
+                             language=language or self.settings.language)

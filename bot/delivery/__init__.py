@@ -1,0 +1,1 @@
+"""Scheduled delivery: the outbox scheduler, pacing, the leader lock."""

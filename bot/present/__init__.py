@@ -1,0 +1,1 @@
+"""Presentation: the catalog, rendering, charts, files, number and date formats."""

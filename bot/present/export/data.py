@@ -1,0 +1,130 @@
+"""The figures of an export: per unit and metric, the period's total, cumulative, target; per day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from bot.core.collation import vn_key
+from bot.core.metrics import metric_names
+from bot.core.rollup import Rollup, compute_rollup
+from bot.texts import t
+from storage import repo, views_repo
+from storage.db import Database
+
+if TYPE_CHECKING:
+    pass
+
+
+
+# ---- the data ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SummaryRow:
+    name: str
+    code: str
+    target: int | None
+    today: dict[str, int]
+    period: int
+    cumulative: int
+    pct: float | None  # 0..1 (Excel percent)
+    remaining: int | None
+    silent: str  # "chưa" / "" for a village, "3/20" for a group
+    is_total: bool = False
+
+
+@dataclass
+class DailyRow:
+    name: str
+    code: str
+    metric: str
+    values: dict[date, int | None]
+    is_total: bool = False
+
+
+@dataclass
+class ExportData:
+    unit_name: str
+    unit_code: str
+    start: date
+    end: date
+    metrics: list[str]
+    metric_names: dict[str, str]
+    default_metric: str
+    summary: list[SummaryRow]
+    daily: list[DailyRow]
+    days: list[date] = field(default_factory=list)
+    parent_name: str | None = None  # the issuing unit's superior (the form's heading)
+
+
+def collect(db: Database, unit_id: int, start: date, end: date, *, lang: str = "vi",
+            default_metric: str = "l2") -> ExportData:
+    """Everything but the raw rows: one roll-up, one daily query, the leaves and who reported."""
+    r: Rollup = compute_rollup(db, unit_id, end, default_metric=default_metric)
+    with db.session() as s:
+        unit = repo.unit_by_id(s, unit_id)
+        assert unit is not None
+        names = metric_names(db, lang)
+        cells = views_repo.daily_by_child(s, unit, start, end)
+        leaves = views_repo.leaves(s, unit)
+        reported = views_repo.reported_unit_ids(s, unit, end)
+        kid_paths = {k.id: k.path for k in repo.children(s, unit)}
+        unit_path = unit.path
+        parent = repo.unit_by_id(s, unit.parent_id) if unit.parent_id is not None else None
+        parent_name = parent.name if parent is not None else None
+    metric = r.default_metric
+    rows_units = r.children or [r.unit]
+    paths = {c.unit_id: kid_paths.get(c.unit_id, unit_path) for c in rows_units}
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+    by_key: dict[tuple[str, str], dict[date, int]] = {}
+    for cell in cells:
+        by_key.setdefault((cell.key, cell.metric), {})[cell.day] = cell.value
+
+    def silent_of(path: str, leaf_row: bool) -> tuple[int, int, str]:
+        under = [lf for lf in leaves if lf.path.startswith(path)]
+        quiet = sum(1 for lf in under if lf.unit_id not in reported)
+        if leaf_row:
+            return quiet, len(under), (t("export.not_reported", lang) if quiet else "")
+        return quiet, len(under), f"{quiet}/{len(under)}" if under else ""
+
+    summary: list[SummaryRow] = []
+    daily: list[DailyRow] = []
+    for c in rows_units:
+        m = c.metrics[metric]
+        path = paths[c.unit_id]
+        is_leaf = not any(lf.path != path and lf.path.startswith(path) for lf in leaves)
+        own = by_key.get((path, metric), {}) if r.children else _merge(by_key, metric)
+        _q, _n, silent = silent_of(path, is_leaf)
+        summary.append(SummaryRow(
+            c.name, c.code, m.target, {k: c.metrics[k].today for k in r.metrics}, sum(own.values()), m.cumulative,
+            None if m.pct is None else m.pct / 100.0, m.remaining, silent,
+        ))
+        for k in r.metrics:
+            vals = by_key.get((path, k), {}) if r.children else _merge(by_key, k)
+            daily.append(DailyRow(c.name, c.code, k, {d: vals.get(d) for d in days}))
+    u = r.unit.metrics[metric]
+    quiet, total, _s = silent_of(unit_path, False)
+    summary.append(SummaryRow(
+        t("export.total", lang), r.unit.code, u.target, {k: r.unit.metrics[k].today for k in r.metrics},
+        sum(_merge(by_key, metric).values()), u.cumulative, None if u.pct is None else u.pct / 100.0, u.remaining,
+        f"{quiet}/{total}" if total else "", is_total=True,
+    ))
+    order = {k: i for i, k in enumerate(r.metrics)}
+    daily.sort(key=lambda d: (vn_key(d.name), d.code, order.get(d.metric, 99)))  # units in Vietnamese order
+    for k in r.metrics:
+        merged = _merge(by_key, k)
+        daily.append(DailyRow(t("export.total", lang), r.unit.code, k, {d: merged.get(d) for d in days}, is_total=True))
+    return ExportData(r.unit.name, r.unit.code, start, end, r.metrics, names, metric, summary, daily, days,
+                      parent_name)
+
+
+def _merge(by_key: dict[tuple[str, str], dict[date, int]], metric: str) -> dict[date, int]:
+    out: dict[date, int] = {}
+    for (_k, m), vals in by_key.items():
+        if m == metric:
+            for d, v in vals.items():
+                out[d] = out.get(d, 0) + v
+    return out
