@@ -33,6 +33,7 @@ from pydantic import SecretStr  # noqa: E402
 from telegram.ext import AIORateLimiter  # noqa: E402
 
 from bot.channels.telegram.app import build_application  # noqa: E402
+from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.delivery import scheduling  # noqa: E402
 from bot.delivery.scheduling import Scheduler  # noqa: E402
@@ -106,7 +107,7 @@ async def run(groups: int, kind: str, charts: bool, limiter_kind: str, concurren
                 c.summaries_enabled = False
             else:
                 c.reminders_enabled = False
-    sched = Scheduler(app.bot_data["container"].svc, app.bot, concurrency=concurrency, rate=rate or None)
+    sched = Scheduler(app.bot_data["container"].svc, TelegramSender(app.bot), concurrency=concurrency, rate=rate or None)
     try:
         wall0 = time.time()
         t0 = time.perf_counter()

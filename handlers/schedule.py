@@ -1,4 +1,5 @@
-"""/tonghop (/summary), /lich (/schedule) and the scheduler's repeating JobQueue job."""
+"""/tonghop (/summary), /lich (/schedule): the conversation core answers both (the scheduler's JobQueue job
+is installed by bot/channels/telegram/app.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.delivery.scheduling import install
 from handlers.adapter import add_command
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_command(app, "tonghop")
     add_command(app, "lich")
-    install(app)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from bot.channels.telegram.sender import TelegramSender
 from bot.delivery import scheduling
 from bot.delivery.scheduling import Scheduler
 from bot.demo_data import GROUP_ID, VILLAGES, Demo, seed_demo
@@ -141,14 +142,14 @@ async def test_tick_sends_the_reminder_only_to_the_silent_and_nothing_when_all_r
         if name != "Thôn Hạ":
             report(db, demo.village_ids[name], D, 2)
     bot = FakeBot()
-    await Scheduler(make_services(db, at(2025, 8, 14, 16, 31)), bot).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, at(2025, 8, 14, 16, 31)), TelegramSender(bot)).tick()  # type: ignore[arg-type]
     (msg,) = bot.to(GROUP_ID)
     assert names_in(msg.text) == {"Thôn Hạ"}
     # next day everyone reports before 16:30: the reminder is skipped, nothing is sent
     for name in ALL:
         report(db, demo.village_ids[name], D + timedelta(days=1), 2)
     bot2 = FakeBot()
-    rep = await Scheduler(make_services(db, at(2025, 8, 15, 16, 31)), bot2).tick()  # type: ignore[arg-type]
+    rep = await Scheduler(make_services(db, at(2025, 8, 15, 16, 31)), TelegramSender(bot2)).tick()  # type: ignore[arg-type]
     assert bot2.sent == [] and rep.skipped == 2  # the reminder and the (empty) escalation
     rows = [r for r in deliveries(db) if r.day == D + timedelta(days=1)]
     assert {(r.kind, r.status) for r in rows} == {("reminder", "skipped"), ("escalation", "skipped")}
@@ -226,7 +227,7 @@ async def test_escalation_goes_to_the_parent_chat_once_per_day(db: Database, dem
                 report(db, v[name], D - timedelta(days=back), 1)
             report(db, v[name], D, 1)
     bot = FakeBot()
-    sched = Scheduler(make_services(db, at(2025, 8, 14, 16, 31)), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, at(2025, 8, 14, 16, 31)), TelegramSender(bot))  # type: ignore[arg-type]
     await sched.tick()
     await sched.tick(at(2025, 8, 14, 17, 0))
     esc = [m for m in bot.sent if "nhiều ngày" in m.text]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.channels.telegram.sender import TelegramSender
 from bot.config import Settings
 from bot.core.services import Services
 from bot.delivery import scheduling
@@ -232,7 +233,7 @@ def test_pending_and_backoff() -> None:
 async def test_a_reminder_is_sent_once_however_often_the_scheduler_ticks(db: Database, demo: Demo) -> None:
     svc = make_services(db, at(2025, 8, 14, 16, 31))
     bot = FakeBot()
-    sched = Scheduler(svc, bot)  # type: ignore[arg-type]
+    sched = Scheduler(svc, TelegramSender(bot))  # type: ignore[arg-type]
     first = await sched.tick()
     assert first.sent == 2  # the reminder, and the escalation (nobody in the demo ever reported)
     sent = list(bot.to(GROUP_ID))
@@ -248,23 +249,23 @@ async def test_a_reminder_is_sent_once_however_often_the_scheduler_ticks(db: Dat
 async def test_a_second_scheduler_on_the_same_database_does_not_resend(db: Database, demo: Demo) -> None:
     now = at(2025, 8, 14, 20, 5)
     bot1, bot2 = FakeBot(), FakeBot()
-    await Scheduler(make_services(db, now), bot1).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, now), TelegramSender(bot1)).tick()  # type: ignore[arg-type]
     assert [m for m in bot1.to(GROUP_ID)]  # the daily summary
-    await Scheduler(make_services(db, now + timedelta(minutes=5)), bot2).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, now + timedelta(minutes=5)), TelegramSender(bot2)).tick()  # type: ignore[arg-type]
     assert bot2.sent == []
 
 
 async def test_restart_after_the_summary_time_catches_up_once(db: Database, demo: Demo) -> None:
     # the process was down from 19:50 to 21:10: the 20:00 summary is sent at 21:10, once
     bot = FakeBot()
-    await Scheduler(make_services(db, at(2025, 8, 14, 19, 50)), bot).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, at(2025, 8, 14, 19, 50)), TelegramSender(bot)).tick()  # type: ignore[arg-type]
     before = len(bot.to(GROUP_ID))
-    restarted = Scheduler(make_services(db, at(2025, 8, 14, 21, 10)), bot)  # type: ignore[arg-type]
+    restarted = Scheduler(make_services(db, at(2025, 8, 14, 21, 10)), TelegramSender(bot))  # type: ignore[arg-type]
     rep = await restarted.tick()
     assert rep.sent == 1
     daily = [m for m in bot.to(GROUP_ID)[before:] if "Tổng hợp" in m.text]
     assert len(daily) == 1
-    again = Scheduler(make_services(db, at(2025, 8, 14, 21, 15)), bot)  # type: ignore[arg-type]
+    again = Scheduler(make_services(db, at(2025, 8, 14, 21, 15)), TelegramSender(bot))  # type: ignore[arg-type]
     assert (await again.tick()).sent == 0
 
 
@@ -274,7 +275,7 @@ async def test_crash_between_claim_and_send_is_retried_after_the_lease(db: Datab
     with db.session() as s:  # a scheduler claimed the daily summary and died before sending it
         assert schedule_repo.claim_delivery(s, chat_id, "daily", now.date(), now, now + timedelta(minutes=10), 10)
     bot = FakeBot()
-    sched = Scheduler(make_services(db, now), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, now), TelegramSender(bot))  # type: ignore[arg-type]
     rep = await sched.tick(now + timedelta(minutes=5))
     assert rep.sent == 0 and bot.sent == []
     rep = await sched.tick(now + timedelta(minutes=11))
@@ -306,7 +307,7 @@ async def test_network_errors_are_retried_with_backoff(db: Database, demo: Demo)
     for name in demo.village_ids.values():  # reported yesterday: no escalation today
         report(db, name, now.date() - timedelta(days=1), 1)
     bot = FakeBot(errors={GROUP_ID: [NetworkError("Bad Gateway"), TimedOut("timed out")]})
-    sched = Scheduler(make_services(db, now), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, now), TelegramSender(bot))  # type: ignore[arg-type]
     rep = await sched.tick(now)
     assert rep.failed == 1 and rep.skipped == 1 and bot.sent == []
     row = next(r for r in deliveries(db) if r.kind == "reminder")
@@ -326,7 +327,7 @@ async def test_network_errors_are_retried_with_backoff(db: Database, demo: Demo)
 async def test_retry_after_beyond_the_limiter_waits_at_least_that_long(db: Database, demo: Demo) -> None:
     now = at(2025, 8, 14, 16, 31)
     bot = FakeBot(errors={GROUP_ID: [RetryAfter(timedelta(seconds=300))]})
-    await Scheduler(make_services(db, now), bot).tick(now)  # type: ignore[arg-type]
+    await Scheduler(make_services(db, now), TelegramSender(bot)).tick(now)  # type: ignore[arg-type]
     row = next(r for r in deliveries(db) if r.kind == "reminder")
     assert row.status == "failed" and row.next_attempt_at == now + timedelta(seconds=300)
 
@@ -334,7 +335,7 @@ async def test_retry_after_beyond_the_limiter_waits_at_least_that_long(db: Datab
 async def test_after_max_attempts_a_delivery_is_dead(db: Database, demo: Demo) -> None:
     now = at(2025, 8, 14, 16, 31)
     bot = FakeBot(always={GROUP_ID: NetworkError("down")})
-    sched = Scheduler(make_services(db, now), bot, max_attempts=3)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, now), TelegramSender(bot), max_attempts=3)  # type: ignore[arg-type]
     t0 = now
     for _ in range(6):
         await sched.tick(t0)
@@ -348,7 +349,7 @@ async def test_after_max_attempts_a_delivery_is_dead(db: Database, demo: Demo) -
 async def test_a_chat_that_blocked_the_bot_is_disabled_and_admins_told(db: Database, demo: Demo) -> None:
     now = at(2025, 8, 14, 16, 31)
     bot = FakeBot(always={GROUP_ID: Forbidden("Forbidden: bot was kicked from the group chat")})
-    sched = Scheduler(make_services(db, now), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, now), TelegramSender(bot))  # type: ignore[arg-type]
     rep = await sched.tick(now)
     assert rep.disabled == 1
     with db.session() as s:
@@ -365,13 +366,13 @@ async def test_a_chat_that_blocked_the_bot_is_disabled_and_admins_told(db: Datab
 async def test_chat_not_found_disables_too_but_other_bad_requests_only_kill_the_delivery(db: Database, demo: Demo) -> None:
     now = at(2025, 8, 14, 16, 31)
     bot = FakeBot(errors={GROUP_ID: [BadRequest("Bad Request: can't parse entities")]})
-    rep = await Scheduler(make_services(db, now), bot).tick(now)  # type: ignore[arg-type]
+    rep = await Scheduler(make_services(db, now), TelegramSender(bot)).tick(now)  # type: ignore[arg-type]
     assert rep.failed == 1 and rep.disabled == 0
     with db.session() as s:
         c = s.get(Chat, group_chat_id(db))
         assert c is not None and c.active
     bot2 = FakeBot(always={GROUP_ID: BadRequest("Bad Request: chat not found")})
-    rep = await Scheduler(make_services(db, now + timedelta(hours=4)), bot2).tick()  # type: ignore[arg-type]
+    rep = await Scheduler(make_services(db, now + timedelta(hours=4)), TelegramSender(bot2)).tick()  # type: ignore[arg-type]
     assert rep.disabled == 1
 
 
@@ -379,7 +380,7 @@ async def test_a_group_upgraded_to_supergroup_is_followed(db: Database, demo: De
     now = at(2025, 8, 14, 16, 31)
     chat_id = group_chat_id(db)
     bot = FakeBot(errors={GROUP_ID: [ChatMigrated(-100123)]})
-    rep = await Scheduler(make_services(db, now), bot).tick(now)  # type: ignore[arg-type]
+    rep = await Scheduler(make_services(db, now), TelegramSender(bot)).tick(now)  # type: ignore[arg-type]
     assert rep.sent == 2 and len(bot.to(-100123)) == 2 and bot.to(GROUP_ID) == []
     with db.session() as s:
         c = s.get(Chat, chat_id)
@@ -390,7 +391,7 @@ async def test_a_failed_chart_does_not_resend_the_text(db: Database, demo: Demo,
     monkeypatch.setattr(scheduling.scheduler, "chart_function", lambda: (lambda r, h, lang: b"\x89PNG fake"))
     now = at(2025, 8, 14, 20, 1)
     bot = FakeBot(photo_errors=[NetworkError("reset")])
-    sched = Scheduler(make_services(db, now), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, now), TelegramSender(bot))  # type: ignore[arg-type]
     await sched.tick(now)
     assert [m.kind for m in bot.to(GROUP_ID)] == ["text"]
     row = next(r for r in deliveries(db) if r.kind == "daily")
@@ -403,7 +404,7 @@ async def test_a_failed_chart_does_not_resend_the_text(db: Database, demo: Demo,
 
 async def test_schedule_changes_apply_at_the_next_tick(db: Database, demo: Demo) -> None:
     bot = FakeBot()
-    sched = Scheduler(make_services(db, at(2025, 8, 14, 9, 0)), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, at(2025, 8, 14, 9, 0)), TelegramSender(bot))  # type: ignore[arg-type]
     await sched.tick()
     assert bot.sent == []
     with db.session() as s:
@@ -418,13 +419,13 @@ async def test_inactive_or_unbound_chats_get_nothing(db: Database, demo: Demo) -
         other = repo.get_or_create_chat(s, "telegram", "-777", "unbound")
         assert other.unit_id is None
     bot = FakeBot()
-    await Scheduler(make_services(db, at(2025, 8, 14, 20, 30)), bot).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, at(2025, 8, 14, 20, 30)), TelegramSender(bot)).tick()  # type: ignore[arg-type]
     assert bot.sent == []
 
 
 async def test_a_holiday_suppresses_reminders_and_an_idle_day_off_has_no_summary(db: Database, demo: Demo) -> None:
     bot = FakeBot()
-    sched = Scheduler(make_services(db, at(2025, 9, 2, 16, 40)), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, at(2025, 9, 2, 16, 40)), TelegramSender(bot))  # type: ignore[arg-type]
     await sched.tick()
     await sched.tick(at(2025, 9, 2, 20, 10))
     assert bot.sent == []
@@ -435,7 +436,7 @@ async def test_a_holiday_suppresses_reminders_and_an_idle_day_off_has_no_summary
 async def test_a_day_off_with_reports_still_gets_its_summary(db: Database, demo: Demo) -> None:
     report(db, demo.village_ids["Thôn 3"], date(2025, 9, 2), 7)
     bot = FakeBot()
-    await Scheduler(make_services(db, at(2025, 9, 2, 20, 10)), bot).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, at(2025, 9, 2, 20, 10)), TelegramSender(bot)).tick()  # type: ignore[arg-type]
     assert len(bot.to(GROUP_ID)) == 1 and "Tổng hợp" in bot.to(GROUP_ID)[0].text
 
 
@@ -443,7 +444,7 @@ async def test_skip_weekdays_suppress_reminders(db: Database, demo: Demo) -> Non
     with db.session() as s:
         schedule_repo.update_chat(s, group_chat_id(db), skip_weekdays="5,6")
     bot = FakeBot()
-    await Scheduler(make_services(db, at(2025, 8, 16, 16, 40)), bot).tick()  # type: ignore[arg-type]
+    await Scheduler(make_services(db, at(2025, 8, 16, 16, 40)), TelegramSender(bot)).tick()  # type: ignore[arg-type]
     assert bot.sent == []
 
 
@@ -454,7 +455,7 @@ async def test_many_chats_are_sent_concurrently_and_each_once(db: Database, demo
             c = repo.get_or_create_chat(s, "telegram", str(-2000 - i), f"Nhóm {code}")
             repo.bind_chat(s, c, unit)
     bot = FakeBot()
-    sched = Scheduler(make_services(db, at(2025, 8, 14, 16, 31)), bot, concurrency=5)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, at(2025, 8, 14, 16, 31)), TelegramSender(bot), concurrency=5)  # type: ignore[arg-type]
     rep = await sched.tick()
     # each village group: its reminder; the commune group: reminder + escalation
     assert rep.sent == 14
@@ -510,7 +511,7 @@ async def test_a_commune_day_off_silences_only_that_communes_reminders(db: Datab
     answer = ScheduleService(svc).lich(svc.caller("telegram", ADMIN_ID), str(GROUP_ID), "nghi 20/08/2025 Hội làng")
     assert "riêng của Xã Tân Hòa" in answer, answer
     bot = FakeBot()
-    sched = Scheduler(make_services(db, at(2025, 8, 20, 16, 40)), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(db, at(2025, 8, 20, 16, 40)), TelegramSender(bot))  # type: ignore[arg-type]
     await sched.tick()
     reminded = {m.chat_id for m in bot.sent if "Nhắc báo cáo" in m.text}
     assert GROUP_ID not in reminded and -3003 not in reminded  # Tân Hòa's subtree: a day off

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.delivery.scheduling import chart_function, scheduler_of
+from bot.channels.telegram.jobqueue import scheduler_of
+from bot.delivery.scheduling import chart_function
 from bot.demo_data import GROUP_ID, LEADER_ID, VILLAGES, member_id
 from bot.emulator import SentMessage, User
 from storage import repo

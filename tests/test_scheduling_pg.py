@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from bot.channels.telegram.sender import TelegramSender
 from bot.delivery import scheduling
 from bot.delivery.scheduling import LeaderLock, Scheduler
 from bot.demo_data import GROUP_ID, seed_demo
@@ -64,8 +65,8 @@ async def test_two_schedulers_on_one_database_send_once(pg_db: Database) -> None
     seed_demo(pg_db)
     now = at(2025, 8, 14, 20, 5)
     bot1, bot2 = FakeBot(), FakeBot()
-    s1 = Scheduler(make_services(pg_db, now), bot1)  # type: ignore[arg-type]
-    s2 = Scheduler(make_services(pg_db, now), bot2)  # type: ignore[arg-type]
+    s1 = Scheduler(make_services(pg_db, now), TelegramSender(bot1))  # type: ignore[arg-type]
+    s2 = Scheduler(make_services(pg_db, now), TelegramSender(bot2))  # type: ignore[arg-type]
     try:
         r1, r2 = await asyncio.gather(s1.tick(), s2.tick())
         assert sorted([r1.leader, r2.leader]) == [False, True]
@@ -99,7 +100,7 @@ def test_concurrent_claims_have_one_winner(pg_db: Database) -> None:
 async def test_the_outbox_works_on_postgres(pg_db: Database) -> None:
     seed_demo(pg_db)
     bot = FakeBot()
-    sched = Scheduler(make_services(pg_db, at(2025, 8, 14, 16, 31)), bot)  # type: ignore[arg-type]
+    sched = Scheduler(make_services(pg_db, at(2025, 8, 14, 16, 31)), TelegramSender(bot))  # type: ignore[arg-type]
     try:
         first = await sched.tick()
         assert first.sent == 2 and {m.chat_id for m in bot.sent} == {GROUP_ID}

@@ -292,6 +292,9 @@ def summary(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
 def lich(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
     if c.channel.full_schedule:
         return [text_reply(c.schedule.lich(caller, turn.chat_id, turn.args))]
+    holiday = c.schedule.holiday_command(caller, turn.args)  # holidays: the same scope rule on every channel
+    if holiday is not None:
+        return [text_reply(holiday)]
     return [text_reply(c.chats.lich(caller, turn.chat_id, turn.args))]
 
 

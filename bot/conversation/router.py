@@ -94,7 +94,8 @@ class Conversation:
         change made by this process, at most CACHE_TTL old otherwise); strangers are looked up every time,
         so that someone who just joined (perhaps through another worker) is recognised at once."""
         svc = self.svc
-        key = ("caller", turn.channel, turn.user_id, turn.user_name)
+        # who is a global admin is part of who is speaking (ADMIN_IDS, read when the caller is looked up)
+        key = ("caller", turn.channel, turn.user_id, turn.user_name, tuple(svc.settings.admin_ids))
         found = svc.db.cached(key, lambda: svc.caller(turn.channel, turn.user_id, turn.user_name))
         if not found.on_roster:
             svc.db.forget(key)

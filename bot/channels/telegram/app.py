@@ -38,6 +38,7 @@ import handlers.schedule
 import handlers.views
 import handlers.zalo_link
 from bot.bootstrap import build
+from bot.channels.telegram.jobqueue import install as install_scheduler
 from bot.config import Settings
 from bot.core.commands import BY_NAME, Role
 from bot.core.fmt import esc
@@ -308,6 +309,7 @@ def build_application(
     for mod in HANDLER_MODULES:
         mod.register(app)
     handlers.common.register_fallbacks(app)
+    install_scheduler(app)  # the scheduler's repeating tick, with the Telegram sender
     return app
 
 

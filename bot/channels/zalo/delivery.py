@@ -1,6 +1,6 @@
 """Scheduled reminders and summaries to Zalo chats, through the scheduler's own outbox.
 
-`ZaloScheduler` is the Telegram scheduler (bot/delivery/scheduling.py) with the Zalo client as its transport:
+`zalo_scheduler` is the one scheduler (bot/delivery/scheduling/) with `ZaloSender` as its transport:
 the same due-times, the same content (reminder, escalation, daily and weekly summary texts built by
 `Scheduler._build`), the same ``deliveries`` outbox (unique per chat/kind/day, leases, backoff), but it
 reads the chats whose ``channel`` is "zalo", sends plain text in ≤2,000-character parts, and sends the
@@ -11,21 +11,18 @@ advisory lock of its own on PostgreSQL, so it runs next to the Telegram schedule
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, cast
-
-from telegram import Bot
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from bot.channels.zalo import CHANNEL
 from bot.channels.zalo.client import ZaloError
 from bot.channels.zalo.dispatch import message_key
 from bot.channels.zalo.text import for_zalo
-from bot.channels.zalo.transport import Sender
+from bot.channels.zalo.transport import Sender as Transport
 from bot.channels.zalo.web import CHART_TTL, LinkSigner
 from bot.core.services import Services
-from bot.delivery.scheduling import Content, Due, LeaderLock, Scheduler, TickReport
-from storage import schedule_repo
-from storage.schedule_repo import BoundChat
+from bot.delivery.scheduling import Scheduler
+from bot.delivery.sender import ChartRef, Retry
 
 log = logging.getLogger(__name__)
 
@@ -35,49 +32,39 @@ ZALO_LOCK_KEY = 0x766E_6569_645A_414C
 OA_LOCK_KEY = 0x766E_6569_645A_4F41
 
 
-class ZaloScheduler(Scheduler):
-    channel = CHANNEL
+class ZaloSender:
+    """The scheduler's `Sender` for Zalo (the Bot Platform's client or the OA's): plain text in parts,
+    the chart as a photo link served by the bot's web server (only with ZALO_PUBLIC_BASE_URL)."""
 
-    def __init__(self, svc: Services, client: Sender, signer: LinkSigner | None = None, *, channel: str = CHANNEL,
-                 **kwargs: Any) -> None:
-        kwargs.setdefault("notify_admins", False)  # admins are told through Telegram's scheduler
-        super().__init__(svc, cast(Bot, None), **kwargs)
-        self.channel = channel  # "zalo" or "zalo_oa": the chats it serves
-        self.client = client
-        self.signer = signer
-        self.lock = LeaderLock(svc.db, key=ZALO_LOCK_KEY if channel == CHANNEL else OA_LOCK_KEY)
+    needs_png = False  # Zalo fetches the chart from a signed link: it is drawn when fetched
 
-    async def _deliver(self, item: Due, now: datetime, report: TickReport) -> str:
-        chat = item.chat
-        with self.svc.db.session() as s:
-            row = schedule_repo.claim_delivery(s, chat.id, item.kind, item.day, now, now + self.lease,
-                                               self.max_attempts)
-            if row is None:
-                report.busy += 1
-                return "busy"
-            delivery_id, attempts, first_part = row.id, row.attempts, row.sent_message_id
+    def __init__(self, svc: Services, client: Transport, signer: LinkSigner | None = None) -> None:
+        self.svc, self.client, self.signer = svc, client, signer
+
+    async def send_text(self, chat_id: str, text: str, lang: str) -> int:
         try:
-            content = self._build(item)
-        except Exception as exc:  # noqa: BLE001 - a bug in building must not stop other chats
-            log.exception("cannot build %s for Zalo chat %s", item.kind, chat.external_id)
-            self._failed(delivery_id, attempts, f"build: {exc!r}", now, report)
-            return "failed"
-        if content is None:
-            with self.svc.db.session() as s:
-                schedule_repo.mark_skipped(s, delivery_id, "nothing to send", now)
-            report.skipped += 1
-            return "skipped"
-        try:
-            message_id = await self._send_zalo(chat, item.day, content, delivery_id, first_part, now)
+            sent = await self.client.send_text(chat_id, for_zalo(text, lang))
         except ZaloError as exc:
-            return self._zalo_failed(exc, item, delivery_id, attempts, now, report)
-        with self.svc.db.session() as s:
-            schedule_repo.mark_sent(s, delivery_id, message_id, now)
-        report.sent += 1
-        return "sent"
+            raise self._outcome(exc, chat_id) from exc
+        ids = [str(m.get("message_id", "")) for m in sent if m.get("message_id")]
+        return message_key(ids[0]) if ids else 0
 
-    def _zalo_failed(self, exc: ZaloError, item: Due, delivery_id: int, attempts: int, now: datetime,
-                     report: TickReport) -> str:
+    async def send_chart(self, chat_id: str, chart: ChartRef, png: bytes | None, caption: str | None) -> None:
+        if self.signer is None or not self.signer.enabled:
+            return
+        url = self.signer.url("chart", {"u": chart.unit_id, "d": chart.day.isoformat(), "l": chart.lang},
+                              "chart.png", CHART_TTL)
+        if url is None:
+            return
+        try:
+            await self.client.send_photo(chat_id, url, for_zalo(caption or "", chart.lang) or None)
+        except ZaloError as exc:
+            raise self._outcome(exc, chat_id) from exc
+
+    async def tell_admin(self, admin_id: int, text: str) -> None:
+        """Admins are told through Telegram's scheduler (the Zalo schedulers run with notify_admins off)."""
+
+    def _outcome(self, exc: ZaloError, chat_id: str) -> Retry:
         """What a refused send means on Zalo (docs/zalo.md §7): never switch a chat off on a guess.
 
         - 429 = the month's quota is used up: wait for the next month (the meter already told the admins);
@@ -85,37 +72,24 @@ class ZaloScheduler(Scheduler):
         - anything else (unknown chat, bot removed from a group — the sources document no code for these):
           retry with backoff up to the attempt limit, logged with Zalo's words, the chat stays on.
         """
+        now = self.svc.clock()
         if exc.quota:
-            wait = next_month(now.astimezone(self.svc.settings.tz)) - now
-            self._failed(delivery_id, attempts, f"zalo quota: {exc.description}", now, report, at_least=wait)
-            return "failed"
+            return Retry(f"zalo quota: {exc.description}", next_month(now.astimezone(self.svc.settings.tz)) - now)
         if exc.retryable or exc.code == 401:
-            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else timedelta(0)
-            self._failed(delivery_id, attempts, f"zalo: {exc.description}", now, report, at_least=wait)
-            return "failed"
-        log.warning("Zalo refused %s for chat %s (%s): %s; will retry, chat left on", item.kind,
-                    item.chat.external_id, exc.code, exc.description)
-        self._failed(delivery_id, attempts, f"zalo {exc.code}: {exc.description}", now, report)
-        return "failed"
+            return Retry(f"zalo: {exc.description}",
+                         timedelta(seconds=exc.retry_after) if exc.retry_after else timedelta(0))
+        log.warning("Zalo refused a send to chat %s (%s): %s; will retry, chat left on", chat_id, exc.code,
+                    exc.description)
+        return Retry(f"zalo {exc.code}: {exc.description}")
 
-    async def _send_zalo(self, chat: BoundChat, day: date, content: Content, delivery_id: int,
-                         first_part: int | None, now: datetime) -> int | None:
-        lang = chat.language or self.svc.settings.language
-        message_id = first_part
-        if message_id is None:
-            sent = await self.client.send_text(chat.external_id, for_zalo(content.text, lang))
-            ids = [str(m.get("message_id", "")) for m in sent if m.get("message_id")]
-            message_id = message_key(ids[0]) if ids else 0
-            if content.photo is not None:
-                with self.svc.db.session() as s:
-                    schedule_repo.record_part(s, delivery_id, message_id, now)
-        if content.photo is not None and self.signer is not None and self.signer.enabled:
-            url = self.signer.url("chart", {"u": chat.unit_id, "d": day.isoformat(), "l": lang},
-                                  "chart.png", CHART_TTL)
-            if url is not None:
-                caption = for_zalo(content.caption or "", lang) or None
-                await self.client.send_photo(chat.external_id, url, caption)
-        return message_id
+
+def zalo_scheduler(svc: Services, client: Transport, signer: LinkSigner | None = None, *,
+                   channel: str = CHANNEL, **kwargs: Any) -> Scheduler:
+    """The scheduler of a Zalo channel: the chats whose channel is `channel`, its own advisory lock on
+    PostgreSQL (it runs next to the Telegram scheduler in the same process), admins told by Telegram's."""
+    kwargs.setdefault("notify_admins", False)
+    return Scheduler(svc, ZaloSender(svc, client, signer), channel=channel,
+                     lock_key=ZALO_LOCK_KEY if channel == CHANNEL else OA_LOCK_KEY, **kwargs)
 
 
 def next_month(local: datetime) -> datetime:

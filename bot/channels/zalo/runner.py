@@ -24,7 +24,7 @@ from typing import Any
 from bot.bootstrap import Container
 from bot.channels.zalo import CHANNEL
 from bot.channels.zalo.client import ZaloClient, ZaloError
-from bot.channels.zalo.delivery import ZaloScheduler
+from bot.channels.zalo.delivery import zalo_scheduler
 from bot.channels.zalo.dispatch import BlobCache, Incoming, Out, ZaloDispatcher, parse_update
 from bot.channels.zalo.files import export_file, summary_chart, view_chart
 from bot.channels.zalo.quota import QuotaMeter
@@ -73,7 +73,7 @@ class ZaloRunner:
         self.blobs = BlobCache()
         self.dispatcher = ZaloDispatcher(container, self.signer, blobs=self.blobs, bot_id=client.bot_id,
                                          channel=self.channel)
-        self.scheduler = ZaloScheduler(svc, client, self.signer, channel=self.channel)
+        self.scheduler = zalo_scheduler(svc, client, self.signer, channel=self.channel)
         st = svc.settings
         self.telegram_bot = telegram_bot  # CHANNELS=both: admins are also told on Telegram
         client.meter = QuotaMeter(svc, self.channel, client.bot_id, self.monthly_limit(), st.zalo_quota_warn_percent,

@@ -32,7 +32,6 @@ from bot.delivery.scheduling.chats import (
     ZALO_ON_WORDS,
     ChatService,
 )
-from bot.delivery.scheduling.jobqueue import install, scheduler_of
 from bot.delivery.scheduling.lock import LeaderLock
 from bot.delivery.scheduling.rules import (
     CHANNEL,
@@ -49,7 +48,6 @@ from bot.delivery.scheduling.rules import (
     chat_times,
     due_for_chat,
     pending,
-    retry_after,
 )
 from bot.delivery.scheduling.scheduler import (
     BROADCAST_RATE,
@@ -77,4 +75,4 @@ from bot.delivery.scheduling.service import (
     parse_weekdays,
 )
 
-__all__ = ['CHANNEL', 'Defaults', 'Due', 'FINAL', 'HISTORY_DAYS', 'KINDS', 'KIND_ORDER', 'LOCK_KEY', 'Pacer', 'TICK_SECONDS', 'backoff', 'chat_times', 'due_for_chat', 'pending', 'retry_after', 'LeaderLock', 'BROADCAST_RATE', 'Content', 'Scheduler', 'TickReport', '_ChartJob', 'chart_function', 'render_chart', 'NONE_WORDS', 'OFF_WORDS', 'ON_WORDS', 'Reply', 'ScheduleService', '_DATE_RE', '_TIME_RE', '_WEEKDAY_PHRASES', '_WEEKDAY_WORDS', '_chat_state', '_hhmm', 'parse_date', 'parse_time', 'parse_weekdays', 'install', 'scheduler_of', 'BUDGET_WORDS', 'ChatService', 'PENDING_MAX_AGE', 'ZALO_OFF_WORDS', 'ZALO_ON_WORDS']
+__all__ = ['CHANNEL', 'Defaults', 'Due', 'FINAL', 'HISTORY_DAYS', 'KINDS', 'KIND_ORDER', 'LOCK_KEY', 'Pacer', 'TICK_SECONDS', 'backoff', 'chat_times', 'due_for_chat', 'pending', 'LeaderLock', 'BROADCAST_RATE', 'Content', 'Scheduler', 'TickReport', '_ChartJob', 'chart_function', 'render_chart', 'NONE_WORDS', 'OFF_WORDS', 'ON_WORDS', 'Reply', 'ScheduleService', '_DATE_RE', '_TIME_RE', '_WEEKDAY_PHRASES', '_WEEKDAY_WORDS', '_chat_state', '_hhmm', 'parse_date', 'parse_time', 'parse_weekdays', 'BUDGET_WORDS', 'ChatService', 'PENDING_MAX_AGE', 'ZALO_OFF_WORDS', 'ZALO_ON_WORDS']

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-
-from telegram import Message
-from telegram.error import RetryAfter
+from typing import TypeVar
 
 from bot.present import reminders
 from storage.schedule_repo import BoundChat
@@ -22,6 +19,7 @@ LOCK_KEY = 0x766E_6569_6453_4348
 KINDS = ("reminder", "escalation", "daily", "weekly")
 KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 FINAL = ("sent", "skipped", "dead")
+T = TypeVar("T")
 CHANNEL = "telegram"
 HISTORY_DAYS = 30
 
@@ -99,17 +97,6 @@ def backoff(attempts: int, base: float = 60.0, cap: float = 1800.0) -> timedelta
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def retry_after(exc: RetryAfter) -> timedelta:
-    """The wait Telegram asked for (read without PTB's int/timedelta deprecation warning)."""
-    value = getattr(exc, "_retry_after", None)
-    if isinstance(value, timedelta):
-        return value
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ra = exc.retry_after
-    return ra if isinstance(ra, timedelta) else timedelta(seconds=float(ra))
-
-
 class Pacer:
     """Lets concurrent senders through evenly spaced, so that at most `limit` sends fall in any `window`.
 
@@ -138,7 +125,7 @@ class Pacer:
         self._done: deque[float] = deque()
         self._changed = asyncio.Event()
 
-    async def run(self, send: Callable[[], Awaitable[Message]]) -> Message:
+    async def run(self, send: Callable[[], Awaitable[T]]) -> T:
         loop = asyncio.get_running_loop()
         now = loop.time()
         slot = max(now, self._next)

@@ -10,10 +10,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from telegram import Bot, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-
 from bot.core import fmt
 from bot.core.fmt import esc
 from bot.core.rollup import Rollup, compute_history, compute_rollup
@@ -28,8 +24,8 @@ from bot.delivery.scheduling.rules import (
     backoff,
     due_for_chat,
     pending,
-    retry_after,
 )
+from bot.delivery.sender import ChartRef, Gone, Moved, Refused, Retry, Sender
 from bot.present import reminders, summaries
 from bot.texts import t
 from storage import repo, schedule_repo
@@ -86,18 +82,20 @@ BROADCAST_RATE = 29
 
 
 class Scheduler:
-    channel = CHANNEL  # the chats this scheduler delivers to (the Zalo scheduler overrides it)
+    """Delivers what is due to the bound chats of one channel, through that channel's `Sender`."""
 
-    def __init__(self, svc: Services, bot: Bot, *, concurrency: int = 30, lease: timedelta = timedelta(minutes=10),
-                 max_attempts: int = 10, notify_admins: bool = True, rate: int | None = BROADCAST_RATE) -> None:
+    def __init__(self, svc: Services, sender: Sender, *, channel: str = CHANNEL, lock_key: int | None = None,
+                 concurrency: int = 30, lease: timedelta = timedelta(minutes=10), max_attempts: int = 10,
+                 notify_admins: bool = True, rate: int | None = BROADCAST_RATE) -> None:
         self.svc = svc
-        self.bot = bot
+        self.sender = sender
+        self.channel = channel  # the chats this scheduler delivers to ("telegram", "zalo", "zalo_oa")
         self.concurrency = concurrency
         self.pacer = Pacer(rate) if rate else None  # shared by every tick of this scheduler
         self.lease = lease
         self.max_attempts = max_attempts
         self.notify_admins = notify_admins
-        self.lock = LeaderLock(svc.db)
+        self.lock = LeaderLock(svc.db) if lock_key is None else LeaderLock(svc.db, key=lock_key)
         self._tick_lock = asyncio.Lock()
         self._rollups: dict[tuple[int, date], Rollup] = {}
         self._charts: dict[tuple[int, date, str], bytes | None] = {}
@@ -191,10 +189,7 @@ class Scheduler:
     # ---- one delivery --------------------------------------------------------------------------
 
     async def _deliver(self, item: Due, now: datetime, report: TickReport) -> str:
-        """Claim, build and send one item (a daily summary's chart is queued for after the texts).
-
-        Subclasses (bot/channels/zalo/delivery.py) override this with their own transport: keep its signature,
-        and those of `_failed`, `_disable`, `_build` and `due`, stable."""
+        """Claim, build and send one item (a daily summary's chart is queued for after the texts)."""
         chat = item.chat
         with self.svc.db.session() as s:
             claim = schedule_repo.claim_delivery(s, chat.id, item.kind, item.day, now, now + self.lease,
@@ -215,11 +210,12 @@ class Scheduler:
             return "skipped"
         text_id = claim.sent_message_id  # a previous attempt already sent the text: only the chart is left
         if text_id is None:
-            outcome, msg = await self._attempt(item, claim, now, report, lambda cid: self.bot.send_message(
-                cid, content.text, parse_mode=ParseMode.HTML))
-            if msg is None:
+            lang = self._lang(chat)
+            outcome, sent_id = await self._attempt(item, claim, now, report,
+                                                   lambda cid: self.sender.send_text(cid, content.text, lang))
+            if sent_id is None:
                 return outcome
-            text_id = msg.message_id
+            text_id = sent_id
             if content.photo is not None:
                 with self.svc.db.session() as s:
                     schedule_repo.record_part(s, claim.id, text_id, now)
@@ -232,12 +228,20 @@ class Scheduler:
     async def _finish_chart(self, job: _ChartJob, now: datetime, report: TickReport,
                             drawing: asyncio.Semaphore) -> None:
         assert job.content.photo is not None
-        async with drawing:
-            png = await asyncio.to_thread(job.content.photo)  # matplotlib: keep the event loop free
-        if png:
-            _outcome, msg = await self._attempt(job.item, job.claim, now, report, lambda cid: self.bot.send_photo(
-                cid, png, caption=job.content.caption, parse_mode=ParseMode.HTML))
-            if msg is None:
+        png: bytes | None = None
+        if self.sender.needs_png:
+            async with drawing:
+                png = await asyncio.to_thread(job.content.photo)  # matplotlib: keep the event loop free
+        if png or not self.sender.needs_png:
+            chat = job.item.chat
+            ref = ChartRef(chat.unit_id, job.item.day, self._lang(chat))
+
+            async def send(cid: str) -> int:
+                await self.sender.send_chart(cid, ref, png, job.content.caption)
+                return job.text_id
+
+            _outcome, sent_id = await self._attempt(job.item, job.claim, now, report, send)
+            if sent_id is None:
                 return
         self._sent(job.claim, job.text_id, now, report)
 
@@ -247,30 +251,22 @@ class Scheduler:
         report.sent += 1
 
     async def _attempt(self, item: Due, claim: schedule_repo.Claim, now: datetime, report: TickReport,
-                       send: Callable[[int | str], Awaitable[Message]]) -> tuple[str, Message | None]:
+                       send: Callable[[str], Awaitable[int]]) -> tuple[str, int | None]:
         """One send to the item's chat; a failure is recorded on the delivery: (outcome, None)."""
         chat = item.chat
-        external = self._moved.get(chat.id, chat.external_id)
-        chat_id: int | str = int(external) if external.lstrip("-").isdigit() else external
         try:
-            return "ok", await self._call(chat, send, chat_id)
-        except Forbidden as exc:
-            await self._disable(chat, claim.id, f"forbidden: {exc.message}", "adm.reason_blocked", now, report)
+            return "ok", await self._call(chat, send, self._moved.get(chat.id, chat.external_id))
+        except Gone as exc:
+            await self._disable(chat, claim.id, exc.detail, exc.reason_key, now, report)
             return "disabled", None
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                await self._disable(chat, claim.id, f"not found: {exc.message}", "adm.reason_not_found", now, report)
-                return "disabled", None
-            log.error("Telegram refused %s for chat %s: %s", item.kind, chat.external_id, exc.message)
+        except Refused as exc:
+            log.error("%s refused %s for chat %s: %s", self.channel, item.kind, chat.external_id, exc.detail)
             with self.svc.db.session() as s:
-                schedule_repo.mark_failed(s, claim.id, f"bad request: {exc.message}", None, now, dead=True)
+                schedule_repo.mark_failed(s, claim.id, exc.detail, None, now, dead=True)
             report.failed += 1
             return "failed", None
-        except RetryAfter as exc:
-            self._failed(claim.id, claim.attempts, f"429: {exc.message}", now, report, at_least=retry_after(exc))
-            return "failed", None
-        except (NetworkError, TelegramError) as exc:
-            self._failed(claim.id, claim.attempts, f"{type(exc).__name__}: {exc.message}", now, report)
+        except Retry as exc:
+            self._failed(claim.id, claim.attempts, exc.detail, now, report, at_least=exc.after)
             return "failed", None
 
     def _failed(self, delivery_id: int, attempts: int, error: str, now: datetime, report: TickReport,
@@ -284,19 +280,18 @@ class Scheduler:
         report.failed += 1
         report.errors.append(error)
 
-    async def _call(self, chat: BoundChat, send: Callable[[int | str], Awaitable[Message]], chat_id: int | str) -> Message:
+    async def _call(self, chat: BoundChat, send: Callable[[str], Awaitable[int]], chat_id: str) -> int:
         try:
             return await self._paced(lambda: send(chat_id))
-        except ChatMigrated as exc:
-            moved_to = exc.new_chat_id
-            new_id = str(moved_to)
+        except Moved as exc:
+            new_id = exc.new_id
             with self.svc.db.session() as s:
                 moved = schedule_repo.migrate_chat(s, chat.id, new_id)
             log.info("chat %s became supergroup %s%s", chat.external_id, new_id, "" if moved else " (already known)")
             self._moved[chat.id] = new_id
-            return await self._paced(lambda: send(moved_to))
+            return await self._paced(lambda: send(new_id))
 
-    async def _paced(self, send: Callable[[], Awaitable[Message]]) -> Message:
+    async def _paced(self, send: Callable[[], Awaitable[int]]) -> int:
         return await (self.pacer.run(send) if self.pacer is not None else send())
 
     async def _disable(self, chat: BoundChat, delivery_id: int, reason: str, reason_key: str, now: datetime,
@@ -316,10 +311,7 @@ class Scheduler:
 
     async def tell_admins(self, message: str) -> None:
         for admin in self.svc.settings.admin_ids:
-            try:
-                await self.bot.send_message(admin, message, parse_mode=ParseMode.HTML)
-            except TelegramError as exc:
-                log.warning("cannot tell admin %s: %s", admin, exc)
+            await self.sender.tell_admin(admin, message)
 
     # ---- building content ----------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
-"""Wiring the scheduler into PTB's JobQueue (one repeating job, started with the application)."""
+"""Wiring the scheduler into PTB's JobQueue (one repeating job, started with the application), with the
+Telegram sender."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from bot.delivery.scheduling.rules import TICK_SECONDS
-from bot.delivery.scheduling.scheduler import Scheduler
+from bot.channels.telegram.sender import TelegramSender
+from bot.delivery.scheduling import TICK_SECONDS, Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def scheduler_of(app: Any) -> Scheduler:
     """The application's scheduler (created on first use)."""
     sched: Scheduler | None = app.bot_data.get("scheduler")
     if sched is None:
-        sched = app.bot_data["scheduler"] = Scheduler(app.bot_data["container"].svc, app.bot)
+        sched = app.bot_data["scheduler"] = Scheduler(app.bot_data["container"].svc, TelegramSender(app.bot))
     return sched
 
 
