@@ -19,8 +19,9 @@ from bot.emulator.zalo import ZaloEmulator
 from storage import repo
 from storage.db import Database
 from storage.models import Report
-from tests.conftest import TZ, Harness, sqlite_url
-from tests.test_zalo_e2e import FakeClock, ZaloHarness, free_port, link, make_runner, zalo_settings
+from tests.helpers.telegram import Harness
+from tests.helpers.world import TZ, FakeClock, free_port, sqlite_url
+from tests.helpers.zalo import ZaloHarness, link, make_runner, zalo_settings
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from bot.demo_data import VILLAGES, Demo, seed_demo
 from bot.present import summaries
 from storage import repo
 from storage.db import Database
-from tests.test_scheduling import report
+from tests.helpers.schedule import report
 
 D = date(2025, 8, 14)
 
