@@ -39,11 +39,14 @@ from tests.helpers.zalo import ZaloHarness, start_zalo, stop_zalo
 
 TIER_NAMES = ("unit", "service", "adapter", "e2e", "faults")
 TIERS = {
+    "test_adapters": "adapter",
     "test_baseline_day": "service",
     "test_bound_village_e2e": "e2e",
+    "test_cache_invalidation": "service",
     "test_catalog_literals": "unit",
     "test_charts": "unit",
     "test_collation_days": "unit",
+    "test_conversation": "service",
     "test_demo": "e2e",
     "test_demo_pty": "e2e",
     "test_deploy": "unit",
@@ -59,6 +62,7 @@ TIERS = {
     "test_foundation": "service",
     "test_hostile": "faults",
     "test_import": "service",
+    "test_import_graph": "unit",
     "test_org": "service",
     "test_org_e2e": "e2e",
     "test_parsing": "unit",

@@ -12,8 +12,8 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.channels.telegram.app import build_application
+from bot.channels.telegram.jobqueue import scheduler_of
 from bot.config import Settings
-from bot.delivery.scheduling import scheduler_of
 from bot.demo_data import GROUP_ID, Demo
 from bot.emulator import Emulator, SentMessage, User
 from storage.db import Database
