@@ -21,6 +21,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import TelegramError
 
+from bot.conversation import worker_of
 from bot.intake import current_attempt
 from bot.texts import t
 from handlers.base import Ctx, reply, services
@@ -46,13 +47,14 @@ def _slots(context: Ctx) -> asyncio.Semaphore:
 
 
 def active(context: Ctx) -> int:
-    """Long jobs running now (handlers.base.blocking moves SQLite work off the event loop meanwhile)."""
-    return int(services(context).extras.get("background_active", 0))
+    """Long jobs running now (the conversation core's Worker moves SQLite work off the event loop meanwhile)."""
+    return worker_of(services(context)).background_active
 
 
 async def in_background(update: Update, context: Ctx, lang: str, work: Work) -> None:
     """Acknowledge with a progress message, run `work` as a task, return at once."""
     svc = services(context)
+    worker = worker_of(svc)
     status = await reply(update, t("bg.working", lang))
     attempt = current_attempt()
     intake = context.application.bot_data.get("intake")
@@ -75,8 +77,8 @@ async def in_background(update: Update, context: Ctx, lang: str, work: Work) -> 
 
     async def run() -> None:
         error: str | None = None
-        svc.extras["background_active"] = svc.extras.get("background_active", 0) + 1
-        if svc.extras["background_active"] == 1:
+        worker.background_active += 1
+        if worker.background_active == 1:
             # the work's thread holds the GIL in 5 ms slices by default: the event loop (every other
             # chat) would wait up to that at each of its many hand-overs. Shorter slices while it runs.
             svc.extras["switch_interval"] = sys.getswitchinterval()
@@ -93,8 +95,8 @@ async def in_background(update: Update, context: Ctx, lang: str, work: Work) -> 
                 log.error("error in background work", exc_info=exc)
                 await _safe_reply(update, t("err.internal", lang))
         finally:
-            svc.extras["background_active"] -= 1
-            if not svc.extras["background_active"]:
+            worker.background_active -= 1
+            if not worker.background_active:
                 sys.setswitchinterval(svc.extras.get("switch_interval", 0.005))
         if status is not None:
             await _edit(status, t("bg.failed" if error else "bg.done", lang))

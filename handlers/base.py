@@ -1,10 +1,10 @@
-"""Shared plumbing for the thin PTB callbacks: services, caller, role gate, replies."""
+"""Shared plumbing for the thin PTB callbacks: services, database work, replies, command registration."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import Message, Update
@@ -12,10 +12,9 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.access import Caller
-from bot.audit import log_refusal
-from bot.commands import BY_NAME, Role
+from bot.commands import BY_NAME
+from bot.conversation import worker_of
 from bot.services import Services
-from bot.texts import t
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ T = TypeVar("T")
 #: pauses before re-sending a reply after a transient failure (5xx, dropped connection, timeout)
 REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
 Ctx = ContextTypes.DEFAULT_TYPE
-Callback = Callable[[Update, Ctx], Awaitable[Any]]
+Callback = Callable[[Update, Ctx], Coroutine[Any, Any, Any]]
 CHANNEL = "telegram"
 
 
@@ -32,30 +31,10 @@ def services(context: Ctx) -> Services:
     return svc
 
 
-def caller_of(update: Update, context: Ctx) -> Caller:
-    """Who sent the update. Roster members are cached (`Database.cached`: dropped on any roster or unit
-    change made by this process, at most CACHE_TTL old otherwise); strangers are looked up every time,
-    so that someone who just joined (perhaps through another worker) is recognised at once."""
-    user = update.effective_user
-    if user is None:
-        return Caller(CHANNEL, "0", "")
-    svc = services(context)
-    key = ("caller", CHANNEL, user.id, user.full_name)
-    caller = svc.db.cached(key, lambda: svc.caller(CHANNEL, user.id, user.full_name))
-    if not caller.on_roster:
-        svc.db.forget(key)
-    return caller
-
-
 async def blocking(context: Ctx, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a handler's database work. On PostgreSQL in a worker thread, so that the waits (round trips,
-    commit flushes) of updates handled concurrently overlap; on SQLite inline (one writer at a time),
-    except while long work runs in the background (handlers/background.py): then a wait for its write
-    lock must not freeze the event loop for every chat."""
-    svc = services(context)
-    if svc.db.dialect == "sqlite" and not svc.extras.get("background_active"):
-        return fn(*args, **kwargs)
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    """Database work of a callback, the way the conversation core runs its own (bot/conversation/work.py):
+    a worker thread on PostgreSQL; inline on SQLite unless long work runs in the background."""
+    return await worker_of(services(context)).blocking(fn, *args, **kwargs)
 
 
 def lang_of(update: Update, context: Ctx, caller: Caller | None = None) -> str:
@@ -104,26 +83,13 @@ def args_text(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-def add_command(app: Application[Any, Any, Any, Any, Any, Any], name: str, callback: Callback) -> None:
-    """Register a command from the command table, with its alias and the role gate."""
+def add_command(app: Application[Any, Any, Any, Any, Any, Any], name: str, callback: Callback | None = None) -> None:
+    """Register a command from the command table, with its alias; the conversation core gates and answers it
+    (handlers/adapter.on_command) unless `callback` says otherwise."""
+    from handlers.adapter import on_command
+
     spec = BY_NAME[name]
-
-    async def gated(update: Update, context: Ctx) -> None:
-        if update.effective_user is None or update.effective_message is None:
-            return
-        if update.effective_user.is_bot:
-            return
-        if spec.role > Role.NONE:
-            caller = caller_of(update, context)
-            if not caller.has_role(spec.role):
-                lang = lang_of(update, context, caller)
-                key = "err.not_member" if not caller.on_roster and not caller.global_admin else "err.role"
-                log_refusal(services(context), caller, spec.name, reason=key)
-                await reply(update, t(key, lang, command=spec.name, role=t(f"role.{spec.role.name.lower()}", lang)))
-                return
-        await callback(update, context)
-
-    app.add_handler(CommandHandler(list(spec.names), gated))
-    registered: list[str] = app.bot_data.setdefault("commands", [])  # the menu is built from it
+    app.add_handler(CommandHandler(list(spec.names), on_command if callback is None else callback))
+    registered: list[str] = app.bot_data.setdefault("commands", [])  # the menu and /trogiup are built from it
     if spec.name not in registered:
         registered.append(spec.name)

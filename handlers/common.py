@@ -1,4 +1,4 @@
-"""/start, /help, unknown commands, chat tracking and the one error handler."""
+"""/start, /help and unknown commands (answered by the conversation core), and the one error handler."""
 
 from __future__ import annotations
 
@@ -6,62 +6,15 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.commands import BY_NAME, Role
-from bot.fmt import esc
 from bot.intake import note_failure
-from bot.setup import example_unit, guides, setup_of
 from bot.texts import t
-from handlers.base import Ctx, add_command, args_text, caller_of, lang_of, reply, services
+from handlers.adapter import command_turn, route
+from handlers.base import Ctx, add_command
 from storage.db import unavailable
 
 log = logging.getLogger(__name__)
-
-
-async def start(update: Update, context: Ctx) -> None:
-    caller = caller_of(update, context)
-    lang = lang_of(update, context, caller)
-    if guides(caller):  # an ADMIN_IDS admin: the guided setup, until it is done (bot.setup)
-        setup = setup_of(services(context))
-        if not setup.complete:
-            await reply(update, t("setup.hello", lang, name=_esc_name(update)) + "\n\n" + setup.checklist(lang))
-            return
-    key = "start.member" if caller.on_roster or guides(caller) else "start.stranger"
-    unit = esc(example_unit(services(context), caller))
-    await reply(update, t(key, lang, name=_esc_name(update)) + "\n\n" + t("help.report", lang, unit=unit))
-
-
-async def help_cmd(update: Update, context: Ctx) -> None:
-    caller = caller_of(update, context)
-    lang = lang_of(update, context, caller)
-    wanted = args_text(update).lstrip("/").split("@")[0].strip().lower()
-    if wanted:
-        spec = BY_NAME.get(wanted)
-        if spec is None:
-            await reply(update, t("help.no_such", lang, command=esc(wanted[:32])))
-            return
-        await reply(update, t("help.command", lang, name=spec.name, alias=spec.alias,
-                              desc=t(f"cmd.{spec.name}", lang), usage=t(f"usage.{spec.name}", lang)))
-        return
-    lines = [t("help.title", lang), t("help.report", lang, unit=esc(example_unit(services(context), caller))), ""]
-    registered: list[str] = context.application.bot_data.get("commands", [])
-    for role in (Role.NONE, Role.MEMBER, Role.LEADER, Role.ADMIN):
-        names = [n for n in registered if BY_NAME[n].role == role and n not in ("start",)]
-        if not names or (role > Role.MEMBER and not caller.has_role(role)):
-            continue
-        lines.append(t(f"help.section.{role.name.lower()}", lang))
-        for n in names:
-            spec = BY_NAME[n]
-            lines.append(t("help.line", lang, name=spec.name, alias=spec.alias, desc=t(f"cmd.{spec.name}", lang)))
-    chat = update.effective_chat
-    if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-        me = await context.bot.get_me()
-        if not me.can_read_all_group_messages:
-            lines += ["", t("help.privacy", lang)]
-    lines += ["", t("help.footer", lang)]
-    await reply(update, "\n".join(lines))
 
 
 async def unknown_command(update: Update, context: Ctx) -> None:
@@ -69,11 +22,10 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     if msg is None or update.effective_user is None or update.effective_user.is_bot:
         return
     word = (msg.text or "").split(maxsplit=1)[0]
-    name, _, target = word[1:].partition("@")
+    _name, _, target = word[1:].partition("@")
     if target and target.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the same group
-    lang = lang_of(update, context)
-    await reply(update, t("err.unknown_command", lang, command=esc(name[:32])))
+    await route(update, context, command_turn(update))
 
 
 async def on_error(update: object, context: Ctx) -> None:
@@ -101,13 +53,9 @@ async def on_error(update: object, context: Ctx) -> None:
             log.warning("could not tell the user about the error")
 
 
-def _esc_name(update: Update) -> str:
-    return esc(update.effective_user.first_name if update.effective_user else "")
-
-
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    add_command(app, "start", start)
-    add_command(app, "trogiup", help_cmd)
+    add_command(app, "start")
+    add_command(app, "trogiup")
     app.add_error_handler(on_error)
 
 

@@ -120,14 +120,18 @@ def test_settings_repr_hides_the_secrets() -> None:
 
 
 def test_every_command_handler_goes_through_the_role_gate() -> None:
+    """Every command reaches the conversation core through the one adapter callback; the core's router
+    gates every command before its step runs (bot/conversation/router.Conversation.gate)."""
     from telegram.ext import CommandHandler
+
+    from handlers.adapter import on_command
 
     app = build_application(_settings(), start_scheduler=False)
     registered: set[str] = set()
     for handlers in app.handlers.values():
         for handler in handlers:
             if isinstance(handler, CommandHandler):
-                assert handler.callback.__qualname__ == "add_command.<locals>.gated", sorted(handler.commands)
+                assert handler.callback is on_command, sorted(handler.commands)
                 registered |= set(handler.commands)
     privileged = {n for spec in COMMANDS if spec.role >= Role.LEADER for n in spec.names}
     assert privileged <= registered, privileged - registered

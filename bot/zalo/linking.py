@@ -49,6 +49,8 @@ def is_code(text: str) -> bool:
 
 
 class LinkService:
+    is_code = staticmethod(is_code)
+
     def __init__(self, svc: Services) -> None:
         self.svc = svc
         self._failures: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)

@@ -219,8 +219,8 @@ class ZaloRunner:
         self._seen[key] = None
         while len(self._seen) > SEEN_SIZE:
             self._seen.popitem(last=False)
-        try:  # the services are synchronous (SQL, charts): keep the event loop free for Telegram and the webhook
-            outs = await asyncio.to_thread(self.dispatcher.handle, msg)
+        try:  # the core runs its database work off the event loop (a worker thread where the database allows)
+            outs = await self.dispatcher.handle(msg)
         except Exception:  # noqa: BLE001 - one bad message must not stop the bot
             log.exception("error while handling a Zalo message")
             outs = [Out(text=_internal_error(self.svc))]
@@ -232,7 +232,7 @@ class ZaloRunner:
         """Texts are joined into one message where they fit (the free plan counts messages), photos follow.
         In a group with a budget mode, report confirmations are batched ("gop") or left out ("tonghop")."""
         if msg.is_group and any(o.confirm for o in outs):
-            mode = await asyncio.to_thread(self.dispatcher.budget_mode, msg.chat_id)
+            mode = await self.dispatcher.conversation.worker.blocking(self.dispatcher.budget_mode, msg.chat_id)
             if mode != "full":
                 if mode == "batched":
                     for o in outs:
