@@ -26,7 +26,7 @@ from telegram.ext import (
     BaseUpdateProcessor,
     Defaults,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.commands import BY_NAME, Role
 from bot.config import Settings
@@ -249,11 +249,16 @@ def build_application(
     clock: Clock | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     start_scheduler: bool = True,
+    request: BaseRequest | None = None,
 ) -> App:
+    """`request`: the Bot API connection of every call but getUpdates (tests: an offline recorder)."""
     svc = Services(settings, db or Database(settings.database_url), clock or system_clock)
     update_queue: asyncio.Queue[object] = asyncio.Queue()
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request)
     app: App = (
-        ApplicationBuilder()
+        builder
         .token(settings.token())
         .update_queue(update_queue)
         .get_updates_request(AckAfterProcessingRequest(update_queue))
