@@ -195,8 +195,8 @@ def install_timers() -> None:
     """CPU time spent in the project's own synchronous steps (the rest is PTB, HTTP and the event loop)."""
     import functools
 
-    import handlers.reporting as hr
     from bot import render
+    from bot.conversation import Conversation
     from bot.reports import ReportService
 
     def timed(owner: Any, name: str, label: str) -> None:
@@ -216,7 +216,7 @@ def install_timers() -> None:
 
     timed(ReportService, "submit", "ReportService.submit")
     timed(ReportService, "set_reply", "ReportService.set_reply")
-    timed(hr, "caller_of", "caller_of")
+    timed(Conversation, "caller", "Conversation.caller")
     timed(render, "stored", "render.stored")
 
 
