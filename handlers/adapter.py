@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, Turn
+from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, Turn, shared
 from bot.texts import t
 from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Ctx, args_text, reply, services
@@ -35,7 +35,7 @@ def conversation(context: Ctx) -> Conversation:
         from bot.zalo.linking import LinkService
 
         svc = services(context)
-        links = svc.extras.setdefault("links", LinkService(svc)) if svc.settings.channel_names != {"telegram"} else None
+        links = shared(svc, "links", LinkService) if svc.settings.channel_names != {"telegram"} else None
         channel = TELEGRAM.with_commands(data.get("commands", []))
         conv = data["conversation"] = Conversation(svc, channel, links=links)
     return conv

@@ -51,7 +51,8 @@ class LinkCodes(Protocol):
 
 
 def shared(svc: Services, key: str, make: Callable[[Services], T]) -> T:
-    """One service object per process, shared by the channels (it may cache)."""
+    """One service object per process, shared by the channels (it may cache). The one place the core reads
+    `Services.extras`: the typed container (bot/bootstrap.py) replaces it."""
     found: T | None = svc.extras.get(key)
     if found is None:
         found = svc.extras[key] = make(svc)

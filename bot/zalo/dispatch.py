@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.conversation import Conversation, Deferred, Reply, Turn, zalo
+from bot.conversation import Conversation, Deferred, Reply, Turn, shared, zalo
 from bot.services import Services
 from bot.texts import t
 from bot.zalo import CHANNEL
@@ -150,7 +150,7 @@ class ZaloDispatcher:
         self.signer = signer
         self.blobs = blobs or BlobCache()
         self.bot_names = bot_names
-        self.links: LinkService = svc.extras.setdefault("links", LinkService(svc))
+        self.links = shared(svc, "links", LinkService)
         self.conversation = Conversation(svc, zalo(channel), links=self.links)
 
     @property
