@@ -41,6 +41,7 @@ from bot.texts import t
 from storage.db import Database
 
 TAG = re.compile(r"<[^>]+>")
+STOP_WAIT = 5.0  # seconds each shutdown step of the demo may take
 SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
@@ -243,7 +244,8 @@ async def _demo(settings: Settings, db_file: Path, port: int) -> None:
     await app.initialize()
     await app.post_init(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)
+    # a short long-poll: stopping (Ctrl-C, :quit) waits for the running getUpdates at most this long
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
     lang = settings.language
     term = Terminal(emu, db_file.parent / "files", lang)
     print(f"vneid-bot demo — emulator at {emu.url}, database {db_file}")
@@ -258,10 +260,10 @@ async def _demo(settings: Settings, db_file: Path, port: int) -> None:
         term.show_news()
     finally:
         printer.cancel()
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await emu.stop()
+        # quit at once: each step may wait for work in flight (a summary being sent) only briefly
+        for step in (app.updater.stop, app.stop, app.shutdown, emu.stop):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(step(), STOP_WAIT)
         db.dispose()
     print(t("demo.bye", lang))
 
