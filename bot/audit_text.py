@@ -80,7 +80,7 @@ def _changes(before: Mapping[str, Any], after: Mapping[str, Any], lang: str, *, 
 
 def _reason(reason: Any, lang: str) -> str:
     r = str(reason or "").lower()
-    for word in ("scope", "peer", "self", "above", "role", "admin", "leader", "member", "bound"):
+    for word in ("national", "scope", "peer", "self", "above", "role", "admin", "leader", "member", "bound"):
         if word in r:
             return t(f"audit.why.{word}", lang)
     return t("audit.why.other", lang)
@@ -119,6 +119,9 @@ def sentence(action: str, before: Mapping[str, Any] | None, after: Mapping[str, 
     elif action in ("holiday.add", "holiday.remove"):
         src = a or b
         args.update(new=v("day", src.get("day")), old=v("name", src.get("name")))
+        # "scope": "unit" = a day off of the entry's unit only; absent (entries before issue 15 item 4) = national
+        args["where"] = (t("audit.holiday.unit", lang, unit=args["unit"]) if src.get("scope") == "unit"
+                         else t("audit.holiday.national", lang))
         if action == "holiday.add" and b.get("name") and b.get("name") != a.get("name"):
             args["changes"] = t("audit.renamed", lang, old=v("name", b.get("name")))
     elif action in ("report.fix", "report.remove"):

@@ -232,5 +232,7 @@ def escalation_text(parent_name: str, streaks: list[SilentStreak], lang: str = "
     return fit(head, items, ["", t("esc.footer", lang)], lang, limit)
 
 
-def holidays_window(s: Session, today: date) -> dict[date, str]:
-    return schedule_repo.holidays_between(s, today - timedelta(days=LOOKBACK_DAYS + 1), today + timedelta(days=1))
+def holidays_window(s: Session, today: date) -> schedule_repo.HolidayCalendar:
+    """The holidays (national and units' days off) of the escalation look-back around `today`:
+    ``.dates_for(chat.unit_path)`` is what applies to one chat."""
+    return schedule_repo.holiday_calendar(s, today - timedelta(days=LOOKBACK_DAYS + 1), today + timedelta(days=1))

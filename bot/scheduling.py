@@ -333,7 +333,7 @@ class Scheduler:
         self._reminder_data: dict[date, reminders.ReminderData] = {}
         self._escalation_data: dict[date, reminders.EscalationData] = {}
         self._chart_jobs: list[_ChartJob] = []
-        self._holidays: dict[date, str] = {}
+        self._holidays: dict[date, schedule_repo.HolidayCalendar] = {}  # escalation day -> its look-back
 
     # ---- public ------------------------------------------------------------------------------
 
@@ -354,12 +354,13 @@ class Scheduler:
             chats = schedule_repo.active_bound_chats(s, self.channel)
             if not chats:
                 return []
-            holidays = schedule_repo.holidays_between(s, first, now.date())
+            holidays = schedule_repo.holiday_calendar(s, first, now.date())
             rows = schedule_repo.deliveries_between(s, first, now.date())
             state = {k: (r.status, r.next_attempt_at, r.attempts) for k, r in rows.items()}
         out: list[Due] = []
         for chat in chats:
-            for item in due_for_chat(chat, now, d, holidays):
+            # national holidays and the days off of the chat's unit and its ancestors (not other communes')
+            for item in due_for_chat(chat, now, d, holidays.dates_for(chat.unit_path)):
                 st = state.get((chat.id, item.kind, item.day))
                 if st is not None and st[2] >= self.max_attempts and st[0] != "sending":
                     continue
@@ -405,6 +406,7 @@ class Scheduler:
             self._charts.clear()
             self._reminder_data.clear()
             self._escalation_data.clear()
+            self._holidays.clear()
             if report.sent or report.failed or report.disabled:
                 log.info("scheduler tick: %d due, %d sent, %d skipped, %d failed, %d chats disabled",
                          report.due, report.sent, report.skipped, report.failed, report.disabled)
@@ -589,7 +591,7 @@ class Scheduler:
                     self._reminder_data[day] = reminders.load_reminder_data(s, sorted(unit_ids), day)
                 else:
                     self._escalation_data[day] = reminders.load_escalation_data(s, sorted(unit_ids), day)
-                    self._holidays.update(reminders.holidays_window(s, day))
+                    self._holidays[day] = reminders.holidays_window(s, day)
 
     def _build(self, item: Due) -> Content | None:
         chat, lang = item.chat, self._lang(item.chat)
@@ -603,13 +605,14 @@ class Scheduler:
             return Content(body) if body else None
         if item.kind == "escalation":
             edata = self._escalation_data.get(item.day)
-            if edata is None or chat.unit_id not in edata.units:
+            calendar = self._holidays.get(item.day)
+            if edata is None or chat.unit_id not in edata.units or calendar is None:
                 with self.svc.db.session() as s:
                     edata = reminders.load_escalation_data(s, [chat.unit_id], item.day)
-                    self._holidays.update(reminders.holidays_window(s, item.day))
+                    calendar = self._holidays[item.day] = reminders.holidays_window(s, item.day)
             streaks = reminders.streaks_for(edata, chat.unit_id, self.svc.settings.escalate_after_days,
-                                            reminders.parse_weekdays(chat.skip_weekdays), self._holidays,
-                                            self.svc.settings.tz)
+                                            reminders.parse_weekdays(chat.skip_weekdays),
+                                            calendar.dates_for(chat.unit_path), self.svc.settings.tz)
             body = reminders.escalation_text(chat.unit_name, streaks, lang)
             return Content(body) if body else None
         if item.off_day:
@@ -831,7 +834,7 @@ class ScheduleService:
         if sub in ("?", "help", "huongdan", "trogiup"):
             return usage
         if sub in ("nghi", "ngaynghi", "holiday", "holidays", "le"):
-            return self._holiday_add(caller, rest_orig, lang) if rest else self._holidays(lang)
+            return self._holiday_add(caller, rest_orig, lang) if rest else self._holidays(caller, lang)
         if sub in ("bonghi", "xoanghi", "unholiday"):
             return self._holiday_remove(caller, rest_orig, lang, usage)
 
@@ -917,31 +920,68 @@ class ScheduleService:
                     time=(chat.summary_time or st.default_summary_time).strftime("%H:%M"))
                   if chat.summaries_enabled else t("lich.off", lang))
         skip = reminders.parse_weekdays(chat.skip_weekdays)
-        upcoming = schedule_repo.upcoming_holidays(s, self.svc.today(), 3)
+        # what applies to this chat: national holidays and the days off of its unit and the units above it
+        upcoming = schedule_repo.upcoming_holidays(s, self.svc.today(), 3, schedule_repo.path_ids(unit.path))
         text_ = t("lich.show", lang, unit=esc(unit.name),
                   reminder=at(chat.reminder_time, st.default_reminder_time, chat.reminders_enabled),
                   summary=at(chat.summary_time, st.default_summary_time, chat.summaries_enabled),
                   weekly=weekly,
                   skip=", ".join(t(f"wd.{d}", lang) for d in sorted(skip)) or t("lich.none", lang),
-                  holidays="; ".join(f"{fmt.day(d, lang, year=True)} {esc(n)}" for d, n in upcoming)
+                  holidays="; ".join(f"{fmt.day(h.day, lang, year=True)} {esc(h.name)} ({self._holiday_label(h, lang)})"
+                                     for h in upcoming)
                   or t("lich.none", lang))
         if not chat.active:
             text_ += "\n" + t("lich.inactive", lang, reason=esc(chat.disabled_reason or "?"))
         return text_
 
-    def _holidays(self, lang: str) -> str:
+    # ---- holidays (issue 15 item 4): national ones for global admins, days off of a unit for its admins ----
+    # The scope rule lives here so that every channel gets it: a global admin (ADMIN_IDS) edits the national
+    # holidays; a scoped admin adds/removes the days off of their own scope root and never touches a national one.
+
+    def _holiday_label(self, h: schedule_repo.HolidayItem, lang: str) -> str:
+        if h.unit_id is None:
+            return t("lich.scope_national", lang)
+        return t("lich.scope_unit", lang, unit=esc(h.unit_name or "?"))
+
+    def _holidays(self, caller: Caller, lang: str) -> str:
+        """Upcoming national holidays and the days off of the caller's unit (and of the units above it)."""
         with self.svc.db.session() as s:
-            rows = schedule_repo.upcoming_holidays(s, self.svc.today(), 15)
+            rows = schedule_repo.upcoming_holidays(s, self.svc.today(), 15,
+                                                   schedule_repo.path_ids(caller.unit_path))
         if not rows:
             return t("lich.no_holidays", lang)
-        lines = "\n".join(t("lich.holiday_line", lang, day=fmt.day(d, lang, year=True),
-                            weekday=t(f"wd.{d.weekday()}", lang), name=esc(n)) for d, n in rows)
+        lines = "\n".join(t("lich.holiday_line", lang, day=fmt.day(h.day, lang, year=True),
+                            weekday=t(f"wd.{h.day.weekday()}", lang), name=esc(h.name),
+                            scope=self._holiday_label(h, lang)) for h in rows)
         return t("lich.holidays", lang, lines=lines)
 
-    def _holiday_add(self, caller: Caller, rest: list[str], lang: str) -> str:
-        if not caller.has_role(Role.ADMIN):
-            audit.log_refusal(self.svc, caller, "lich.nghi", reason="not admin")
+    def _holiday_scope(self, caller: Caller, action: str, lang: str) -> tuple[int | None, str] | str:
+        """(unit id or None for national, unit name) the caller edits, or the refusal text."""
+        if caller.global_admin:
+            return None, ""
+        if not caller.has_role(Role.ADMIN) or caller.unit_id is None:
+            audit.log_refusal(self.svc, caller, action, reason="not admin")
             return t("lich.holiday_admin", lang)
+        with self.svc.db.session() as s:
+            unit = repo.unit_by_id(s, caller.unit_id)
+            name = unit.name if unit is not None else "?"
+        return caller.unit_id, name
+
+    def _national_refusal(self, caller: Caller, action: str, unit_id: int, day: date, lang: str) -> str | None:
+        """A scoped admin's edit on a day that is a national holiday: refused and audited (nothing changes)."""
+        with self.svc.db.session() as s:
+            national = schedule_repo.holiday_on(s, day)
+            name = national.name if national is not None else None
+        if name is None:
+            return None
+        audit.log_refusal(self.svc, caller, action, reason="national holiday", unit_id=unit_id)
+        return t("lich.holiday_national", lang, day=fmt.day(day, lang, year=True), name=esc(name))
+
+    def _holiday_add(self, caller: Caller, rest: list[str], lang: str) -> str:
+        scope = self._holiday_scope(caller, "lich.nghi", lang)
+        if isinstance(scope, str):
+            return scope
+        unit_id, unit_name = scope
         day = parse_date(rest[0], self.svc.today())
         if day is None:
             return t("lich.bad_date", lang, value=esc(rest[0]))
@@ -951,31 +991,51 @@ class ScheduleService:
         if typed is None:
             return t("org.name_control", lang)
         name = typed[:120] or t("lich.holiday_default", lang)
+        if unit_id is not None:
+            refused = self._national_refusal(caller, "lich.nghi", unit_id, day, lang)
+            if refused:
+                return refused
         with self.svc.db.session() as s:
-            _row, old = schedule_repo.add_holiday(s, day, name)
+            _row, old = schedule_repo.add_holiday(s, day, name, unit_id)
+        dd = fmt.day(day, lang, year=True)
         if old == name:
-            return t("lich.holiday_same", lang, day=fmt.day(day, lang, year=True), name=esc(name))
-        audit.record(self.svc, caller, "holiday.add", before={"day": day.isoformat(), "name": old} if old else None,
-                     after={"day": day.isoformat(), "name": name})
+            return t("lich.holiday_same", lang, day=dd, name=esc(name))
+        kind = {"scope": "national" if unit_id is None else "unit"}
+        audit.record(self.svc, caller, "holiday.add", unit_id=unit_id,
+                     before={"day": day.isoformat(), "name": old, **kind} if old else None,
+                     after={"day": day.isoformat(), "name": name, **kind})
+        if unit_id is None:
+            if old is not None:
+                return t("lich.holiday_renamed", lang, day=dd, old=esc(old), name=esc(name))
+            return t("lich.holiday_added", lang, day=dd, name=esc(name))
         if old is not None:
-            return t("lich.holiday_renamed", lang, day=fmt.day(day, lang, year=True), old=esc(old), name=esc(name))
-        return t("lich.holiday_added", lang, day=fmt.day(day, lang, year=True), name=esc(name))
+            return t("lich.holiday_renamed_unit", lang, day=dd, old=esc(old), name=esc(name), unit=esc(unit_name))
+        return t("lich.holiday_added_unit", lang, day=dd, name=esc(name), unit=esc(unit_name))
 
     def _holiday_remove(self, caller: Caller, rest: list[str], lang: str, usage: str) -> str:
         if not rest:
             return usage
-        if not caller.has_role(Role.ADMIN):
-            audit.log_refusal(self.svc, caller, "lich.bonghi", reason="not admin")
-            return t("lich.holiday_admin", lang)
+        scope = self._holiday_scope(caller, "lich.bonghi", lang)
+        if isinstance(scope, str):
+            return scope
+        unit_id, unit_name = scope
         day = parse_date(rest[0], self.svc.today())
         if day is None:
             return t("lich.bad_date", lang, value=esc(rest[0]))
         with self.svc.db.session() as s:
-            name = schedule_repo.remove_holiday(s, day)
+            name = schedule_repo.remove_holiday(s, day, unit_id)
+        dd = fmt.day(day, lang, year=True)
         if name is None:
-            return t("lich.holiday_missing", lang, day=fmt.day(day, lang, year=True))
-        audit.record(self.svc, caller, "holiday.remove", before={"day": day.isoformat(), "name": name}, after=None)
-        return t("lich.holiday_removed", lang, day=fmt.day(day, lang, year=True), name=esc(name))
+            if unit_id is None:
+                return t("lich.holiday_missing", lang, day=dd)
+            refused = self._national_refusal(caller, "lich.bonghi", unit_id, day, lang)
+            return refused or t("lich.holiday_missing_unit", lang, day=dd, unit=esc(unit_name))
+        audit.record(self.svc, caller, "holiday.remove", unit_id=unit_id,
+                     before={"day": day.isoformat(), "name": name, "scope": "national" if unit_id is None else "unit"},
+                     after=None)
+        if unit_id is None:
+            return t("lich.holiday_removed", lang, day=dd, name=esc(name))
+        return t("lich.holiday_removed_unit", lang, day=dd, name=esc(name), unit=esc(unit_name))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -174,10 +174,24 @@ class Chat(Base):
 
 
 class Holiday(Base):
+    """A day without reminders. ``unit_id`` NULL: a national holiday (global admins only), for everyone;
+    otherwise a day off of that unit's subtree (added by its scoped admin).
+
+    One row per (day, unit): NULLs are distinct in unique constraints on SQLite and PostgreSQL alike, so
+    "one national holiday per day" is a partial unique index of its own.
+    """
+
     __tablename__ = "holidays"
+    __table_args__ = (
+        Index("uq_holidays_unit_day", "unit_id", "day", unique=True,
+              sqlite_where=text("unit_id IS NOT NULL"), postgresql_where=text("unit_id IS NOT NULL")),
+        Index("uq_holidays_national_day", "day", unique=True,
+              sqlite_where=text("unit_id IS NULL"), postgresql_where=text("unit_id IS NULL")),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, unique=True)
+    day: Mapped[date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(120))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
 
 class Report(Base):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -110,20 +110,58 @@ def migrate_chat(s: Session, chat_id: int, new_external_id: str) -> bool:
 # ---- holidays ------------------------------------------------------------------------------------
 
 
-def holidays_between(s: Session, start: date, end: date) -> dict[date, str]:
-    rows = s.execute(select(Holiday.day, Holiday.name).where(Holiday.day >= start, Holiday.day <= end))
-    return {d: n for d, n in rows}
+def path_ids(unit_path: str | None) -> list[int]:
+    """The unit ids of a materialised path, root first ("/1/12/305/" -> [1, 12, 305])."""
+    return [int(x) for x in (unit_path or "").strip("/").split("/") if x.isdigit()]
 
 
-def holiday_on(s: Session, day: date) -> Holiday | None:
-    return s.scalar(select(Holiday).where(Holiday.day == day))
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """The holidays of a period: national ones and the days off of units (a snapshot, no session)."""
+
+    national: dict[date, str]
+    by_unit: dict[int, dict[date, str]]
+
+    def for_path(self, unit_path: str | None) -> dict[date, str]:
+        """What applies to a unit: national holidays plus the days off of the unit and its ancestors."""
+        out = dict(self.national)
+        for uid in path_ids(unit_path):
+            for d, n in self.by_unit.get(uid, {}).items():
+                out.setdefault(d, n)
+        return out
+
+    def dates_for(self, unit_path: str | None) -> frozenset[date]:
+        return frozenset(self.for_path(unit_path))
 
 
-def add_holiday(s: Session, day: date, name: str) -> tuple[Holiday, str | None]:
-    """Insert or rename; returns the row and the previous name (None when new)."""
-    row = holiday_on(s, day)
+def holiday_calendar(s: Session, start: date, end: date) -> HolidayCalendar:
+    rows = s.execute(select(Holiday.day, Holiday.name, Holiday.unit_id).where(Holiday.day >= start, Holiday.day <= end))
+    national: dict[date, str] = {}
+    by_unit: dict[int, dict[date, str]] = defaultdict(dict)
+    for d, n, uid in rows:
+        if uid is None:
+            national[d] = n
+        else:
+            by_unit[uid][d] = n
+    return HolidayCalendar(national, dict(by_unit))
+
+
+def holidays_between(s: Session, start: date, end: date, unit_path: str | None = None) -> dict[date, str]:
+    """The holidays applying to the unit at `unit_path` (None: the national ones only)."""
+    return holiday_calendar(s, start, end).for_path(unit_path)
+
+
+def holiday_on(s: Session, day: date, unit_id: int | None = None) -> Holiday | None:
+    """The holiday of exactly that scope on `day` (unit_id None: the national one)."""
+    scope = Holiday.unit_id.is_(None) if unit_id is None else Holiday.unit_id == unit_id
+    return s.scalar(select(Holiday).where(Holiday.day == day, scope))
+
+
+def add_holiday(s: Session, day: date, name: str, unit_id: int | None = None) -> tuple[Holiday, str | None]:
+    """Insert or rename (in that scope); returns the row and the previous name (None when new)."""
+    row = holiday_on(s, day, unit_id)
     if row is None:
-        row = Holiday(day=day, name=name)
+        row = Holiday(day=day, name=name, unit_id=unit_id)
         s.add(row)
         s.flush()
         return row, None
@@ -133,8 +171,8 @@ def add_holiday(s: Session, day: date, name: str) -> tuple[Holiday, str | None]:
     return row, old
 
 
-def remove_holiday(s: Session, day: date) -> str | None:
-    row = holiday_on(s, day)
+def remove_holiday(s: Session, day: date, unit_id: int | None = None) -> str | None:
+    row = holiday_on(s, day, unit_id)
     if row is None:
         return None
     name = row.name
@@ -143,9 +181,26 @@ def remove_holiday(s: Session, day: date) -> str | None:
     return name
 
 
-def upcoming_holidays(s: Session, start: date, limit: int = 10) -> list[tuple[date, str]]:
-    rows = s.execute(select(Holiday.day, Holiday.name).where(Holiday.day >= start).order_by(Holiday.day).limit(limit))
-    return [(d, n) for d, n in rows]
+@dataclass(frozen=True)
+class HolidayItem:
+    day: date
+    name: str
+    unit_id: int | None  # None: national
+    unit_name: str | None
+
+
+def upcoming_holidays(s: Session, start: date, limit: int = 10, unit_ids: Sequence[int] = ()) -> list[HolidayItem]:
+    """National holidays from `start` on, plus the days off of `unit_ids`, by day (national first)."""
+    scope: ColumnElement[bool] = Holiday.unit_id.is_(None)
+    if unit_ids:
+        scope = or_(scope, Holiday.unit_id.in_(list(unit_ids)))
+    rows = s.execute(
+        select(Holiday.day, Holiday.name, Holiday.unit_id, Unit.name)
+        .outerjoin(Unit, Unit.id == Holiday.unit_id)
+        .where(Holiday.day >= start, scope)
+        .order_by(Holiday.day, Holiday.unit_id.is_not(None), Holiday.id).limit(limit)
+    )
+    return [HolidayItem(d, n, uid, un) for d, n, uid, un in rows]
 
 
 # ---- the delivery outbox -------------------------------------------------------------------------

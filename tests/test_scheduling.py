@@ -490,3 +490,31 @@ async def test_the_pacer_keeps_every_window_under_the_limit_whatever_the_latency
     # a send holds its place in the window from its release until `window` after its answer, so the pace
     # is limit / (window + round trip): 10 / (0.2 + 0.03) s here (~1.4 s), not a sequential crawl (~1.8 s+)
     assert 1.0 <= elapsed < 1.6
+
+
+async def test_a_commune_day_off_silences_only_that_communes_reminders(db: Database, demo: Demo) -> None:
+    """Issue 15 item 4: a commune admin's /lich nghi is that commune's day off (its villages, its chats);
+    another commune of the same province is reminded as usual, and so is the province above it."""
+    from bot.demo_data import ADMIN_ID
+    from bot.scheduling import ScheduleService
+
+    with db.session() as s:
+        prov = repo.unit_by_id(s, demo.province_id)
+        other = repo.create_unit(s, "x-binhan", "Xã Bình An", "commune", prov)
+        for i, name in enumerate(("Thôn Đông", "Thôn Tây")):
+            v = repo.create_unit(s, f"ba-{i}", name, "village", other)
+            repo.add_member(s, "telegram", str(5000 + i), f"Tổ viên {name}", v, "member")
+        for ext, unit in ((-3000, other), (-3003, repo.unit_by_id(s, demo.village_ids["Thôn 3"])), (-3009, prov)):
+            repo.bind_chat(s, repo.get_or_create_chat(s, "telegram", str(ext), f"Nhóm {ext}"), unit)
+    svc = make_services(db, at(2025, 8, 14, 10, 0))
+    answer = ScheduleService(svc).lich(svc.caller("telegram", ADMIN_ID), str(GROUP_ID), "nghi 20/08/2025 Hội làng")
+    assert "riêng của Xã Tân Hòa" in answer, answer
+    bot = FakeBot()
+    sched = Scheduler(make_services(db, at(2025, 8, 20, 16, 40)), bot)  # type: ignore[arg-type]
+    await sched.tick()
+    reminded = {m.chat_id for m in bot.sent if "Nhắc báo cáo" in m.text}
+    assert GROUP_ID not in reminded and -3003 not in reminded  # Tân Hòa's subtree: a day off
+    assert {-3000, -3009} <= reminded  # the other commune and the province: a working day
+    await sched.tick(at(2025, 8, 20, 20, 10))
+    assert not bot.to(GROUP_ID) and not bot.to(-3003)  # an idle day off has no summary either
+    assert any("Tổng hợp" in m.text for m in bot.to(-3000))

@@ -217,3 +217,34 @@ async def test_tonghop_on_demand(harness: Harness) -> None:
         assert replies[1].kind == "photo" and (replies[1].file_bytes or b"").startswith(b"\x89PNG")
     member = await h.say(GROUP_ID, member_id(0), "/summary")
     assert "chỉ dành cho" in (member[0].text or "")
+
+
+async def test_a_commune_admin_cannot_change_national_holidays_a_global_admin_can(harness: Harness) -> None:
+    """Issue 15 item 4 over Telegram: /lich nghi and /lich bonghi of a commune admin leave the national
+    holidays alone (refused, audited); a global admin (ADMIN_IDS) edits them."""
+    from bot.demo_data import ADMIN_ID
+    from storage import schedule_repo
+    from storage.models import AuditLog
+
+    h = harness
+    day = date(2025, 9, 2)
+    add = await h.say(GROUP_ID, ADMIN_ID, "/lich nghi 02/09/2025 Nghỉ bù của xã")
+    assert "ngày nghỉ toàn quốc «Quốc khánh»" in (add[0].text or "") and "không thay đổi" in (add[0].text or "")
+    remove = await h.say(GROUP_ID, ADMIN_ID, "/lich bonghi 02/09/2025")
+    assert "chỉ quản trị toàn hệ thống" in (remove[0].text or "")
+    with h.db.session() as s:
+        national = schedule_repo.holiday_on(s, day)
+        assert national is not None and national.name == "Quốc khánh"
+        assert [a.action for a in s.query(AuditLog).filter(AuditLog.outcome == "refused")] == ["lich.nghi",
+                                                                                              "lich.bonghi"]
+    own = await h.say(GROUP_ID, ADMIN_ID, "/lich nghi 20/08/2025 Hội làng")
+    assert "ngày nghỉ riêng của Xã Tân Hòa" in (own[0].text or "")
+    h.svc.settings.admin_ids = [ADMIN]
+    h.emu.private_chat(User(ADMIN, "Quản trị"))
+    done = await h.say(ADMIN, ADMIN, "/lich bonghi 02/09/2025")
+    assert "Đã bỏ ngày nghỉ 02/09/2025 (Quốc khánh)" in (done[0].text or "")
+    with h.db.session() as s:
+        assert schedule_repo.holiday_on(s, day) is None
+    h.clock.set(at(16, 40, day))
+    await tick(h)
+    assert len(of_kind(h, GROUP_ID, "Nhắc báo cáo")) == 1  # no longer a holiday: reminded

@@ -151,22 +151,130 @@ def test_an_unbound_chat_has_no_schedule(svc: Services) -> None:
     assert "chưa liên kết" in lich(svc, LEADER_ID, "", chat=str(LEADER_ID))
 
 
-def test_holidays_listed_added_renamed_removed_by_admins_only(svc: Services, db: Database) -> None:
+def test_national_holidays_listed_added_renamed_removed_by_global_admins(svc: Services, db: Database) -> None:
     listing = lich(svc, LEADER_ID, "nghi")
-    assert "01/09/2025 (Thứ 2): Quốc khánh" in listing and "Tết" in listing
+    assert "01/09/2025 (Thứ 2): Quốc khánh — toàn quốc" in listing and "Tết" in listing
     assert "chỉ quản trị" in lich(svc, LEADER_ID, "nghi 20/11/2025 Ngày Nhà giáo")
-    assert "Đã thêm ngày nghỉ 20/11/2025: Ngày Nhà giáo" in lich(svc, ADMIN_ID, "nghỉ 20/11/2025 Ngày Nhà giáo")
-    assert "đổi tên" in lich(svc, ADMIN_ID, "nghi 20/11/2025 Ngày Nhà giáo Việt Nam")
+    assert "Đã thêm ngày nghỉ toàn quốc 20/11/2025: Ngày Nhà giáo" in lich(svc, ADMIN, "nghỉ 20/11/2025 Ngày Nhà giáo")
+    assert "đổi tên" in lich(svc, ADMIN, "nghi 20/11/2025 Ngày Nhà giáo Việt Nam")
     with db.session() as s:
         h = schedule_repo.holiday_on(s, date(2025, 11, 20))
-        assert h is not None and h.name == "Ngày Nhà giáo Việt Nam"
-    assert "Đã bỏ ngày nghỉ 20/11/2025" in lich(svc, ADMIN_ID, "bỏ nghỉ 20/11/2025")
-    assert "không có trong danh sách" in lich(svc, ADMIN_ID, "bonghi 20/11/2025")
-    assert "không hợp lệ" in lich(svc, ADMIN_ID, "nghi 32/13/2025 X")
-    actions = [a.action for a in audits(db) if a.outcome == "ok"]
-    assert actions == ["holiday.add", "holiday.add", "holiday.remove"]
+        assert h is not None and h.name == "Ngày Nhà giáo Việt Nam" and h.unit_id is None
+    assert "Đã bỏ ngày nghỉ 20/11/2025" in lich(svc, ADMIN, "bỏ nghỉ 20/11/2025")
+    assert "không có trong danh sách" in lich(svc, ADMIN, "bonghi 20/11/2025")
+    assert "không hợp lệ" in lich(svc, ADMIN, "nghi 32/13/2025 X")
+    ok = [a for a in audits(db) if a.outcome == "ok"]
+    assert [a.action for a in ok] == ["holiday.add", "holiday.add", "holiday.remove"]
+    assert all(a.unit_id is None for a in ok)
     # holiday commands work in a private chat too
-    assert "Đã thêm" in lich(svc, ADMIN_ID, "nghi 21/11/2025 Thử", chat=str(ADMIN_ID))
+    assert "Đã thêm" in lich(svc, ADMIN, "nghi 21/11/2025 Thử", chat=str(ADMIN))
+
+
+def national(db: Database, day: date) -> str | None:
+    with db.session() as s:
+        h = schedule_repo.holiday_on(s, day)
+        return None if h is None else h.name
+
+
+def test_a_commune_admin_cannot_add_rename_or_remove_a_national_holiday(svc: Services, db: Database,
+                                                                       demo: Demo) -> None:
+    """Issue 15 item 4: a commune admin silenced every commune by editing the national holidays."""
+    answer = lich(svc, ADMIN_ID, "nghi 02/09/2025 Nghỉ của xã")
+    assert "ngày nghỉ toàn quốc «Quốc khánh»" in answer and "Bot không thay đổi gì" in answer, answer
+    answer = lich(svc, ADMIN_ID, "bonghi 02/09/2025")
+    assert "chỉ quản trị toàn hệ thống" in answer and "Bot không thay đổi gì" in answer, answer
+    assert national(db, date(2025, 9, 2)) == "Quốc khánh"
+    with db.session() as s:  # nothing added for the commune either
+        assert schedule_repo.holiday_on(s, date(2025, 9, 2), demo.commune_id) is None
+    # a new day is the commune's own day off, never a national one
+    assert "riêng của Xã Tân Hòa" in lich(svc, ADMIN_ID, "nghi 20/11/2025 Ngày Nhà giáo")
+    assert national(db, date(2025, 11, 20)) is None
+    refused = [a for a in audits(db) if a.outcome == "refused"]
+    assert [(a.action, a.unit_id, (a.after or {}).get("reason")) for a in refused] == [
+        ("lich.nghi", demo.commune_id, "national holiday"), ("lich.bonghi", demo.commune_id, "national holiday")]
+
+
+def test_a_commune_admin_adds_lists_renames_and_removes_its_own_day_off(svc: Services, db: Database,
+                                                                       demo: Demo) -> None:
+    assert "Đã thêm ngày nghỉ riêng của Xã Tân Hòa 20/11/2025: Ngày hội" in lich(svc, ADMIN_ID, "nghi 20/11/2025 Ngày hội")
+    assert "đổi tên «Ngày hội» → «Ngày hội xã»" in lich(svc, ADMIN_ID, "nghi 20/11/2025 Ngày hội xã")
+    with db.session() as s:
+        h = schedule_repo.holiday_on(s, date(2025, 11, 20), demo.commune_id)
+        assert h is not None and h.name == "Ngày hội xã"
+    listing = lich(svc, ADMIN_ID, "nghi")
+    assert "01/09/2025 (Thứ 2): Quốc khánh — toàn quốc" in listing
+    assert "20/11/2025 (Thứ 5): Ngày hội xã — riêng Xã Tân Hòa" in listing
+    assert "Ngày hội xã — riêng Xã Tân Hòa" in lich(svc, LEADER_ID, "nghi")  # the commune's leader sees it too
+    assert "Ngày hội xã" not in lich(svc, ADMIN, "nghi")  # the national list (global admin) does not
+    # a global admin's bonghi is about national holidays: the commune's day off stays
+    assert "không có trong danh sách" in lich(svc, ADMIN, "bonghi 20/11/2025")
+    assert "Đã bỏ ngày nghỉ riêng của Xã Tân Hòa 20/11/2025" in lich(svc, ADMIN_ID, "bonghi 20/11/2025")
+    assert "không phải ngày nghỉ riêng của Xã Tân Hòa" in lich(svc, ADMIN_ID, "bonghi 20/11/2025")
+    ok = [a for a in audits(db) if a.outcome == "ok"]
+    assert [(a.action, a.unit_id) for a in ok] == [("holiday.add", demo.commune_id)] * 2 + [
+        ("holiday.remove", demo.commune_id)]
+    # the group's /lich shows what applies to its unit, marked
+    lich(svc, ADMIN_ID, "nghi 15/08/2025 Họp xã")
+    shown = lich(svc, LEADER_ID, "")
+    assert "Ngày nghỉ sắp tới: 15/08/2025 Họp xã (riêng Xã Tân Hòa); 01/09/2025 Quốc khánh (toàn quốc)" in shown, shown
+
+
+def test_holiday_audit_entries_read_as_sentences_with_their_scope() -> None:
+    from bot.audit_text import sentence
+
+    def say(action: str, before: dict | None, after: dict | None, unit: str = "", refused: bool = False) -> str:
+        return sentence(action, before, after, "vi", unit=unit, refused=refused, today=date(2025, 8, 14), names={})
+
+    assert say("holiday.add", None, {"day": "2025-11-20", "name": "Ngày hội", "scope": "unit"}, "Xã Tân Hòa") == \
+        "thêm ngày nghỉ riêng của Xã Tân Hòa 20/11 «Ngày hội»"
+    assert say("holiday.remove", {"day": "2025-11-20", "name": "Tết", "scope": "national"}, None) == \
+        "bỏ ngày nghỉ toàn quốc 20/11 «Tết»"
+    assert say("holiday.add", None, {"day": "2025-11-20", "name": "Tết"}) == "thêm ngày nghỉ toàn quốc 20/11 «Tết»"
+    refused = say("lich.nghi", None, {"reason": "national holiday"}, "Xã Tân Hòa", refused=True)
+    assert refused == ("định thêm ngày nghỉ (Xã Tân Hòa) nhưng bị từ chối: ngày nghỉ toàn quốc chỉ quản trị "
+                       "toàn hệ thống mới đổi được")
+    en = sentence("holiday.add", None, {"day": "2025-11-20", "name": "Fair", "scope": "unit"}, "en", unit="Tân Hòa",
+                  refused=False, today=date(2025, 8, 14), names={})
+    assert "Tân Hòa day-off" in en and "Fair" in en
+
+
+def test_holiday_scopes_on_both_databases(any_db: Database) -> None:
+    """One national holiday per day and one day off per (unit, day), on SQLite and PostgreSQL (NULLs are
+    distinct in unique constraints: the national rule is a partial unique index); the rule of /lich too."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Holiday
+
+    demo = seed_demo(any_db)
+    with any_db.session() as s:
+        other = repo.create_unit(s, "x-binhan", "Xã Bình An", "commune", repo.unit_by_id(s, demo.province_id))
+        other_id = other.id
+    day = date(2025, 11, 20)
+    with any_db.session() as s:  # national + two communes on one day: three rows
+        s.add_all([Holiday(day=day, name="A"), Holiday(day=day, name="B", unit_id=demo.commune_id),
+                   Holiday(day=day, name="C", unit_id=other_id)])
+    for unit_id in (None, demo.commune_id):
+        with pytest.raises(IntegrityError), any_db.session() as s:
+            s.add(Holiday(day=day, name="dup", unit_id=unit_id))
+            s.flush()
+    with any_db.session() as s:
+        cal = schedule_repo.holiday_calendar(s, day, day)
+        tanhoa = repo.unit_by_id(s, demo.village_ids["Thôn 3"])
+        binhan = repo.unit_by_id(s, other_id)
+        assert tanhoa is not None and binhan is not None
+        assert cal.for_path(tanhoa.path) == {day: "A"} and cal.national == {day: "A"}
+        assert cal.by_unit == {demo.commune_id: {day: "B"}, other_id: {day: "C"}}
+        s.execute(Holiday.__table__.delete())
+    svc = make_services(any_db, at(2025, 8, 14, 10, 0))
+    assert "riêng của Xã Tân Hòa" in lich(svc, ADMIN_ID, "nghi 02/09/2025 Ngày hội")
+    assert "Đã thêm ngày nghỉ toàn quốc" in lich(svc, ADMIN, "nghi 02/09/2025 Quốc khánh")
+    assert "ngày nghỉ toàn quốc «Quốc khánh»" in lich(svc, ADMIN_ID, "nghi 02/09/2025 Đổi tên")
+    assert "Đã bỏ ngày nghỉ riêng của Xã Tân Hòa" in lich(svc, ADMIN_ID, "bonghi 02/09/2025")  # its own row
+    assert "ngày nghỉ toàn quốc «Quốc khánh»" in lich(svc, ADMIN_ID, "bonghi 02/09/2025")  # never the national one
+    with any_db.session() as s:
+        cal = schedule_repo.holiday_calendar(s, date(2025, 9, 2), date(2025, 9, 2))
+        assert cal.by_unit == {}
+        assert cal.national == {date(2025, 9, 2): "Quốc khánh"}
 
 
 def test_bat_switches_a_disabled_chat_back_on(svc: Services, db: Database) -> None:

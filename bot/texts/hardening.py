@@ -21,6 +21,25 @@ VI: dict[str, str] = {
                        "file; hoặc nhờ quản trị viên toàn hệ thống nhập dòng này.",
     "org.join_throttled": "⏳ Nhập sai mã đăng ký quá nhiều lần. Vui lòng thử lại sau {minutes} phút, "
                           "hoặc xin mã đúng từ trưởng nhóm. Bot không thay đổi gì.",
+    # scoped holidays (issue 15 item 4): national ones for global admins, days off of a unit for its admins
+    "lich.holiday_national": (
+        "Ngày {day} là ngày nghỉ toàn quốc «{name}» (không nhắc ở mọi đơn vị): chỉ quản trị toàn hệ thống mới "
+        "thêm, đổi tên hoặc bỏ được. Bot không thay đổi gì."
+    ),
+    "lich.holiday_added_unit": (
+        "✅ Đã thêm ngày nghỉ riêng của {unit} {day}: {name}. Hôm đó bot không nhắc báo cáo trong {unit}; "
+        "các đơn vị khác vẫn nhắc như thường."
+    ),
+    "lich.holiday_renamed_unit": "✅ Ngày {day} đã là ngày nghỉ riêng của {unit}; đổi tên «{old}» → «{name}».",
+    "lich.holiday_removed_unit": "✅ Đã bỏ ngày nghỉ riêng của {unit} {day} ({name}). Hôm đó bot nhắc báo cáo như thường.",
+    "lich.holiday_missing_unit": "Ngày {day} không phải ngày nghỉ riêng của {unit}. Bot không thay đổi gì.",
+    "lich.scope_national": "toàn quốc",
+    "lich.scope_unit": "riêng {unit}",
+    "audit.holiday.national": "toàn quốc",
+    "audit.holiday.unit": "riêng của {unit}",
+    "audit.why.national": "ngày nghỉ toàn quốc chỉ quản trị toàn hệ thống mới đổi được",
+    "org.act.lich.nghi": "thêm ngày nghỉ",
+    "org.act.lich.bonghi": "bỏ ngày nghỉ",
 }
 
 EN: dict[str, str] = {
@@ -42,4 +61,22 @@ EN: dict[str, str] = {
                        "global admin to import this row.",
     "org.join_throttled": "⏳ Too many wrong join codes. Please try again in {minutes} minutes, or ask your team "
                           "leader for the right code. Nothing was changed.",
+    "lich.holiday_national": (
+        "{day} is the national holiday «{name}» (no reminders in any unit): only global admins add, rename or "
+        "remove it. Nothing was changed."
+    ),
+    "lich.holiday_added_unit": (
+        "✅ Day off of {unit} added on {day}: {name}. No reminders in {unit} that day; other units are reminded "
+        "as usual."
+    ),
+    "lich.holiday_renamed_unit": "✅ {day} was already a day off of {unit}; renamed «{old}» → «{name}».",
+    "lich.holiday_removed_unit": "✅ Day off of {unit} on {day} ({name}) removed. Reminders as usual that day.",
+    "lich.holiday_missing_unit": "{day} is not a day off of {unit}. Nothing was changed.",
+    "lich.scope_national": "national",
+    "lich.scope_unit": "{unit} only",
+    "audit.holiday.national": "national",
+    "audit.holiday.unit": "{unit} day-off",
+    "audit.why.national": "national holidays are changed by global admins only",
+    "org.act.lich.nghi": "holiday added",
+    "org.act.lich.bonghi": "holiday removed",
 }

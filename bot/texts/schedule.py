@@ -13,7 +13,8 @@ VI: dict[str, str] = {
         "<code>/lich bo T7,CN</code> | <code>bo khong</code> — ngày trong tuần không nhắc\n"
         "<code>/lich tat</code> | <code>/lich bat</code> — tắt/bật cả nhắc và tổng hợp\n"
         "<code>/lich nghi</code> — ngày nghỉ sắp tới\n"
-        "<code>/lich nghi %HOLIDAY% Tết Dương lịch</code> — thêm ngày nghỉ (không nhắc)\n"
+        "<code>/lich nghi %HOLIDAY% Tết Dương lịch</code> — thêm ngày nghỉ (không nhắc): quản trị toàn hệ thống "
+        "thêm ngày nghỉ toàn quốc, quản trị xã/tỉnh thêm ngày nghỉ riêng của đơn vị mình\n"
         "<code>/lich bonghi %HOLIDAY%</code> — bỏ ngày nghỉ"
     ),
     # daily summary
@@ -110,8 +111,11 @@ VI: dict[str, str] = {
     "lich.bad_time": "Giờ «{value}» không hợp lệ. Viết dạng <code>16:30</code> hoặc <code>16h30</code>. Bot không thay đổi gì.",
     "lich.bad_weekday": "«{value}» không phải ngày trong tuần. Dùng T2, T3, …, T7, CN. Bot không thay đổi gì.",
     "lich.bad_date": "Ngày «{value}» không hợp lệ. Viết dạng <code>%HOLIDAY%</code>. Bot không thay đổi gì.",
-    "lich.holiday_admin": "Ngày nghỉ áp dụng cho mọi đơn vị nên chỉ quản trị mới thêm/bỏ được. Bot không thay đổi gì.",
-    "lich.holiday_added": "✅ Đã thêm ngày nghỉ {day}: {name}. Hôm đó bot không nhắc báo cáo.",
+    "lich.holiday_admin": (
+        "Ngày nghỉ chỉ quản trị mới thêm/bỏ được: ngày nghỉ toàn quốc do quản trị toàn hệ thống, ngày nghỉ riêng "
+        "của xã/tỉnh do quản trị của xã/tỉnh đó. Bot không thay đổi gì."
+    ),
+    "lich.holiday_added": "✅ Đã thêm ngày nghỉ toàn quốc {day}: {name}. Hôm đó bot không nhắc báo cáo ở mọi đơn vị.",
     "lich.holiday_renamed": "✅ Ngày {day} đã là ngày nghỉ; đổi tên «{old}» → «{name}».",
     "lich.holiday_same": "Ngày {day} đã là ngày nghỉ «{name}». Bot không thay đổi gì.",
     "lich.holiday_past": (
@@ -121,7 +125,7 @@ VI: dict[str, str] = {
     "lich.holiday_removed": "✅ Đã bỏ ngày nghỉ {day} ({name}). Hôm đó bot nhắc báo cáo như thường.",
     "lich.holiday_missing": "Ngày {day} không có trong danh sách ngày nghỉ. Bot không thay đổi gì.",
     "lich.holidays": "🎌 <b>Ngày nghỉ sắp tới</b> (bot không nhắc báo cáo):\n{lines}",
-    "lich.holiday_line": "• {day} ({weekday}): {name}",
+    "lich.holiday_line": "• {day} ({weekday}): {name} — {scope}",
     "lich.no_holidays": "Chưa có ngày nghỉ nào sắp tới. Thêm: <code>/lich nghi %HOLIDAY% Tết Dương lịch</code>",
     "wd.0": "Thứ 2",
     "wd.1": "Thứ 3",
@@ -145,7 +149,8 @@ EN: dict[str, str] = {
         "<code>/schedule bo T7,CN</code> | <code>bo khong</code> — weekdays without reminders\n"
         "<code>/schedule tat</code> | <code>/schedule bat</code> — everything off/on\n"
         "<code>/schedule nghi</code> — upcoming holidays\n"
-        "<code>/schedule nghi %HOLIDAY% New Year</code> — add a holiday (no reminders)\n"
+        "<code>/schedule nghi %HOLIDAY% New Year</code> — add a holiday (no reminders): global admins add national "
+        "holidays, commune/province admins add days off of their own unit\n"
         "<code>/schedule bonghi %HOLIDAY%</code> — remove a holiday"
     ),
     "sum.title": "📊 <b>VNeID summary — {unit}</b>\nDay {day}",
@@ -235,8 +240,11 @@ EN: dict[str, str] = {
     "lich.bad_time": "«{value}» is not a time. Write <code>16:30</code> or <code>16h30</code>. Nothing was changed.",
     "lich.bad_weekday": "«{value}» is not a weekday. Use T2, T3, …, T7, CN (Mon…Sun). Nothing was changed.",
     "lich.bad_date": "«{value}» is not a date. Write <code>%HOLIDAY%</code>. Nothing was changed.",
-    "lich.holiday_admin": "Holidays apply to every unit, so only admins can change them. Nothing was changed.",
-    "lich.holiday_added": "✅ Holiday added on {day}: {name}. No reminders that day.",
+    "lich.holiday_admin": (
+        "Only admins add or remove holidays: global admins the national ones, a commune/province admin the days "
+        "off of their own unit. Nothing was changed."
+    ),
+    "lich.holiday_added": "✅ National holiday added on {day}: {name}. No reminders in any unit that day.",
     "lich.holiday_renamed": "✅ {day} was already a holiday; renamed «{old}» → «{name}».",
     "lich.holiday_same": "{day} is already the holiday «{name}». Nothing was changed.",
     "lich.holiday_past": (
@@ -246,7 +254,7 @@ EN: dict[str, str] = {
     "lich.holiday_removed": "✅ Holiday {day} ({name}) removed. Reminders as usual that day.",
     "lich.holiday_missing": "{day} is not a holiday. Nothing was changed.",
     "lich.holidays": "🎌 <b>Upcoming holidays</b> (no reminders):\n{lines}",
-    "lich.holiday_line": "• {day} ({weekday}): {name}",
+    "lich.holiday_line": "• {day} ({weekday}): {name} — {scope}",
     "lich.no_holidays": "No upcoming holidays. Add one: <code>/schedule nghi %HOLIDAY% New Year</code>",
     "wd.0": "Monday",
     "wd.1": "Tuesday",
