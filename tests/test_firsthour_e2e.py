@@ -220,7 +220,7 @@ def test_audit_sentences_of_holidays_refusals_and_unknown_fields() -> None:
     today = date(2025, 8, 14)
     kw = {"today": today, "names": {"2003": "Tổ viên An"}}
     assert sentence("holiday.add", None, {"day": "2025-10-10", "name": "Giải phóng Thủ đô"}, "vi", unit="",
-                    refused=False, **kw) == "thêm ngày nghỉ 10/10 «Giải phóng Thủ đô»"
+                    refused=False, **kw) == "thêm ngày nghỉ toàn quốc 10/10 «Giải phóng Thủ đô»"
     refused = sentence("target.set", None, {"reason": "imp.scope"}, "vi", unit="Thôn 3", refused=True, **kw)
     assert refused == "định đặt chỉ tiêu (Thôn 3) nhưng bị từ chối: ngoài phạm vi của người đó"
     odd = sentence("schedule.change", {"reminders_enabled": True, "x_new": "2026-01-02"},
