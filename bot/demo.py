@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ from storage.db import Database
 
 TAG = re.compile(r"<[^>]+>")
 STOP_WAIT = 5.0  # seconds each shutdown step of the demo may take
+QUIT_DEADLINE = 10.0  # after Ctrl-C the demo is gone within this many seconds
 SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
@@ -253,7 +256,11 @@ async def _demo(settings: Settings, db_file: Path, port: int) -> None:
     print(t("demo.help", lang))
     printer = asyncio.create_task(term.printer())
     try:
-        await _read_lines(term)
+        try:
+            await _read_lines(term)
+        except asyncio.CancelledError:  # Ctrl-C (asyncio.run cancels this task): gone within QUIT_DEADLINE
+            _exit_soon(QUIT_DEADLINE, lang)
+            raise
         with contextlib.suppress(TimeoutError):  # let the last answers arrive
             await emu.wait_idle(10)
         await asyncio.sleep(1.0)
@@ -283,3 +290,15 @@ def run_demo(settings: Settings, *, db_path: str | None = None, port: int = 0) -
     except KeyboardInterrupt:
         print(t("demo.bye", settings.language))
     return 0
+
+
+def _exit_soon(delay: float, lang: str) -> None:
+    """Ctrl-C quits at once: the shutdown may wait for work in flight (a summary being delivered, a chart
+    being drawn); whatever it waits for, the demo process is gone within `delay` seconds."""
+
+    def leave() -> None:
+        time.sleep(delay)
+        print(t("demo.bye", lang), flush=True)
+        os._exit(0)
+
+    threading.Thread(target=leave, daemon=True).start()
