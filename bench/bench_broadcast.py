@@ -106,7 +106,7 @@ async def run(groups: int, kind: str, charts: bool, limiter_kind: str, concurren
                 c.summaries_enabled = False
             else:
                 c.reminders_enabled = False
-    sched = Scheduler(app.bot_data["svc"], app.bot, concurrency=concurrency, rate=rate or None)
+    sched = Scheduler(app.bot_data["container"].svc, app.bot, concurrency=concurrency, rate=rate or None)
     try:
         wall0 = time.time()
         t0 = time.perf_counter()

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from importlib import import_module
+from types import ModuleType
 from typing import Any, TypeVar
 
 from telegram import (
@@ -24,30 +24,41 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseRateLimiter,
     BaseUpdateProcessor,
+    ContextTypes,
     Defaults,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+import handlers.common
+import handlers.figures
+import handlers.org
+import handlers.outbox
+import handlers.reporting
+import handlers.schedule
+import handlers.views
+import handlers.zalo_link
+from bot.bootstrap import build
 from bot.commands import BY_NAME, Role
 from bot.config import Settings
 from bot.fmt import esc
 from bot.intake import Intake, track, untrack
 from bot.services import Clock, Services, system_clock
 from bot.texts import t
+from handlers.base import AppContext
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 # each module has register(app); order matters: commands first, then free text, then fallbacks
-HANDLER_MODULES = (
-    "handlers.common",
-    "handlers.org",
-    "handlers.views",
-    "handlers.figures",
-    "handlers.schedule",
-    "handlers.zalo_link",
-    "handlers.reporting",
-    "handlers.outbox",
+HANDLER_MODULES: tuple[ModuleType, ...] = (
+    handlers.common,
+    handlers.org,
+    handlers.views,
+    handlers.figures,
+    handlers.schedule,
+    handlers.zalo_link,
+    handlers.reporting,
+    handlers.outbox,
 )
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -252,7 +263,8 @@ def build_application(
     request: BaseRequest | None = None,
 ) -> App:
     """`request`: the Bot API connection of every call but getUpdates (tests: an offline recorder)."""
-    svc = Services(settings, db or Database(settings.database_url), clock or system_clock)
+    container = build(Services(settings, db or Database(settings.database_url), clock or system_clock))
+    svc = container.svc
     update_queue: asyncio.Queue[object] = asyncio.Queue()
     builder = ApplicationBuilder()
     if request is not None:
@@ -274,9 +286,10 @@ def build_application(
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=10))
         .concurrent_updates(OrderedUpdateProcessor())
         .post_init(_post_init)
+        .context_types(ContextTypes(context=AppContext))
         .build()
     )
-    app.bot_data["svc"] = svc
+    app.bot_data["container"] = container  # handlers read it as context.container (handlers.base.AppContext)
     app.bot_data["start_scheduler"] = start_scheduler
     intake = Intake(svc, "telegram", settings.token().split(":", 1)[0])
     app.bot_data["intake"] = intake
@@ -292,15 +305,9 @@ def build_application(
             await park_update(app, intake, raw, key, chat, 1, error, tell_sender=False)
 
         poll_request.on_poison = on_poison
-    for name in HANDLER_MODULES:
-        try:
-            mod = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
+    for mod in HANDLER_MODULES:
         mod.register(app)
-    import_module("handlers.common").register_fallbacks(app)
+    handlers.common.register_fallbacks(app)
     return app
 
 

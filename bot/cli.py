@@ -7,35 +7,18 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot import export, importer
+from bot.cli_base import SubCommand, open_database
+from bot.cli_base import fail as _fail
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
-from storage.db import Database, DatabaseError
+from bot.zalo import oa_cli
+from storage.db import DatabaseError
 
 log = logging.getLogger("vneid")
 
-EXTRA_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[Settings, argparse.Namespace], int]]] = {}
-"""name -> (help, add_arguments, run): other modules add sub-commands (import, export) here."""
-
-
-def _fail(msg: str) -> int:
-    print(f"vneid-bot: {msg}", file=sys.stderr)
-    return 2
-
-
-def open_database(settings: Settings) -> Database:
-    """Open the database and bring its schema up to date (creates it on an empty database)."""
-    try:
-        db = Database(settings.database_url)
-    except ImportError as exc:  # the URL names a driver that is not installed
-        if settings.database_url.startswith("postgres"):
-            raise DatabaseError("DATABASE_URL is a PostgreSQL URL but the PostgreSQL driver (psycopg) is not "
-                                "installed: pip install 'vneid-bot[postgres]' (or pip install -e '.[postgres]' "
-                                "in a clone)") from None
-        raise DatabaseError(f"DATABASE_URL needs a database driver that is not installed: {exc}") from None
-    except Exception as exc:  # malformed URL
-        raise DatabaseError(f"DATABASE_URL is invalid: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
-    db.upgrade()
-    return db
+#: the sub-commands other modules define, next to the code they run (``run``, ``demo`` and ``db`` are here)
+EXTRA_COMMANDS: dict[str, SubCommand] = {c.name: c for c in (importer.COMMAND, export.COMMAND, oa_cli.COMMAND)}
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
@@ -53,15 +36,16 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     redact = setup_logging(settings.log_level, secrets)
     db = open_database(settings)
     if not telegram:  # CHANNELS=zalo, zalo_oa or both of them
+        from bot.bootstrap import build
         from bot.services import Services
 
         if oa:
             from bot.zalo.oa_runner import run_oa
 
-            return run_oa(settings, Services(settings, db), with_zalo=zalo)
+            return run_oa(settings, build(Services(settings, db)), with_zalo=zalo)
         from bot.zalo.runner import run_zalo_only
 
-        return run_zalo_only(settings, Services(settings, db))
+        return run_zalo_only(settings, build(Services(settings, db)))
     app = build_application(settings, db=db)
     if zalo:  # CHANNELS=both: the Zalo runner in the same event loop
         from bot.zalo.runner import attach
@@ -126,25 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0, help="emulator port (default: any free port)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply the migrations")
-    for name, (help_text, add_args, _run) in EXTRA_COMMANDS.items():
-        add_args(sub.add_parser(name, help=help_text))
+    for name, command in EXTRA_COMMANDS.items():
+        command.add_arguments(sub.add_parser(name, help=command.help))
     return p
 
 
-def _load_extra_commands() -> None:
-    for mod in ("bot.importer", "bot.export", "bot.zalo.oa_cli"):
-        try:
-            __import__(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extra_commands()
     args = build_parser().parse_args(argv)
     runners: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-        "run": cmd_run, "demo": cmd_demo, "db": cmd_db, **{k: v[2] for k, v in EXTRA_COMMANDS.items()},
+        "run": cmd_run, "demo": cmd_demo, "db": cmd_db, **{k: c.run for k, c in EXTRA_COMMANDS.items()},
     }
     try:
         settings = load_settings()

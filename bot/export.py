@@ -33,6 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from bot.cli_base import SubCommand, open_database
 from bot.collation import vn_key
 from bot.metrics import metric_names
 from bot.official_form import form_sheet
@@ -644,8 +645,6 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import open_database
-
     lang = args.lang or settings.language
     tz = settings.tz
     today = datetime.now(UTC).astimezone(tz).date()
@@ -680,10 +679,4 @@ def _plain(html: str) -> str:
     return re.sub(r"</?(code|b|i)>", "", html)
 
 
-def _register() -> None:
-    from bot.cli import EXTRA_COMMANDS
-
-    EXTRA_COMMANDS["export"] = ("export a unit's figures to .xlsx or CSV", _add_arguments, _run)
-
-
-_register()
+COMMAND = SubCommand("export", "export a unit's figures to .xlsx or CSV", _add_arguments, _run)  # listed in bot/cli.py

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from bot import fmt
 from bot.access import Caller
 from bot.audit import log_refusal, record
+from bot.cli_base import SubCommand, open_database
 from bot.commands import Role
 from bot.config import Settings
 from bot.names import clean as clean_name
@@ -1379,8 +1380,6 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_cli(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import open_database
-
     files: list[tuple[str, bytes]] = []
     for name in args.files:
         try:
@@ -1405,14 +1404,8 @@ def _run_cli(settings: Settings, args: argparse.Namespace) -> int:
         db.dispose()
 
 
-def _register() -> None:
-    from bot.cli import EXTRA_COMMANDS
-
-    EXTRA_COMMANDS["import"] = ("import units, targets, baselines, members and chats from CSV/XLSX files",
-                                _add_arguments, _run_cli)
-
-
-_register()
+COMMAND = SubCommand("import", "import units, targets, baselines, members and chats from CSV/XLSX files",
+                     _add_arguments, _run_cli)  # listed in bot/cli.py
 
 
 def issues_file(report: ImportReport, lang: str) -> tuple[str, bytes]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot import fmt
-from bot.org import Msg
+from bot.org.model import Msg
 from bot.texts import CATALOG, t
 from storage import repo
 from storage.db import Database

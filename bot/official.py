@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from bot import fmt
 from bot.access import Caller
@@ -74,10 +75,31 @@ def render_official(lines: Sequence[OfficialLine], names: dict[str, str], lang: 
     return out
 
 
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+class _Found(Protocol):  # bot.views.Resolved
+    @property
+    def unit(self) -> _HasId | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def error_args(self) -> dict[str, object]: ...
+
+
+class UnitResolver(Protocol):
+    """How the views find the unit a name means (bot.views.Views; given, as bot.views imports this module)."""
+
+    def resolve(self, caller: Caller, chat_id: str | None, name: str, channel: str = ...) -> _Found: ...
+
+
 class OfficialService:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, views: UnitResolver) -> None:
         self.svc = svc
         self.org = OrgService(svc)
+        self.views = views
 
     def cmd(self, caller: Caller, args: str) -> Outcome:
         """/chinhthuc UNIT [m1|m2|…] VALUE [dd/mm[/yyyy]] — the day defaults to today."""
@@ -100,10 +122,8 @@ class OfficialService:
         tokens, metric = _take_metric(tokens[:-1], known)
         if not tokens:
             raise Fail("usage", usage("chinhthuc"))
-        from bot.views import Views
-
         # resolved as the views resolve: inside the caller's scope only (a unit outside it is not even named)
-        found = Views(self.svc).resolve(caller, None, " ".join(tokens))
+        found = self.views.resolve(caller, None, " ".join(tokens))
         if found.unit is None:
             self.org._refuse(caller, "chinhthuc", found.error or "view.need_unit", None,
                              **{k: Html(str(v)) for k, v in found.error_args.items()})

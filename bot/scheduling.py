@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import re
@@ -296,15 +295,10 @@ class TickReport:
 
 
 def chart_function() -> Callable[..., bytes] | None:
-    """`bot.charts.progress_chart` when that module exists."""
-    try:
-        mod = importlib.import_module("bot.charts")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("bot.charts",):
-            return None
-        raise
-    fn = getattr(mod, "progress_chart", None)
-    return fn if callable(fn) else None
+    """`bot.charts.progress_chart` (imported on first use: matplotlib is slow to import; tests swap in None)."""
+    from bot.charts import progress_chart
+
+    return progress_chart
 
 
 #: broadcast pace: at most this many scheduler sends in any second (Telegram allows 30; one is left for
@@ -1047,7 +1041,7 @@ def scheduler_of(app: Any) -> Scheduler:
     """The application's scheduler (created on first use)."""
     sched: Scheduler | None = app.bot_data.get("scheduler")
     if sched is None:
-        sched = app.bot_data["scheduler"] = Scheduler(app.bot_data["svc"], app.bot)
+        sched = app.bot_data["scheduler"] = Scheduler(app.bot_data["container"].svc, app.bot)
     return sched
 
 

@@ -1,12 +1,11 @@
-"""The service container handed to handlers: settings, database, clock."""
+"""Settings, database and clock of a process (the domain services take it; bot/bootstrap.py builds the rest)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from bot import names
 from bot.access import Caller
@@ -28,7 +27,6 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock = system_clock
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         """Aware local time in the configured timezone."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.org import Msg
+from bot.org.model import Msg
 
 CHILD_KINDS: dict[str, tuple[str, ...]] = {
     "country": ("province",),

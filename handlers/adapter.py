@@ -15,11 +15,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CommandHandler
 
-from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, Turn, shared
+from bot.commands import BY_NAME
+from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, Turn
 from bot.texts import t
 from handlers.background import Progress, in_background
-from handlers.base import CHANNEL, Ctx, args_text, reply, services
+from handlers.base import CHANNEL, Callback, Ctx, args_text, reply
 from handlers.outbox import queue_confirmation
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,10 @@ def conversation(context: Ctx) -> Conversation:
     data = context.application.bot_data
     conv: Conversation | None = data.get("conversation")
     if conv is None:
-        from bot.zalo.linking import LinkService
-
-        svc = services(context)
-        links = shared(svc, "links", LinkService) if svc.settings.channel_names != {"telegram"} else None
+        container = context.container
+        links = container.links if container.settings.channel_names != {"telegram"} else None
         channel = TELEGRAM.with_commands(data.get("commands", []))
-        conv = data["conversation"] = Conversation(svc, channel, links=links)
+        conv = data["conversation"] = Conversation(container, channel, links=links)
     return conv
 
 
@@ -276,3 +276,13 @@ async def _chats_with_bot(context: Ctx, chat_ids: list[str]) -> frozenset[str]:
     ids = list(dict.fromkeys(chat_ids))[:VERIFY_CHATS_MAX]
     found = await asyncio.gather(*(_bot_in_chat(context, c) for c in ids))
     return frozenset(c for c, ok in zip(ids, found, strict=True) if ok)
+
+
+def add_command(app: Application[Any, Any, Any, Any, Any, Any], name: str, callback: Callback | None = None) -> None:
+    """Register a command from the command table, with its alias; the conversation core gates and answers it
+    (on_command) unless `callback` says otherwise."""
+    spec = BY_NAME[name]
+    app.add_handler(CommandHandler(list(spec.names), on_command if callback is None else callback))
+    registered: list[str] = app.bot_data.setdefault("commands", [])  # the menu and /trogiup are built from it
+    if spec.name not in registered:
+        registered.append(spec.name)

@@ -21,10 +21,9 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.conversation import worker_of
 from bot.intake import current_attempt
 from bot.texts import t
-from handlers.base import Ctx, reply, services
+from handlers.base import Ctx, reply
 from storage.db import unavailable
 
 log = logging.getLogger(__name__)
@@ -39,22 +38,20 @@ Work = Callable[[Progress], Awaitable[None]]
 
 
 def _slots(context: Ctx) -> asyncio.Semaphore:
-    extras = services(context).extras
-    sem = extras.get("background_slots")
-    if sem is None:
-        sem = extras["background_slots"] = asyncio.Semaphore(BACKGROUND_SLOTS)
-    return sem
+    bg = context.container.background
+    if bg.slots is None:
+        bg.slots = asyncio.Semaphore(BACKGROUND_SLOTS)
+    return bg.slots
 
 
 def active(context: Ctx) -> int:
     """Long jobs running now (the conversation core's Worker moves SQLite work off the event loop meanwhile)."""
-    return worker_of(services(context)).background_active
+    return context.container.worker.background_active
 
 
 async def in_background(update: Update, context: Ctx, lang: str, work: Work) -> None:
     """Acknowledge with a progress message, run `work` as a task, return at once."""
-    svc = services(context)
-    worker = worker_of(svc)
+    worker, bg = context.container.worker, context.container.background
     status = await reply(update, t("bg.working", lang))
     attempt = current_attempt()
     intake = context.application.bot_data.get("intake")
@@ -81,7 +78,7 @@ async def in_background(update: Update, context: Ctx, lang: str, work: Work) -> 
         if worker.background_active == 1:
             # the work's thread holds the GIL in 5 ms slices by default: the event loop (every other
             # chat) would wait up to that at each of its many hand-overs. Shorter slices while it runs.
-            svc.extras["switch_interval"] = sys.getswitchinterval()
+            bg.switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             async with _slots(context):
@@ -97,7 +94,7 @@ async def in_background(update: Update, context: Ctx, lang: str, work: Work) -> 
         finally:
             worker.background_active -= 1
             if not worker.background_active:
-                sys.setswitchinterval(svc.extras.get("switch_interval", 0.005))
+                sys.setswitchinterval(bg.switch_interval)
         if status is not None:
             await _edit(status, t("bg.failed" if error else "bg.done", lang))
         if attempt is not None and intake is not None:

@@ -9,11 +9,10 @@ from typing import Any, TypeVar
 
 from telegram import Message, Update
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.access import Caller
-from bot.commands import BY_NAME
-from bot.conversation import worker_of
+from bot.bootstrap import Container
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -21,20 +20,31 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: pauses before re-sending a reply after a transient failure (5xx, dropped connection, timeout)
 REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
-Ctx = ContextTypes.DEFAULT_TYPE
+
+
+class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's callback context with the process's typed container (bot/bootstrap.py), which
+    bot.app.build_application builds once and keeps in ``bot_data["container"]``."""
+
+    @property
+    def container(self) -> Container:
+        container: Container = self.application.bot_data["container"]
+        return container
+
+
+Ctx = AppContext
 Callback = Callable[[Update, Ctx], Coroutine[Any, Any, Any]]
 CHANNEL = "telegram"
 
 
 def services(context: Ctx) -> Services:
-    svc: Services = context.application.bot_data["svc"]
-    return svc
+    return context.container.svc
 
 
 async def blocking(context: Ctx, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Database work of a callback, the way the conversation core runs its own (bot/conversation/work.py):
     a worker thread on PostgreSQL; inline on SQLite unless long work runs in the background."""
-    return await worker_of(services(context)).blocking(fn, *args, **kwargs)
+    return await context.container.worker.blocking(fn, *args, **kwargs)
 
 
 def lang_of(update: Update, context: Ctx, caller: Caller | None = None) -> str:
@@ -81,15 +91,3 @@ def args_text(update: Update) -> str:
         return text.strip()
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
-
-
-def add_command(app: Application[Any, Any, Any, Any, Any, Any], name: str, callback: Callback | None = None) -> None:
-    """Register a command from the command table, with its alias; the conversation core gates and answers it
-    (handlers/adapter.on_command) unless `callback` says otherwise."""
-    from handlers.adapter import on_command
-
-    spec = BY_NAME[name]
-    app.add_handler(CommandHandler(list(spec.names), on_command if callback is None else callback))
-    registered: list[str] = app.bot_data.setdefault("commands", [])  # the menu and /trogiup are built from it
-    if spec.name not in registered:
-        registered.append(spec.name)

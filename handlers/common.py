@@ -10,8 +10,8 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.intake import note_failure
 from bot.texts import t
-from handlers.adapter import command_turn, route
-from handlers.base import Ctx, add_command
+from handlers.adapter import add_command, command_turn, route
+from handlers.base import Ctx
 from storage.db import unavailable
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ async def unknown_command(update: Update, context: Ctx) -> None:
 
 async def on_error(update: object, context: Ctx) -> None:
     note_failure(context.error)  # the update intake counts it (bot.intake)
-    lang = context.application.bot_data["svc"].settings.language
+    lang = context.container.settings.language
     if unavailable(context.error):  # database down: the transaction was rolled back, nothing stored
         log.warning("database unavailable while handling an update: %s", type(context.error).__name__)
         text = t("rep.db_busy", lang)

@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers.base import add_command
+from handlers.adapter import add_command
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -16,11 +16,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from bot.access import Caller
-from bot.conversation import shared
 from bot.org import ChatRef, OrgService
 from bot.texts import t
-from handlers.adapter import command_turn, route
-from handlers.base import CHANNEL, Ctx, add_command, blocking, services
+from handlers.adapter import add_command, command_turn, route
+from handlers.base import CHANNEL, Ctx, blocking, services
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ IMPORT_CAPTION = re.compile(r"^/(?:nhap|import)(?:@(\w+))?(?:\s|$)", re.IGNORECA
 
 
 def _org(context: Ctx) -> OrgService:
-    return shared(services(context), "org", OrgService)
+    return context.container.org
 
 
 async def import_caption(update: Update, context: Ctx) -> None:

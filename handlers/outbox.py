@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, JobQueue
 
 from handlers.base import Ctx, blocking, services
 from storage import intake_repo, report_repo
@@ -57,7 +57,7 @@ async def queue_confirmation(context: Ctx, *, chat_id: int, reply_to: int, repor
 
 
 def _wake(context: Ctx, delay: float) -> None:
-    jq = context.application.job_queue
+    jq = cast("JobQueue[Ctx] | None", context.application.job_queue)  # PTB leaves its context type unbound
     if jq is not None:
         jq.run_once(drain_replies, when=delay, name="vneid-reply-outbox")
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers.adapter import on_button, on_edit, on_text
-from handlers.base import add_command
+from handlers.adapter import add_command, on_button, on_edit, on_text
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
@@ -27,16 +26,16 @@ CACHED_TABLES = frozenset({"units", "members", "metrics", "targets", "baselines"
 #: process: the bound on staleness for changes made by OTHER processes (CLI import, other workers)
 CACHE_TTL = 30.0
 CACHE_MAX_ENTRIES = 50_000
-_WRITE_HEAD = ("INSERT", "UPDATE", "DELETE", "REPLAC", "ALTER ", "DROP T", "CREATE", "TRUNCA")
-_CTE_WRITE_RE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
-_TABLE_RE = re.compile(r'\b(?:INTO|UPDATE|FROM|TABLE)\s+(?:"?\w+"?\.)?"?(\w+)', re.IGNORECASE)
+_TOUCHED = "vneid_touched"  # Session.info: the reference tables this transaction wrote
 
 
 class _Generation:
-    """A process-wide counter, bumped when a transaction that wrote reference data commits.
+    """A process-wide counter, bumped when a transaction that wrote reference data ends.
 
-    Hooked on every SQLAlchemy Engine of the process (class-level events), so a write through any
-    Database, engine or raw SQL statement of this process invalidates every cache at once.
+    A transaction writes reference data when it flushes a new, changed or deleted row of a table in
+    CACHED_TABLES (the ORM knows the row's table: `_note_flush`), or when its code says so with `touch`
+    (UPDATE/DELETE statements the ORM does not see row by row). Every cache of the process is dropped at
+    once, after the commit (and after a rollback too: simpler, and rare for reference data).
     """
 
     def __init__(self) -> None:
@@ -51,32 +50,40 @@ class _Generation:
 GENERATION = _Generation()
 
 
-def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    head = statement.lstrip()[:6].upper()
-    if head.startswith("WITH"):
-        if not _CTE_WRITE_RE.search(statement):
-            return
-    elif not head.startswith(_WRITE_HEAD):
-        return
-    m = _TABLE_RE.search(statement)
-    if m is None or head.startswith("WITH") or m.group(1).lower() in CACHED_TABLES:
-        # bump now (a reader filling a cache before our commit gets a stale generation) and at commit
-        conn.info["vneid_ref_write"] = True
+def touch(s: Session, *tables: str) -> None:
+    """This transaction writes reference data (`tables`, among CACHED_TABLES) with a statement the ORM does
+    not see row by row (``update(Chat)...``): every `Database.cached` entry is dropped when it ends."""
+    unknown = set(tables) - CACHED_TABLES
+    if unknown or not tables:
+        raise ValueError(f"touch() takes tables among {sorted(CACHED_TABLES)}, got {tables}")
+    s.info.setdefault(_TOUCHED, set()).update(tables)
+
+
+def touched(s: Session) -> frozenset[str]:
+    """The reference tables the current transaction of `s` has written so far (flushed or touched)."""
+    return frozenset(s.info.get(_TOUCHED, ()))
+
+
+def _note_flush(s: Session, _context: Any) -> None:
+    """After a flush: the reference rows it inserted, changed or deleted, by their mapped table."""
+    found = {t for obj in (*s.new, *s.deleted) if (t := _table(obj)) in CACHED_TABLES}
+    found.update(t for obj in s.dirty if (t := _table(obj)) in CACHED_TABLES and s.is_modified(obj))
+    if found:
+        s.info.setdefault(_TOUCHED, set()).update(found)
+
+
+def _table(obj: object) -> str | None:
+    return getattr(type(obj), "__tablename__", None)
+
+
+def _on_end(s: Session) -> None:
+    if s.info.pop(_TOUCHED, None):
         GENERATION.bump()
 
 
-def _on_commit(conn: Any) -> None:
-    if conn.info.pop("vneid_ref_write", False):
-        GENERATION.bump()
-
-
-def _on_rollback(conn: Any) -> None:
-    conn.info.pop("vneid_ref_write", None)
-
-
-event.listen(Engine, "before_cursor_execute", _note_write)
-event.listen(Engine, "commit", _on_commit)
-event.listen(Engine, "rollback", _on_rollback)
+event.listen(Session, "after_flush", _note_flush)
+event.listen(Session, "after_commit", _on_end)
+event.listen(Session, "after_rollback", _on_end)
 
 
 def unavailable(exc: BaseException | None) -> bool:
@@ -169,8 +176,8 @@ class Database:
         """`load()` once per `key` until reference data changes (see CACHED_TABLES) or `ttl` passes.
 
         `load` must return plain values or detached ORM objects (read only their loaded attributes).
-        Exact within this process: any committed write to a reference table drops every entry;
-        changes made by other processes are seen after at most `ttl` seconds.
+        Exact within this process: any transaction that wrote a reference table drops every entry when it
+        ends (GENERATION); changes made by other processes are seen after at most `ttl` seconds.
         """
         now = time.monotonic()
         hit = self._cache.get(key)
@@ -195,6 +202,7 @@ class Database:
 
     def upgrade(self) -> None:
         upgrade(self.engine)
+        GENERATION.bump()  # a migration may write reference data (metrics ...)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from storage import repo
+from storage.db import touch
 from storage.models import AuditLog, Baseline, Chat, Delivery, Inbox, Member, Metric, Report, Target, Unit
 
 CHUNK = 500
@@ -82,6 +83,7 @@ def move_subtree(s: Session, unit: Unit, new_parent: Unit | None) -> int:
     if old_prefix == new_prefix:
         s.flush()
         return 0
+    touch(s, "units")
     result = s.execute(
         update(Unit)
         .where(Unit.path.startswith(old_prefix, autoescape=True))
@@ -98,6 +100,7 @@ def move_subtree(s: Session, unit: Unit, new_parent: Unit | None) -> int:
 def set_subtree_active(s: Session, unit: Unit, active: bool) -> int:
     """(De)activate a unit and everything below it; returns how many rows changed."""
     s.flush()
+    touch(s, "units")
     result = s.execute(
         update(Unit)
         .where(Unit.path.startswith(unit.path, autoescape=True), Unit.active != active)
@@ -178,6 +181,7 @@ def baselines_of(s: Session, unit_ids: Sequence[int]) -> dict[tuple[int, str], B
 
 
 def delete_target(s: Session, unit_id: int, metric: str) -> bool:
+    touch(s, "targets")
     result = s.execute(delete(Target).where(Target.unit_id == unit_id, Target.metric == metric))
     return bool(getattr(result, "rowcount", 0))
 

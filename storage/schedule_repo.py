@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from storage.db import touch
 from storage.models import Chat, Delivery, Holiday, Member, Report, Unit
 from storage.repo import CURRENT
 
@@ -86,11 +87,13 @@ def chat_by_id(s: Session, chat_id: int) -> Chat | None:
 
 
 def update_chat(s: Session, chat_id: int, **values: object) -> None:
+    touch(s, "chats")
     s.execute(update(Chat).where(Chat.id == chat_id).values(**values))
 
 
 def disable_chat(s: Session, chat_id: int, reason: str) -> bool:
     """Deactivate an active chat; True only for the call that actually switched it off."""
+    touch(s, "chats")
     done = s.execute(
         update(Chat).where(Chat.id == chat_id, Chat.active.is_(True)).values(active=False, disabled_reason=reason[:255])
         .returning(Chat.id).execution_options(synchronize_session=False)
@@ -103,6 +106,7 @@ def migrate_chat(s: Session, chat_id: int, new_external_id: str) -> bool:
     taken = s.scalar(select(Chat.id).where(Chat.external_id == new_external_id, Chat.id != chat_id))
     if taken is not None:
         return False
+    touch(s, "chats")
     s.execute(update(Chat).where(Chat.id == chat_id).values(external_id=new_external_id))
     return True
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from storage.db import touch
 from storage.models import Chat, Member, OAToken, SendCounter
 
 BUDGET_MODES = ("full", "batched", "summaries")
@@ -67,6 +68,7 @@ def budget_mode(s: Session, channel: str, external_id: str) -> str:
 def set_budget_mode(s: Session, chat_id: int, mode: str) -> None:
     if mode not in BUDGET_MODES:
         raise ValueError(f"unknown budget mode {mode!r}")
+    touch(s, "chats")
     s.execute(update(Chat).where(Chat.id == chat_id).values(budget_mode=mode))
 
 

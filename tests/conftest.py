@@ -121,7 +121,7 @@ class Harness:
     def __init__(self, emu: Emulator, app: Application[Any, Any, Any, Any, Any, Any], db: Database,
                  clock: FakeClock, demo: Demo) -> None:
         self.emu, self.app, self.db, self.clock, self.demo = emu, app, db, clock, demo
-        self.svc = app.bot_data["svc"]
+        self.svc = app.bot_data["container"].svc
         self._users: dict[int, User] = {}
         self.last_message_id = 0  # the newest message a user sent through say()/say_quiet()
 

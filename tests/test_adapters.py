@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
+from bot.bootstrap import build
 from bot.config import Settings
 from bot.demo_data import GROUP_ID, LEADER_ID, VILLAGES, member_id, seed_demo
 from bot.services import Services
@@ -152,7 +153,7 @@ def dispatcher(sqlite_db: Database) -> ZaloDispatcher:
         repo.add_member(s, "zalo", "z-3", "Lan Zalo", village, "member")
         repo.add_member(s, "zalo", "z-lead", "Hùng Zalo", commune, "leader")
     svc = Services(Settings(_env_file=None), sqlite_db, clock=lambda: NOW)  # type: ignore[call-arg]
-    return ZaloDispatcher(svc, bot_names=("Bot VNeID",), bot_id="bot-1")
+    return ZaloDispatcher(build(svc), bot_names=("Bot VNeID",), bot_id="bot-1")
 
 
 async def zalo_send(d: ZaloDispatcher, name: str) -> list[Any]:

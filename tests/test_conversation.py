@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import Container, build
 from bot.config import Settings
-from bot.conversation import TELEGRAM, Conversation, Reply, Turn, worker_of, zalo
+from bot.conversation import TELEGRAM, Conversation, Reply, Turn, zalo
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, VILLAGES, member_id, seed_demo
 from bot.services import Services
 from bot.texts import t
@@ -33,6 +34,17 @@ ZL = zalo("telegram", track_private=False)  # Zalo's profile over the demo's acc
 def svc(sqlite_db: Database) -> Services:
     seed_demo(sqlite_db)
     return Services(Settings(_env_file=None), sqlite_db, clock=lambda: NOW)  # type: ignore[call-arg]
+
+
+_CORES: dict[int, tuple[Services, Container]] = {}
+
+
+def core(svc: Services) -> Container:
+    """The process's one container (bot.bootstrap.build), shared by every Conversation of a test."""
+    hit = _CORES.get(id(svc))
+    if hit is None or hit[0] is not svc:
+        hit = _CORES[id(svc)] = (svc, build(svc))
+    return hit[1]
 
 
 def turn(user: int, text: str = "", *, group: bool = True, message_id: int = 1, **fields: Any) -> Turn:
@@ -57,16 +69,16 @@ def refusals(svc: Services) -> list[str]:
 def test_one_role_gate_for_every_channel_with_its_audit(svc: Services) -> None:
     member = member_id(2)
     for channel in (TG, ZL):
-        out = run(Conversation(svc, channel), cmd(member, "donvi", "them Thôn Mới"))
+        out = run(Conversation(core(svc), channel), cmd(member, "donvi", "them Thôn Mới"))
         assert [r.text for r in out] == [t("err.role", "vi", command="donvi", role=t("role.admin", "vi"))]
-    stranger = run(Conversation(svc, TG), cmd(999_999, "xephang"))
+    stranger = run(Conversation(core(svc), TG), cmd(999_999, "xephang"))
     assert stranger[0].text == t("err.not_member", "vi", command="xephang", role=t("role.leader", "vi"))
     assert refusals(svc) == ["donvi", "donvi", "xephang"]
 
 
 def test_a_stored_report_is_a_confirmation_with_an_undo_choice(svc: Services) -> None:
     for i, channel in enumerate((TG, ZL)):
-        out = run(Conversation(svc, channel), turn(member_id(2 + i), f"{VILLAGES[2 + i][1]} hôm nay 12 mức 2",
+        out = run(Conversation(core(svc), channel), turn(member_id(2 + i), f"{VILLAGES[2 + i][1]} hôm nay 12 mức 2",
                                                    message_id=10 + i))
         assert len(out) == 1 and out[0].kind == "confirmation" and out[0].report_id is not None
         (undo,), = out[0].choices
@@ -76,7 +88,7 @@ def test_a_stored_report_is_a_confirmation_with_an_undo_choice(svc: Services) ->
 def test_button_press_and_typed_word_answer_the_same_question(svc: Services) -> None:
     """A second reporter of a village and day is asked add-or-total: Telegram presses a button (the question
     is edited, the press answered), Zalo types "cong" (an answer); both store through the same translation."""
-    tg, zl = Conversation(svc, TG), Conversation(svc, ZL)
+    tg, zl = Conversation(core(svc), TG), Conversation(core(svc), ZL)
     run(tg, turn(member_id(2), f"{VILLAGE} hôm nay 12", message_id=1))
     asked = run(tg, turn(member_id(2, True), f"{VILLAGE} hôm nay 5", message_id=2))
     assert asked[0].kind == "answer" and [c.word for c in asked[0].choices[0]] == ["cong", "tong"]
@@ -92,27 +104,27 @@ def test_button_press_and_typed_word_answer_the_same_question(svc: Services) -> 
 
 
 def test_unknown_and_unsupported_commands(svc: Services) -> None:
-    tg = run(Conversation(svc, TG), cmd(member_id(2), "khongco"))
+    tg = run(Conversation(core(svc), TG), cmd(member_id(2), "khongco"))
     assert tg[0].text == t("err.unknown_command", "vi", command="khongco")
     # Zalo has no /sua: the gate still answers first, then "not on Zalo"
-    assert run(Conversation(svc, ZL), cmd(member_id(2), "sua"))[0].text.startswith("Lệnh /sua chỉ dành cho")
-    assert run(Conversation(svc, ZL), cmd(LEADER_ID, "sua"))[0].text == t("zalo.not_yet", "vi", command="sua")
+    assert run(Conversation(core(svc), ZL), cmd(member_id(2), "sua"))[0].text.startswith("Lệnh /sua chỉ dành cho")
+    assert run(Conversation(core(svc), ZL), cmd(LEADER_ID, "sua"))[0].text == t("zalo.not_yet", "vi", command="sua")
 
 
 def test_help_is_one_implementation_listing_what_each_channel_supports(svc: Services) -> None:
-    tg = run(Conversation(svc, TG), cmd(member_id(2), "trogiup", group=False))[0].text
-    zl = run(Conversation(svc, ZL), cmd(member_id(2), "trogiup", group=False))[0].text
+    tg = run(Conversation(core(svc), TG), cmd(member_id(2), "trogiup", group=False))[0].text
+    zl = run(Conversation(core(svc), ZL), cmd(member_id(2), "trogiup", group=False))[0].text
     assert tg.startswith(t("help.title", "vi")) and zl.startswith(t("zalo.help_title", "vi"))
     assert "/sua" not in zl and t("zalo.disclosure", "vi") in zl and t("help.footer", "vi") in tg
     assert t("help.section.admin", "vi") not in tg  # a member sees no admin section
-    admin = run(Conversation(svc, TG), cmd(ADMIN_ID, "trogiup", group=False))[0].text
+    admin = run(Conversation(core(svc), TG), cmd(ADMIN_ID, "trogiup", group=False))[0].text
     assert t("help.section.admin", "vi") in admin
-    detail = run(Conversation(svc, TG), cmd(member_id(2), "trogiup", "tiendo"))[0].text
+    detail = run(Conversation(core(svc), TG), cmd(member_id(2), "trogiup", "tiendo"))[0].text
     assert t("usage.tiendo", "vi") in detail
 
 
 def test_long_work_is_deferred_with_what_a_channel_needs_to_serve_it(svc: Services) -> None:
-    out = run(Conversation(svc, TG), cmd(LEADER_ID, "bieudo"))
+    out = run(Conversation(core(svc), TG), cmd(LEADER_ID, "bieudo"))
     job = out[0].deferred
     assert job is not None and job.kind == "chart" and job.params["unit"].name == "Xã Tân Hòa"
     done = job.run(lambda *_: None, None, None)
@@ -122,7 +134,7 @@ def test_long_work_is_deferred_with_what_a_channel_needs_to_serve_it(svc: Servic
 def test_every_command_runs_through_the_worker(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     """Inline on SQLite; in a worker thread while background work runs (and always on PostgreSQL)."""
     threads: list[str] = []
-    conv = Conversation(svc, TG)
+    conv = Conversation(core(svc), TG)
     real = conv.views.resolve
 
     def spy(*args: Any, **kwargs: Any) -> Any:
@@ -133,11 +145,11 @@ def test_every_command_runs_through_the_worker(svc: Services, monkeypatch: pytes
 
     async def twice() -> None:
         await conv.handle(cmd(LEADER_ID, "tiendo"))
-        worker_of(svc).background_active += 1
+        core(svc).worker.background_active += 1
         try:
             await conv.handle(cmd(LEADER_ID, "tiendo"))
         finally:
-            worker_of(svc).background_active -= 1
+            core(svc).worker.background_active -= 1
 
     asyncio.run(twice())
     assert threads[0] == "MainThread" and threads[1] != "MainThread"

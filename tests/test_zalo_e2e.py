@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.bootstrap import Container, build
 from bot.config import Settings
 from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
 from bot.emulator import Emulator
@@ -92,10 +93,12 @@ def zalo_settings(db_url: str, emu: ZaloEmulator, web_url: str | None, **extra: 
     return Settings(**values)
 
 
-async def make_runner(svc: Services, emu: ZaloEmulator, web_port: int, web_url: str | None,
+async def make_runner(svc: Services | Container, emu: ZaloEmulator, web_port: int, web_url: str | None,
                       secret: str | None = None) -> ZaloRunner:
+    """A Zalo runner over `svc` (a container of its own), or over the container of a Telegram application."""
     client = ZaloClient(emu.token, emu.base_url, retries=2, backoff=0.01)
-    runner = ZaloRunner(svc, client, public_base_url=web_url, webhook_secret=secret, web_host="127.0.0.1",
+    container = svc if isinstance(svc, Container) else build(svc)
+    runner = ZaloRunner(container, client, public_base_url=web_url, webhook_secret=secret, web_host="127.0.0.1",
                         web_port=web_port, poll_timeout=1, schedule=False)
     await runner.start()
     await emu.wait_receiving()  # Zalo drops what arrives before the bot polls (no replay)
@@ -362,7 +365,7 @@ async def both(tmp_path: Path) -> AsyncIterator[tuple[Harness, ZaloHarness]]:
     settings = make_settings(url, tg, channels="both", zalo_bot_token=zemu.token, zalo_api_base_url=zemu.base_url)
     app = await start_app(settings, db, clock)
     h = Harness(tg, app, db, clock, demo)
-    runner = await make_runner(h.svc, zemu, free_port(), None)
+    runner = await make_runner(app.bot_data["container"], zemu, free_port(), None)  # one process: one container
     z = ZaloHarness(zemu, runner, h.svc, db, clock, demo, "")
     try:
         yield h, z

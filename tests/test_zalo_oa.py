@@ -20,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import build
 from bot.config import Settings
 from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
 from bot.emulator.zalo_oa import OASent, OAUser, ZaloOAEmulator
@@ -110,7 +111,7 @@ async def oa(tmp_path: Path) -> AsyncIterator[OAHarness]:
     tokens = TokenStore(svc, emu.app_id, emu.app_secret, emu.url)
     await asyncio.to_thread(tokens.authorize, emu.auth_code())  # what `vneid-bot zalo-oa auth --code` does
     client = OAClient(tokens, emu.url, retries=1, backoff=0.01)
-    runner = OARunner(svc, client, oa_secret_key=emu.oa_secret_key, public_base_url=web_url, web_host="127.0.0.1",
+    runner = OARunner(build(svc), client, oa_secret_key=emu.oa_secret_key, public_base_url=web_url, web_host="127.0.0.1",
                       web_port=port, schedule=False)
     await runner.start()
     emu.webhook_url = f"{web_url}/zalo/oa/webhook"

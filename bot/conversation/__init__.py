@@ -3,9 +3,9 @@ gate, refusal audit, usage lines and help, and the one translation of service re
 Channel adapters (handlers/ for Telegram, bot/zalo/dispatch.py for Zalo) only translate."""
 
 from bot.conversation.channel import TELEGRAM, ZALO, Channel, zalo
-from bot.conversation.router import Conversation, shared, worker_of
+from bot.conversation.router import Conversation, Core
 from bot.conversation.turn import Attachment, Choice, Deferred, Person, Progress, Reply, Turn
 from bot.conversation.work import Worker
 
-__all__ = ["TELEGRAM", "ZALO", "Attachment", "Channel", "Choice", "Conversation", "Deferred", "Person",
-           "Progress", "Reply", "Turn", "Worker", "shared", "worker_of", "zalo"]
+__all__ = ["TELEGRAM", "ZALO", "Attachment", "Channel", "Choice", "Conversation", "Core", "Deferred", "Person",
+           "Progress", "Reply", "Turn", "Worker", "zalo"]

@@ -8,7 +8,9 @@ commands the channel lists in its help and how that help reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
+from bot.access import Caller
 from bot.commands import COMMANDS
 
 #: the Telegram command list, in the order its handlers register them (its help and menu follow it)
@@ -75,3 +77,12 @@ ZALO = Channel(
 def zalo(name: str = "zalo", *, track_private: bool = True) -> Channel:
     """The Zalo profile for the Bot Platform ("zalo") or the Official Account ("zalo_oa")."""
     return replace(ZALO, name=name, track_private=track_private)
+
+
+class LinkCodes(Protocol):
+    """One person on two channels (bot/zalo/linking.LinkService)."""
+
+    def new_code(self, caller: Caller, *, private: bool = True, channel: str = "zalo") -> Any: ...
+    def redeem(self, channel: str, external_id: str, name: str, code: str) -> Any: ...
+    def unlink(self, channel: str, external_id: str, name: str = "") -> Any: ...
+    def is_code(self, text: str) -> bool: ...

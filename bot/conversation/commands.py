@@ -4,29 +4,61 @@ router runs it off the event loop), the same for every channel; what a channel l
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot import fmt
 from bot.access import Caller
 from bot.charts import metric_label
 from bot.commands import Role
 from bot.conversation import translate
+from bot.conversation.channel import Channel, LinkCodes
 from bot.conversation.turn import ChatCheck, Deferred, Progress, Reply, Turn, parts_reply, text_reply
 from bot.days import DayError, error_text
 from bot.export import ExportError, file_name, parse_args, write_csv, write_xlsx
 from bot.fmt import esc
 from bot.importer import kind_from_name, run_import
-from bot.org import ChatRef, Msg, Outcome, UserRef, squash
+from bot.indicators import IndicatorService
+from bot.official import OfficialService
+from bot.org import ChatRef, Msg, OrgService, Outcome, UserRef, squash
+from bot.reports import ReportService
+from bot.scheduling import ChatService, ScheduleService
+from bot.services import Services
 from bot.setup import guides, setup_of
 from bot.template import FILENAME as TEMPLATE_FILENAME
 from bot.template import template_for
 from bot.texts import t
-from bot.views import UnitRef, render_missing, render_progress, render_rank, split_metric, view_args
+from bot.views import UnitRef, Views, render_missing, render_progress, render_rank, split_metric, view_args
 
-if TYPE_CHECKING:
-    from bot.conversation.router import Conversation
 
-Step = Callable[["Conversation", Turn, Caller], list[Reply]]
+class Conversation(Protocol):
+    """What a step uses of the router (bot.conversation.router.Conversation, which calls the steps)."""
+
+    @property
+    def svc(self) -> Services: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def links(self) -> LinkCodes | None: ...
+    @property
+    def chats(self) -> ChatService: ...
+    @property
+    def reports(self) -> ReportService: ...
+    @property
+    def org(self) -> OrgService: ...
+    @property
+    def views(self) -> Views: ...
+    @property
+    def schedule(self) -> ScheduleService: ...
+    @property
+    def official(self) -> OfficialService: ...
+    @property
+    def indicators(self) -> IndicatorService: ...
+    def start(self, turn: Turn, caller: Caller) -> str: ...
+    def help(self, turn: Turn, caller: Caller) -> str: ...
+    def report(self, turn: Turn, caller: Caller, text: str, *, is_command: bool) -> list[Reply]: ...
+
+
+Step = Callable[[Conversation, Turn, Caller], list[Reply]]
 
 TEMPLATE_WORDS = {"mau", "template", "filemau", "maunhap", "tepmau"}
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")
@@ -158,15 +190,11 @@ def unlink(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
 
 
 def official(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
-    from bot.official import OfficialService
-
-    return _org(OfficialService(c.svc).cmd(caller, turn.args), c, caller)
+    return _org(c.official.cmd(caller, turn.args), c, caller)
 
 
 def indicator(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
-    from bot.indicators import IndicatorService
-
-    return _org(IndicatorService(c.svc).cmd(caller, turn.args), c, caller)
+    return _org(c.indicators.cmd(caller, turn.args), c, caller)
 
 
 # ---- /nhap -----------------------------------------------------------------------------------------------

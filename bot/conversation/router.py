@@ -13,16 +13,18 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from bot.access import Caller
 from bot.audit import log_refusal
 from bot.commands import BY_NAME, Role
 from bot.conversation import translate
-from bot.conversation.channel import Channel
+from bot.conversation.channel import Channel, LinkCodes
 from bot.conversation.turn import Reply, Turn, text_reply
 from bot.conversation.work import Worker
 from bot.fmt import esc
+from bot.indicators import IndicatorService
+from bot.official import OfficialService
 from bot.org import OrgService
 from bot.reports import ReportService
 from bot.scheduling import ChatService, ScheduleService
@@ -41,41 +43,43 @@ HEAVY = frozenset({"tonghop"})
 _UNDO_ID = re.compile(r"[0-9]{1,18}")  # a forged u:99999999999999999999 is no int64
 
 
-class LinkCodes(Protocol):
-    """One person on two channels (bot/zalo/linking.LinkService)."""
+class Core(Protocol):
+    """The services a conversation uses, one set per process (bot.bootstrap.Container provides them; the
+    channels of a process share them, with their caches)."""
 
-    def new_code(self, caller: Caller, *, private: bool = True, channel: str = "zalo") -> Any: ...
-    def redeem(self, channel: str, external_id: str, name: str, code: str) -> Any: ...
-    def unlink(self, channel: str, external_id: str, name: str = "") -> Any: ...
-    def is_code(self, text: str) -> bool: ...
-
-
-def shared(svc: Services, key: str, make: Callable[[Services], T]) -> T:
-    """One service object per process, shared by the channels (it may cache). The one place the core reads
-    `Services.extras`: the typed container (bot/bootstrap.py) replaces it."""
-    found: T | None = svc.extras.get(key)
-    if found is None:
-        found = svc.extras[key] = make(svc)
-    return found
-
-
-def worker_of(svc: Services) -> Worker:
-    return shared(svc, "worker", lambda s: Worker(s.db))
+    @property
+    def svc(self) -> Services: ...
+    @property
+    def worker(self) -> Worker: ...
+    @property
+    def reports(self) -> ReportService: ...
+    @property
+    def org(self) -> OrgService: ...
+    @property
+    def views(self) -> Views: ...
+    @property
+    def schedule(self) -> ScheduleService: ...
+    @property
+    def official(self) -> OfficialService: ...
+    @property
+    def indicators(self) -> IndicatorService: ...
 
 
 class Conversation:
-    def __init__(self, svc: Services, channel: Channel, *, links: LinkCodes | None = None) -> None:
+    def __init__(self, core: Core, channel: Channel, *, links: LinkCodes | None = None) -> None:
         from bot.conversation.commands import STEPS
 
-        self.svc = svc
+        self.svc = core.svc
         self.channel = channel
         self.links = links
-        self.worker = worker_of(svc)
-        self.reports = shared(svc, "reports", ReportService)
-        self.org = shared(svc, "org", OrgService)
-        self.views = shared(svc, "views", Views)
-        self.schedule = shared(svc, "schedule", ScheduleService)
-        self.chats = ChatService(svc, channel.name)
+        self.worker = core.worker
+        self.reports = core.reports
+        self.org = core.org
+        self.views = core.views
+        self.schedule = core.schedule
+        self.official = core.official
+        self.indicators = core.indicators
+        self.chats = ChatService(self.svc, channel.name)
         self.steps = STEPS
 
     # ---- entry ----------------------------------------------------------------------------------

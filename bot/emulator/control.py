@@ -27,15 +27,46 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from .models import JSON, SentMessage, User
+from .models import JSON, EmulatorStats, SentMessage, User
 
-if TYPE_CHECKING:
-    from .server import Emulator
+
+class ControlledEmulator(Protocol):
+    """What the control API drives: bot.emulator.server.Emulator (which adds these routes when it starts)."""
+
+    token: str
+    bot_user: JSON
+    stats: EmulatorStats
+    callback_answers: list[JSON]
+    commands: dict[tuple[str, str], list[JSON]]
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def base_file_url(self) -> str: ...
+    def private_chat(self, user: User) -> JSON: ...
+    def group_chat(self, chat_id: int, title: str, type: str = ..., *,  # noqa: A002 - the Bot API's name
+                   members: Iterable[User] = ..., admins: Iterable[User] = ..., bot_admin: bool = ...) -> JSON: ...
+    def send_message(self, chat_id: int, user: User, text: str, *, reply_to: int | None = ...) -> JSON: ...
+    def edit_message(self, chat_id: int, message_id: int, new_text: str) -> JSON: ...
+    def press_button(self, chat_id: int, message_id: int, user: User, data: str) -> JSON: ...
+    def send_document(self, chat_id: int, user: User, filename: str, content: bytes, caption: str | None = ..., *,
+                      mime_type: str | None = ...) -> JSON: ...
+    def send_update(self, raw: JSON) -> JSON: ...
+    def redeliver(self, update_id: int) -> JSON: ...
+    def block_chat(self, chat_id: int, blocked: bool = ...) -> None: ...
+    def clear_faults(self) -> None: ...
+    def inject_faults(self, rate: float, kinds: Iterable[str] = ..., methods: Iterable[str] | None = ...,
+                      seed: int = ...) -> None: ...
+    def sent(self, chat_id: int | None = ...) -> list[SentMessage]: ...
+    def sent_message(self, chat_id: int, message_id: int) -> SentMessage: ...
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = ...) -> bool: ...
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -110,7 +141,7 @@ def _route(func: Callable[[web.Request], Awaitable[Any]]) -> Handler:
 class _Control:
     """The control endpoints of one emulator (a test drives the emulator through them)."""
 
-    def __init__(self, emu: Emulator) -> None:
+    def __init__(self, emu: ControlledEmulator) -> None:
         self.emu = emu
 
     async def chat_private(self, request: web.Request) -> Any:
@@ -246,7 +277,7 @@ class _Control:
                 "token": emu.token, "bot": emu.bot_user}
 
 
-def add_control_routes(app: web.Application, emu: Emulator) -> None:
+def add_control_routes(app: web.Application, emu: ControlledEmulator) -> None:
     c = _Control(emu)
     post = {
         "chat/private": c.chat_private, "chat/group": c.chat_group, "message": c.message, "edit": c.edit,

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from .control import add_control_routes
 from .entities import EntityParseError, auto_entities, parse_text
 from .models import JSON, ApiError, EmulatorStats, Limits, SentMessage, User, bad_request
 from .ratelimit import FloodControl
@@ -324,8 +325,6 @@ class Emulator:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        from .control import add_control_routes
-
         add_control_routes(app, self)
         self._closing = False
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=2.0)

@@ -16,6 +16,7 @@ from bot.org.model import CODE_RE, Fail, Msg, Outcome, _fail, usage
 from bot.org.words import command_of, unit_label
 from bot.parsing import match_unit, normalize
 from bot.services import Services
+from bot.throttle import FailureThrottle
 from storage import org_repo, repo
 from storage.models import Unit
 
@@ -61,8 +62,10 @@ class UserRef:
 class _OrgBase:
     """What every group of commands shares: services, refusals, audit, resolving units."""
 
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Services, *, join_throttle: FailureThrottle | None = None) -> None:
         self.svc = svc
+        #: wrong /dangky codes (bot.bootstrap shares one between the channels of a process)
+        self.join_throttle = join_throttle or FailureThrottle()
 
     # ---- plumbing -------------------------------------------------------------------------------
 

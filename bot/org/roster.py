@@ -25,7 +25,6 @@ from bot.org.base import (
 from bot.org.model import LIST_LIMIT, MAX_NAME, Fail, Html, Msg, Outcome, _fail, usage
 from bot.org.words import ROLE_CODE, parse_role, split_args, squash, unit_label
 from bot.parsing import normalize
-from bot.throttle import FailureThrottle
 from storage import audit_repo, org_repo, repo
 from storage.models import Member, Unit
 
@@ -44,7 +43,7 @@ class _Roster(_OrgBase):
 
     def join(self, caller: Caller, code: str, *, confirm: bool = False, username: str | None = None,
              chat: str | None = None) -> Outcome:
-        throttle: FailureThrottle = self.svc.extras.setdefault("join_throttle", FailureThrottle())
+        throttle = self.join_throttle
         user_key = f"{caller.channel}:{caller.external_id}"
         chat_key = f"{caller.channel}:{chat}" if chat else None
 

@@ -8,24 +8,37 @@ user-supplied text with ``bot.fmt.esc`` because replies use HTML parse mode.
 from __future__ import annotations
 
 from datetime import date, datetime
-from importlib import import_module
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-MODULES = ("common", "reporting", "org", "schedule", "views", "zalo", "reliability", "figures", "zalo_ops", "corrections",
-           "parsing", "firsthour", "hardening", "demo")
+from bot.texts import (
+    common,
+    corrections,
+    demo,
+    figures,
+    firsthour,
+    hardening,
+    org,
+    parsing,
+    reliability,
+    reporting,
+    schedule,
+    views,
+    zalo,
+    zalo_ops,
+)
+
+#: every part of the catalog (a new module is imported above and listed here)
+MODULES: tuple[ModuleType, ...] = (common, reporting, org, schedule, views, zalo, reliability, figures, zalo_ops,
+                                   corrections, parsing, firsthour, hardening, demo)
 LANGS = ("vi", "en")
 
 
 def _load() -> dict[str, dict[str, str]]:
     cat: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
-    for name in MODULES:
-        try:
-            mod = import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
+    for mod in MODULES:
+        name = mod.__name__.rsplit(".", 1)[-1]
         for lang in LANGS:
             part: dict[str, str] = getattr(mod, lang.upper())
             dup = cat[lang].keys() & part.keys()

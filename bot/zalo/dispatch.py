@@ -17,11 +17,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.conversation import Conversation, Deferred, Reply, Turn, shared, zalo
-from bot.services import Services
+from bot.bootstrap import Container
+from bot.conversation import Conversation, Deferred, Reply, Turn, zalo
 from bot.texts import t
 from bot.zalo import CHANNEL
-from bot.zalo.linking import LinkService
 from bot.zalo.text import for_zalo, parse_command, strip_mention
 from bot.zalo.web import CHART_TTL, EXPORT_TTL, File, LinkSigner
 
@@ -142,16 +141,17 @@ class ZaloDispatcher:
     the button lines swapped for typed words (`for_zalo`), charts and files as signed links (bot/zalo/web.py).
     """
 
-    def __init__(self, svc: Services, signer: LinkSigner | None = None, *, blobs: BlobCache | None = None,
+    def __init__(self, container: Container, signer: LinkSigner | None = None, *, blobs: BlobCache | None = None,
                  bot_names: tuple[str, ...] = (), channel: str = CHANNEL, bot_id: str | None = None) -> None:
-        self.svc = svc
+        self.container = container
+        self.svc = container.svc
         self.channel = channel  # "zalo" (Bot Platform) or "zalo_oa" (Official Account): same logic, own ids
         self.bot_id = bot_id  # updates sent by this id are the bot's own messages coming back
         self.signer = signer
         self.blobs = blobs or BlobCache()
         self.bot_names = bot_names
-        self.links = shared(svc, "links", LinkService)
-        self.conversation = Conversation(svc, zalo(channel), links=self.links)
+        self.links = container.links
+        self.conversation = Conversation(container, zalo(channel), links=self.links)
 
     @property
     def track_private(self) -> bool:
@@ -160,7 +160,7 @@ class ZaloDispatcher:
 
     @track_private.setter
     def track_private(self, on: bool) -> None:
-        self.conversation = Conversation(self.svc, zalo(self.channel, track_private=on), links=self.links)
+        self.conversation = Conversation(self.container, zalo(self.channel, track_private=on), links=self.links)
 
     # ---- entry ----------------------------------------------------------------------------------
 

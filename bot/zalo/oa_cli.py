@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import EXTRA_COMMANDS, _fail, open_database
+from bot.cli_base import SubCommand, open_database
+from bot.cli_base import fail as _fail
 from bot.config import Settings
 
 
@@ -38,5 +39,5 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-EXTRA_COMMANDS["zalo-oa"] = ("Zalo Official Account: `auth --code CODE` stores the first OAuth token", _add_arguments,
-                             _run)
+COMMAND = SubCommand("zalo-oa", "Zalo Official Account: `auth --code CODE` stores the first OAuth token",
+                     _add_arguments, _run)  # listed in bot/cli.py

@@ -1,6 +1,6 @@
 """The Official Account side of `vneid-bot run` (CHANNELS=zalo_oa): signed webhook events in, OA messages out.
 
-    runner = OARunner.from_settings(settings, svc)
+    runner = OARunner.from_settings(settings, build(svc))
     await runner.start()     # the web server: /zalo/oa/webhook, charts and downloads; the scheduler
     ...
     await runner.stop()
@@ -28,6 +28,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.bootstrap import Container
 from bot.config import Settings
 from bot.services import Services
 from bot.zalo.dispatch import Incoming
@@ -44,9 +45,9 @@ OA_CHANNEL = "zalo_oa"
 class OARunner(ZaloRunner):
     channel = OA_CHANNEL
 
-    def __init__(self, svc: Services, client: OAClient, *, oa_secret_key: str, **kwargs: Any) -> None:
+    def __init__(self, container: Container, client: OAClient, *, oa_secret_key: str, **kwargs: Any) -> None:
         kwargs.setdefault("link_key", derive_key(client.tokens.app_secret, "vneid-zalo-oa-links"))
-        super().__init__(svc, client, **kwargs)
+        super().__init__(container, client, **kwargs)
         self.oa = client
         self.oa_secret_key = oa_secret_key
         self.replay = ReplayGuard(now_ms)
@@ -56,15 +57,15 @@ class OARunner(ZaloRunner):
         client.tokens.on_dead = self._token_dead
 
     @classmethod
-    def from_settings(cls, settings: Settings, svc: Services, **kwargs: Any) -> OARunner:  # type: ignore[override]
-        tokens = oa_tokens_from_settings(settings, svc)
+    def from_settings(cls, settings: Settings, container: Container, **kwargs: Any) -> OARunner:  # type: ignore[override]
+        tokens = oa_tokens_from_settings(settings, container.svc)
         client = OAClient(tokens, settings.zalo_oa_api_base_url)
         key = settings.zalo_oa_secret_key.get_secret_value().strip() if settings.zalo_oa_secret_key else ""
         if not key:
             from bot.config import SettingsError
 
             raise SettingsError("ZALO_OA_SECRET_KEY is not set: copy the OA secret key from the Zalo app's webhook page")
-        return cls(svc, client, oa_secret_key=key, public_base_url=settings.zalo_oa_public_base_url,
+        return cls(container, client, oa_secret_key=key, public_base_url=settings.zalo_oa_public_base_url,
                    web_host=settings.webhook_listen, web_port=settings.zalo_oa_web_port, **kwargs)
 
     def monthly_limit(self) -> int:
@@ -149,13 +150,13 @@ def oa_tokens_from_settings(settings: Settings, svc: Services) -> TokenStore:
     return TokenStore(svc, app_id, secret, settings.zalo_oa_oauth_base_url)
 
 
-def run_oa(settings: Settings, svc: Services, *, with_zalo: bool = False) -> int:
+def run_oa(settings: Settings, container: Container, *, with_zalo: bool = False) -> int:
     """CHANNELS=zalo_oa (optionally with zalo): the runner(s) alone, until SIGINT/SIGTERM."""
 
     async def main() -> None:
-        runners: list[ZaloRunner] = [OARunner.from_settings(settings, svc)]
+        runners: list[ZaloRunner] = [OARunner.from_settings(settings, container)]
         if with_zalo:
-            runners.append(ZaloRunner.from_settings(settings, svc))
+            runners.append(ZaloRunner.from_settings(settings, container))
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -176,4 +177,4 @@ def run_oa(settings: Settings, svc: Services, *, with_zalo: bool = False) -> int
 def attach_oa(app: Any, settings: Settings) -> None:
     """With Telegram: the OA runner in PTB's event loop, started and stopped with the application."""
     attach_runner(app, "zalo_oa", lambda application: OARunner.from_settings(
-        settings, application.bot_data["svc"], telegram_bot=application.bot))
+        settings, application.bot_data["container"], telegram_bot=application.bot))

@@ -1,6 +1,6 @@
 """The Zalo side of `vneid-bot run`: poll loop or webhook, the web server, scheduled deliveries.
 
-    runner = ZaloRunner.from_settings(settings, svc)
+    runner = ZaloRunner.from_settings(settings, build(svc))
     await runner.start()          # getMe, then polling (or setWebhook when a public URL and a secret are set)
     ...
     await runner.stop()
@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from bot.bootstrap import Container
 from bot.config import Settings
 from bot.scheduling import TICK_SECONDS
 from bot.services import Services
@@ -46,7 +47,7 @@ class ZaloRunner:
 
     def __init__(
         self,
-        svc: Services,
+        container: Container,
         client: Sender,
         *,
         public_base_url: str | None = None,
@@ -59,7 +60,8 @@ class ZaloRunner:
         link_key: bytes | None = None,
         telegram_bot: Any = None,
     ) -> None:
-        self.svc = svc
+        self.container = container
+        self.svc = svc = container.svc
         self.client = client
         self.public_base_url = (public_base_url or "").rstrip("/") or None
         self.webhook_secret = webhook_secret or None
@@ -69,7 +71,7 @@ class ZaloRunner:
         self.tick_seconds = tick_seconds
         self.signer = LinkSigner(link_key or derive_key(client.token), self.public_base_url, svc.clock)
         self.blobs = BlobCache()
-        self.dispatcher = ZaloDispatcher(svc, self.signer, blobs=self.blobs, bot_id=client.bot_id,
+        self.dispatcher = ZaloDispatcher(container, self.signer, blobs=self.blobs, bot_id=client.bot_id,
                                          channel=self.channel)
         self.scheduler = ZaloScheduler(svc, client, self.signer, channel=self.channel)
         st = svc.settings
@@ -87,10 +89,10 @@ class ZaloRunner:
         self.me: dict[str, Any] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, svc: Services, **kwargs: Any) -> ZaloRunner:
+    def from_settings(cls, settings: Settings, container: Container, **kwargs: Any) -> ZaloRunner:
         client = ZaloClient(settings.zalo_token(), settings.zalo_api_base_url)
         secret = settings.zalo_webhook_secret.get_secret_value().strip() if settings.zalo_webhook_secret else ""
-        return cls(svc, client, public_base_url=settings.zalo_public_base_url, webhook_secret=secret or None,
+        return cls(container, client, public_base_url=settings.zalo_public_base_url, webhook_secret=secret or None,
                    web_host=settings.webhook_listen, web_port=settings.zalo_web_port, **kwargs)
 
     def monthly_limit(self) -> int:
@@ -340,9 +342,9 @@ def _internal_error(svc: Services) -> str:
 # ---- `vneid-bot run` -------------------------------------------------------------------------------
 
 
-def run_zalo_only(settings: Settings, svc: Services) -> int:
+def run_zalo_only(settings: Settings, container: Container) -> int:
     """CHANNELS=zalo: the Zalo runner alone, until SIGINT/SIGTERM."""
-    runner = ZaloRunner.from_settings(settings, svc)
+    runner = ZaloRunner.from_settings(settings, container)
     log.info("starting the Zalo bot against %s", settings.zalo_api_base_url.split("/bot")[0])
     asyncio.run(runner.run_forever())
     return 0
@@ -374,4 +376,4 @@ def attach_runner(app: Any, key: str, make: Callable[[Any], Any]) -> None:
 def attach(app: Any, settings: Settings) -> None:
     """CHANNELS=both: the Zalo runner in PTB's event loop, started and stopped with the application."""
     attach_runner(app, "zalo", lambda application: ZaloRunner.from_settings(
-        settings, application.bot_data["svc"], telegram_bot=application.bot))
+        settings, application.bot_data["container"], telegram_bot=application.bot))
