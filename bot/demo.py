@@ -12,6 +12,7 @@ import html
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -285,6 +286,9 @@ def run_demo(settings: Settings, *, db_path: str | None = None, port: int = 0) -
             db_file.unlink()
     else:
         db_file = Path(tempfile.mkdtemp(prefix="vneid-demo-")) / "demo.db"
+    # Ctrl-C must quit even when the demo was started with SIGINT ignored (a background job of a script
+    # inherits SIG_IGN): then asyncio.run would not install its own handler and ^C would do nothing
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         asyncio.run(_demo(settings, db_file, port))
     except KeyboardInterrupt:
