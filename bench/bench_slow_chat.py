@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.demo_data import ADMIN_ID, VILLAGES  # noqa: E402
 from bot.emulator import Emulator, Limits, User  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.faultkit import BotProcess, seed, wait_for  # noqa: E402
+from tests.helpers.faultkit import BotProcess, seed, wait_for  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-the-emulator-0000"
 

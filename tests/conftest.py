@@ -1,73 +1,117 @@
-"""Shared fixtures: databases (SQLite, PostgreSQL) and the e2e harness.
+"""Shared fixtures (databases, the Telegram and Zalo harnesses) and the test tiers.
 
-The harness runs the REAL PTB Application, polling over HTTP, against the local Bot API emulator
-(bot/emulator), on a fresh database seeded with the demo commune, with a controllable clock.
+Tiers (markers, registered in pyproject.toml; `pytest -m <tier>` runs one, `pytest` runs all):
+  unit     pure logic, no database
+  service  services on a database (SQLite, and PostgreSQL where the test is parametrised `any_db`)
+  adapter  a channel's wire format: PTB against the Bot API emulator, the Zalo client fed JSON
+  e2e      journeys: the real bot (PTB Application or Zalo runner, or `vneid-bot` processes) over an emulator
+  faults   the bot under injected failure or attack: kill -9, database drops and outages, Bot API error
+           and 429 storms, fuzzed and hostile input (CI runs it in a step of its own)
+Every test has exactly one. A module's tier is in TIERS below: the heaviest machinery its tests need (a
+lighter test in it keeps the module's tier). A test needing more, or a fault test, carries its own
+marker (`@pytest.mark.e2e`, `@pytest.mark.faults`), which replaces the module's.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application
 
-from bot.app import build_application
-from bot.config import Settings
-from bot.demo_data import GROUP_ID, Demo, seed_demo
-from bot.emulator import Emulator, Limits, SentMessage, User
+from bot.demo_data import GROUP_ID
+from bot.emulator import Emulator, Limits
+from bot.emulator.zalo import ZaloEmulator
 from storage.db import Database
+from tests.helpers.telegram import Harness, start_app, stop_app
+from tests.helpers.world import (
+    GROUP_WINDOW,
+    PG_URL,
+    TOKEN,
+    demo_world,
+    make_settings,
+    migrated_sqlite,
+    pg_available,
+)
+from tests.helpers.zalo import ZaloHarness, start_zalo, stop_zalo
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PG_URL = os.environ.get("VNEID_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TOKEN = "123456:TEST-token-for-the-emulator-0000"
-GROUP_WINDOW = 3.0  # the emulator's per-group window, scaled down from 60 s (the bot's limiter is scaled alike)
+TIER_NAMES = ("unit", "service", "adapter", "e2e", "faults")
+TIERS = {
+    "test_adapters": "adapter",
+    "test_baseline_day": "service",
+    "test_bound_village_e2e": "e2e",
+    "test_cache_invalidation": "service",
+    "test_catalog_literals": "unit",
+    "test_charts": "unit",
+    "test_collation_days": "unit",
+    "test_conversation": "service",
+    "test_demo": "e2e",
+    "test_demo_pty": "e2e",
+    "test_deploy": "unit",
+    "test_e2e_basic": "e2e",
+    "test_e2e_report_semantics": "e2e",
+    "test_e2e_reporting": "e2e",
+    "test_emulator": "adapter",
+    "test_export": "service",
+    "test_faults": "faults",
+    "test_figures_e2e": "e2e",
+    "test_firsthour_e2e": "e2e",
+    "test_firsthour_setup": "e2e",
+    "test_foundation": "service",
+    "test_hostile": "faults",
+    "test_import": "service",
+    "test_import_graph": "service",
+    "test_org": "service",
+    "test_org_e2e": "e2e",
+    "test_parsing": "unit",
+    "test_parsing_corpus": "unit",
+    "test_parsing_e2e": "e2e",
+    "test_parsing_props": "unit",
+    "test_permissions_leader_views": "e2e",
+    "test_reliability": "e2e",
+    "test_reminders": "service",
+    "test_reports_service": "service",
+    "test_rollup": "service",
+    "test_scheduling": "service",
+    "test_scheduling_e2e": "e2e",
+    "test_scheduling_lich": "service",
+    "test_scheduling_pg": "service",
+    "test_security": "service",
+    "test_summaries": "service",
+    "test_views": "service",
+    "test_views_e2e": "e2e",
+    "test_zalo_cli": "e2e",
+    "test_zalo_client": "adapter",
+    "test_zalo_e2e": "e2e",
+    "test_zalo_oa": "e2e",
+    "test_zalo_platform": "e2e",
+}
 
 
-class FakeClock:
-    """A settable clock for Services (aware datetimes)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def set(self, when: datetime) -> None:
-        self._now = when if when.tzinfo else when.replace(tzinfo=TZ)
-
-    def advance(self, delta: timedelta) -> None:
-        self._now = self._now + delta
-
-
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'test.db'}"
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every test its module's tier unless it carries one; a test with none or two is an error."""
+    errors = []
+    for item in items:
+        own = [name for name in TIER_NAMES if item.get_closest_marker(name)]
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if not own and module in TIERS:
+            item.add_marker(TIERS[module])
+        elif len(own) != 1:
+            errors.append(f"{item.nodeid}: tiers {own or 'none'} (add the module to TIERS in tests/conftest.py, "
+                          "or give the test exactly one of " + ", ".join(TIER_NAMES) + ")")
+    if errors:
+        raise pytest.UsageError("tests without exactly one tier:\n  " + "\n  ".join(errors))
 
 
-def pg_available() -> str | None:
-    """None when PostgreSQL answers, else the reason."""
-    try:
-        eng = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with eng.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        eng.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip"
-        return f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}"
+# ---- databases ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
+    db = migrated_sqlite(tmp_path)
     yield db
     db.dispose()
 
@@ -102,103 +146,7 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
         yield request.getfixturevalue("pg_db")
 
 
-def make_settings(db_url: str, emu: Emulator, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "telegram_bot_token": emu.token,
-        "telegram_api_base_url": emu.base_url,
-        "telegram_api_file_url": emu.base_file_url,
-        "database_url": db_url,
-        "admin_ids": [],
-        "_env_file": None,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-class Harness:
-    """Acts as users in chats and reads what the real bot answered."""
-
-    def __init__(self, emu: Emulator, app: Application[Any, Any, Any, Any, Any, Any], db: Database,
-                 clock: FakeClock, demo: Demo) -> None:
-        self.emu, self.app, self.db, self.clock, self.demo = emu, app, db, clock, demo
-        self.svc = app.bot_data["container"].svc
-        self._users: dict[int, User] = {}
-        self.last_message_id = 0  # the newest message a user sent through say()/say_quiet()
-
-    def user(self, user_id: int, name: str | None = None) -> User:
-        if user_id not in self._users or name:
-            self._users[user_id] = User(user_id, name or f"Người dùng {user_id}")
-        return self._users[user_id]
-
-    def group(self, chat_id: int = GROUP_ID, title: str = "Tổ CNS Xã Tân Hòa", type: str = "group") -> None:  # noqa: A002
-        self.emu.group_chat(chat_id, title, type)
-
-    def _ensure_chat(self, chat_id: int, user: User) -> None:
-        if chat_id < 0:
-            try:
-                self.emu.chat(chat_id)
-            except (KeyError, Exception):
-                self.group(chat_id, f"Nhóm {chat_id}")
-        else:
-            self.emu.private_chat(user)
-
-    async def say_quiet(self, chat_id: int, user_id: int, text: str, wait: float = 0.5) -> list[SentMessage]:
-        """Send and collect whatever the bot answers in that chat once the update was handled."""
-        user = self.user(user_id)
-        self._ensure_chat(chat_id, user)
-        mark = self.emu.mark()
-        self.last_message_id = int(self.emu.send_message(chat_id, user, text)["message_id"])
-        await self.emu.wait_idle(10)
-        await asyncio.sleep(wait)
-        return [m for m in self.emu.sent(chat_id) if m.seq > mark]
-
-    async def say(self, chat_id: int, user_id: int, text: str, count: int = 1, timeout: float = 10.0) -> list[SentMessage]:
-        """Send as that user; wait for at least `count` bot messages in that chat and return them."""
-        user = self.user(user_id)
-        self._ensure_chat(chat_id, user)
-        mark = self.emu.mark()
-        self.last_message_id = int(self.emu.send_message(chat_id, user, text)["message_id"])
-        return await self.emu.wait_for_messages(chat_id, count, timeout=timeout, since=mark)
-
-    async def edit(self, chat_id: int, message_id: int, text: str, count: int = 1) -> list[SentMessage]:
-        mark = self.emu.mark()
-        self.emu.edit_message(chat_id, message_id, text)
-        return await self.emu.wait_for_messages(chat_id, count, since=mark) if count else []
-
-    async def press(self, chat_id: int, message_id: int, user_id: int, data: str) -> dict[str, Any]:
-        answers = len(self.emu.callback_answers)
-        self.emu.press_button(chat_id, message_id, self.user(user_id), data)
-        return await self.emu.wait_for_answer(since=answers)
-
-    async def send_document(self, chat_id: int, user_id: int, filename: str, content: bytes,
-                            caption: str | None = None, count: int = 1, timeout: float = 20.0) -> list[SentMessage]:
-        user = self.user(user_id)
-        self._ensure_chat(chat_id, user)
-        mark = self.emu.mark()
-        self.emu.send_document(chat_id, user, filename, content, caption=caption)
-        return await self.emu.wait_for_messages(chat_id, count, timeout=timeout, since=mark)
-
-
-
-async def start_app(settings: Settings, db: Database, clock: FakeClock) -> Application[Any, Any, Any, Any, Any, Any]:
-    limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=20,
-                             group_time_period=GROUP_WINDOW, max_retries=10)
-    app = build_application(settings, db=db, clock=clock, rate_limiter=limiter)
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
-    return app
-
-
-async def stop_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
+# ---- the Telegram and Zalo harnesses -----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -213,16 +161,23 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 @pytest.fixture
 async def harness(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
-    demo = seed_demo(db)
-    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
-    settings = make_settings(sqlite_url(tmp_path), emulator)
+    w = demo_world(tmp_path)
+    settings = make_settings(w.url, emulator)
     emulator.group_chat(GROUP_ID, "Tổ CNS Xã Tân Hòa")
-    app = await start_app(settings, db, clock)
-    h = Harness(emulator, app, db, clock, demo)
+    app = await start_app(settings, w.db, w.clock)
+    h = Harness(emulator, app, w.db, w.clock, w.demo)
     try:
         yield h
     finally:
         await stop_app(app)
-        db.dispose()
+        w.db.dispose()
+
+
+@pytest.fixture
+async def zalo(tmp_path: Path) -> AsyncIterator[ZaloHarness]:
+    """The Zalo runner over the Zalo emulator on the demo world."""
+    h = await start_zalo(tmp_path, ZaloEmulator())
+    try:
+        yield h
+    finally:
+        await stop_zalo(h)

@@ -28,8 +28,6 @@ from bot.zalo.text import for_zalo
 from storage import repo
 from storage.db import Database
 
-pytestmark = pytest.mark.adapter
-
 NOW = datetime(2025, 8, 14, 3, 0, tzinfo=UTC)
 FIXTURES = json.loads((Path(__file__).parent / "fixtures" / "zalo_updates.json").read_text("utf-8"))
 BOT = {"id": 42, "is_bot": True, "first_name": "VNeID", "username": "vneid_test_bot",

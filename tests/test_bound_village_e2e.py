@@ -8,17 +8,14 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.demo_data import GROUP_ID, LEADER_ID, Demo, member_id
 from storage import repo
 from storage.db import Database
 from storage.models import Report
-from tests.conftest import Harness
-from tests.test_zalo_e2e import ZaloHarness, link, zalo  # noqa: F401 - the Zalo fixture
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import Harness
+from tests.helpers.zalo import ZaloHarness, link
 
 DAY = date(2025, 8, 14)  # the harness clock's day
 VILLAGE_GROUP = -100777

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.ptyrun import PtyProcess
+from tests.helpers.ptyrun import PtyProcess
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")]
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")]
 
 
 def _demo(tmp_path: Path) -> PtyProcess:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
+from tests.helpers.world import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -29,12 +29,6 @@ def _env_file(name: str, **fill: str) -> dict[str, str]:
             key, _, value = line.partition("=")
             values[key] = value
     return {**values, **fill}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
@@ -94,7 +88,7 @@ def test_postgres_url_without_the_driver_says_how_to_install_it(tmp_path: Path) 
 @pytest.mark.e2e
 def test_vneid_bot_run_against_the_standalone_emulator(tmp_path: Path) -> None:
     """README: `python -m bot.emulator --port P` in one terminal, `vneid-bot run` pointed at it in another."""
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "emulator.log").open("w")
     emu = subprocess.Popen([sys.executable, "-m", "bot.emulator", "--port", str(port), "--log-level", "WARNING"],

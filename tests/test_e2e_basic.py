@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.demo_data import GROUP_ID, LEADER_ID, member_id
-from tests.conftest import Harness
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import Harness
 
 
 async def test_start_in_private_for_stranger(harness: Harness) -> None:

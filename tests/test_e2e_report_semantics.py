@@ -12,17 +12,15 @@ import asyncio
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from bot.emulator.models import SentMessage
 from storage import repo
 from storage.models import AuditLog, Member, PendingReport, Report
-from tests.conftest import TZ, Harness
-from tests.test_zalo_e2e import ZaloHarness, zalo  # noqa: F401 - the Zalo fixture
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import Harness
+from tests.helpers.world import TZ
+from tests.helpers.zalo import ZaloHarness
 
 DAY = date(2025, 8, 14)
 THON_3, DONG_TAM = 3, 0  # village indexes in bot.demo_data.VILLAGES

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from storage import repo
 from storage.models import PendingReport, Report
-from tests.conftest import TZ, Harness
+from tests.helpers.telegram import DAY, Harness
+from tests.helpers.world import TZ
 
-pytestmark = pytest.mark.e2e
-
-DAY = date(2025, 8, 14)
 DONG_TAM, THON_3 = 0, 3  # village indexes in bot.demo_data.VILLAGES
 
 

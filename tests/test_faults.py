@@ -21,8 +21,7 @@ from bot.demo_data import ADMIN_ID, GROUP_ID, member_id
 from bot.emulator import Emulator, Limits, User
 from storage.db import Database
 from storage.models import Chat, DeadLetter, Delivery, Member
-from tests.conftest import PG_URL, TOKEN, TZ, pg_available, sqlite_url
-from tests.faultkit import (
+from tests.helpers.faultkit import (
     BotProcess,
     FaultBot,
     Msg,
@@ -35,9 +34,10 @@ from tests.faultkit import (
     seed,
     wait_for,
 )
+from tests.helpers.world import PG_URL, TOKEN, TZ, pg_available, sqlite_url
 
 # the timeout is a hang guard: the Bot API fault test takes ~40 s idle and over 90 s on a loaded 2-core box
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]  # liveness bounds only: see faultkit.TIMEOUT_SCALE
+pytestmark = pytest.mark.timeout(900)  # liveness bounds only: see faultkit.TIMEOUT_SCALE
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ from datetime import date
 import pytest
 
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
-from tests.conftest import Harness
-from tests.test_zalo_e2e import ZaloHarness, link, zalo  # noqa: F401 - the Zalo fixture
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import Harness
+from tests.helpers.zalo import ZaloHarness, link
 
 THON_3 = 3
 TARGET_3 = 530
@@ -208,7 +206,7 @@ async def test_chosen_day_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
 
 
 async def test_tree_kinds_are_validated(harness: Harness) -> None:
-    from tests.test_org import dump
+    from tests.helpers.org import dump
 
     h = harness
     before = dump(h.db)
@@ -241,7 +239,7 @@ async def test_tree_kinds_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
 
 async def test_official_figures_are_reconciled(harness: Harness) -> None:
     from bot.demo_data import VILLAGES
-    from tests.test_org import dump
+    from tests.helpers.org import dump
 
     h = harness
     await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm qua 7")
@@ -468,7 +466,7 @@ async def test_official_figures_by_import(harness: Harness) -> None:
 
 
 async def test_the_evening_summary_shows_official_figures(harness: Harness) -> None:
-    from tests.test_scheduling_e2e import at, of_kind, tick
+    from tests.helpers.telegram import at, of_kind, tick
 
     h = harness
     await h.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay 5")

@@ -14,9 +14,7 @@ from bot.texts import CATALOG, EXAMPLE_TZ
 from storage import repo
 from storage.db import Database
 from storage.models import Member
-from tests.conftest import Harness
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import Harness
 
 DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
 

@@ -14,9 +14,8 @@ import pytest
 from bot.emulator import Emulator, SentMessage, User
 from storage import repo
 from storage.db import Database
-from tests.conftest import TZ, FakeClock, make_settings, sqlite_url, start_app, stop_app
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import start_app, stop_app
+from tests.helpers.world import TZ, FakeClock, make_settings, sqlite_url
 
 ADMIN = 5000
 GROUP = -100600

@@ -27,8 +27,8 @@ from bot.texts import t
 from storage import repo
 from storage.db import Database
 from storage.models import Member, PendingReport, Report, Unit
-from tests.conftest import TOKEN, sqlite_url
-from tests.faultkit import FaultBot, seed, wait_for
+from tests.helpers.faultkit import FaultBot, seed, wait_for
+from tests.helpers.world import TOKEN, sqlite_url
 
 DAY = date(2025, 8, 14)
 UNITS = sorted({name for _c, name, _t, _b in VILLAGES} | {"Xã Tân Hòa"})

@@ -20,7 +20,7 @@ from bot.services import Services
 from storage import repo
 from storage.db import Database
 from storage.models import AuditLog, Baseline, Chat, Member, Target, Unit
-from tests.test_org import dump
+from tests.helpers.org import dump
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 8, 14, 10, 0, tzinfo=TZ)

@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from bot.emulator import SentMessage
 from storage import repo
 from storage.models import AuditLog, Chat, Member, Report
-from tests.conftest import Harness
-from tests.test_org import OTHER_GROUP, OTHER_LEADER, add_other_commune, dump
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.matrices import ORG_COMMANDS as COMMANDS
+from tests.helpers.matrices import ORG_GROUP_COMMANDS as GROUP_COMMANDS
+from tests.helpers.org import OTHER_GROUP, OTHER_LEADER, add_other_commune, dump
+from tests.helpers.telegram import Harness
 
 PROVINCE_ADMIN = 900
 NEW_LEADER = 901
@@ -205,45 +204,6 @@ async def test_bot_removed_added_back_and_group_migration(harness: Harness) -> N
 
 
 # ---- permission matrix -------------------------------------------------------------------------------
-
-GROUP_COMMANDS = [  # typed in the demo commune's group
-    "/lienket th-3",
-    "/lienket x-binhan",
-    "/lienket huy",
-    "/bind th-5",
-]
-COMMANDS = [  # typed in the caller's own chat
-    "/donvi",
-    "/donvi them th-x Thôn X",
-    "/donvi them | th-y | Thôn Y | thôn | x-tanhoa",
-    "/donvi doiten th-3 Thôn Ba",
-    "/donvi chuyen th-3 th-5",
-    "/donvi ngung th-3",
-    "/donvi mo th-3",
-    "/unit add th-z Thôn Z",
-    "/chitieu",
-    "/chitieu th-3 m2 600 31/12/2025",
-    "/chitieu Thôn 3 mức 2 xoa",
-    "/target th-3 l1 700",
-    "/moc th-3",
-    "/moc th-3 m2 420 10/08/2025",
-    "/baseline th-5 l2 10",
-    "/thanhvien",
-    "/thanhvien th-3",
-    "/thanhvien vaitro 2003 trưởng",
-    "/thanhvien vaitro 2003 quản trị",
-    "/thanhvien chuyen 2003 th-5",
-    "/thanhvien xoa 2003",
-    "/member role 2005 admin",
-    "/madangky th-3",
-    "/madangky doi th-3",
-    "/joincode new th-5",
-    "/nhatky",
-    "/nhatky th-3 50",
-    "/audit",
-    "/nhap",
-]
-
 
 async def test_permission_matrix(harness: Harness) -> None:
     h = harness

@@ -3,17 +3,13 @@ report forms the parser used to miss are stored, broken reports get a hint, and 
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.demo_data import GROUP_ID, LEADER_ID, member_id
 from bot.texts import CATALOG
 from storage import repo
 from storage.models import Report
-from tests.conftest import Harness
-from tests.test_e2e_reporting import DAY
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import DAY, Harness
 
 THON_3, THON_5, THON_HA = 3, 4, 10  # village indexes in bot.demo_data.VILLAGES
 

@@ -4,21 +4,11 @@ and the database does not change."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.demo_data import GROUP_ID, LEADER_ID, member_id
-from tests.conftest import Harness
-from tests.test_org import OTHER_GROUP, OTHER_LEADER, add_other_commune, dump
+from tests.helpers.matrices import LEADER_COMMANDS
+from tests.helpers.org import OTHER_GROUP, OTHER_LEADER, add_other_commune, dump
+from tests.helpers.telegram import Harness
 
-pytestmark = pytest.mark.e2e
-
-# typed by a plain member of Thôn 3 in the commune group: every one is a leader command
-LEADER_COMMANDS = [
-    "/tonghop", "/summary", "/xephang", "/rank", "/chuabaocao", "/missing", "/bieudo", "/chart",
-    "/xuat", "/export", "/xuat csv", "/lich", "/lich nhac 17:00", "/lich tat", "/lich nghi 02/01/2026 Nghỉ",
-    "/schedule summary 21:00", "/sua 15 nhầm", "/fix delete", "/chinhthuc th-3 m2 420",
-    "/official th-3 l2 420 13/08", "/chiso", "/indicator add xx | X | X | xx", "/chiso ngung l1",
-]
 # typed by the leader of Xã Bình An in the other commune's group, naming Tân Hòa's units
 FOREIGN_COMMANDS = [
     "/tonghop x-tanhoa", "/xephang x-tanhoa", "/chuabaocao x-tanhoa", "/bieudo x-tanhoa",

@@ -19,11 +19,10 @@ from bot.demo_data import ADMIN_ID, GROUP_ID, member_id
 from bot.emulator import Emulator, User
 from storage.db import Database
 from storage.models import DeadLetter, Inbox, PendingReport, ReplyOutbox, Report
-from tests.conftest import Harness, sqlite_url
-from tests.faultkit import FaultBot, seed, wait_for
-from tests.test_zalo_e2e import ZaloHarness, zalo  # noqa: F401 - the Zalo runner fixture
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.faultkit import FaultBot, seed, wait_for
+from tests.helpers.telegram import Harness
+from tests.helpers.world import sqlite_url
+from tests.helpers.zalo import ZaloHarness
 
 DONG_TAM = 0
 
@@ -61,6 +60,7 @@ def db_drops_on(h: Harness, sql_start: str, times: int = 1) -> Iterator[list[str
 # ---------------------------------------------------------------------------------------------- item 0
 
 
+@pytest.mark.faults
 async def test_a_confirmation_that_fails_every_retry_is_sent_later_from_the_outbox(harness: Harness) -> None:
     h = harness
     user = member_id(DONG_TAM)
@@ -86,6 +86,7 @@ async def test_a_confirmation_that_fails_every_retry_is_sent_later_from_the_outb
 # ---------------------------------------------------------------------------------------------- item 6
 
 
+@pytest.mark.faults
 async def test_db_drop_after_the_commit_is_never_reported_as_not_stored(harness: Harness) -> None:
     h = harness
     with db_drops_on(h, "UPDATE reports SET reply_message_id") as hits:
@@ -100,6 +101,7 @@ async def test_db_drop_after_the_commit_is_never_reported_as_not_stored(harness:
 # ---------------------------------------------------------------------------------------------- item 13
 
 
+@pytest.mark.faults
 async def test_db_drop_mid_confirm_leaves_the_pending_report_pending(harness: Harness) -> None:
     h = harness
     user = member_id(DONG_TAM)
@@ -166,6 +168,7 @@ def _dead(db: Database) -> list[DeadLetter]:
         return rows
 
 
+@pytest.mark.faults
 async def test_poison_update_is_parked_once_and_polling_goes_on(
         tmp_path: Path, emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     emu = emulator
@@ -193,6 +196,7 @@ async def test_poison_update_is_parked_once_and_polling_goes_on(
     assert emu.stats.calls["getUpdates"] < 60  # polling did not spin on the same batch
 
 
+@pytest.mark.faults
 async def test_an_update_that_fails_k_times_is_parked_and_admins_told_once(
         tmp_path: Path, emulator: Emulator) -> None:
     emu = emulator

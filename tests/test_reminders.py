@@ -13,7 +13,7 @@ from bot.scheduling import Scheduler
 from storage import repo, schedule_repo
 from storage.db import Database
 from storage.models import Report
-from tests.test_scheduling import TZ, FakeBot, at, deliveries, make_services, report
+from tests.helpers.schedule import TZ, FakeBot, at, deliveries, make_services, report
 
 D = date(2025, 8, 14)  # Thursday
 ALL = [name for _c, name, _t, _b in VILLAGES]

@@ -9,41 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 import pytest
-from telegram.ext import Application
 
 from bot.demo_data import GROUP_ID, LEADER_ID, VILLAGES, member_id
-from bot.emulator import SentMessage, User
-from bot.scheduling import chart_function, scheduler_of
+from bot.emulator import User
+from bot.scheduling import chart_function
 from storage import repo
 from storage.models import Chat, Delivery
-from tests.conftest import TZ, Harness, start_app, stop_app
+from tests.helpers.telegram import DAY, App, Harness, at, of_kind, start_app, stop_app, texts, tick
 
-pytestmark = pytest.mark.e2e
-
-DAY = date(2025, 8, 14)
 NAMES = [name for _c, name, _t, _b in VILLAGES]
 ADMIN = 9001
-App = Application[Any, Any, Any, Any, Any, Any]
-
-
-def at(h: int, m: int, day: date = DAY) -> datetime:
-    return datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
-
-
-def texts(msgs: list[SentMessage]) -> list[str]:
-    return [m.text or m.caption or "" for m in msgs]
-
-
-def of_kind(h: Harness, chat_id: int, marker: str) -> list[str]:
-    return [x for x in texts(h.emu.sent(chat_id)) if marker in x]
-
-
-async def tick(h: Harness, app: App | None = None) -> None:
-    await scheduler_of(app or h.app).tick()
 
 
 @asynccontextmanager
@@ -142,6 +120,7 @@ async def test_a_restart_after_the_summary_time_sends_it_once(harness: Harness) 
         assert row.status == "sent" and row.day == DAY and row.sent_message_id is not None
 
 
+@pytest.mark.faults
 async def test_a_429_storm_delays_but_loses_nothing(harness: Harness) -> None:
     h = harness
     groups = {}

@@ -13,7 +13,7 @@ from bot.services import Services
 from storage import repo, schedule_repo
 from storage.db import Database
 from storage.models import AuditLog, Chat
-from tests.test_scheduling import ADMIN, at, make_services, report
+from tests.helpers.schedule import ADMIN, at, make_services, report
 
 G = str(GROUP_ID)
 

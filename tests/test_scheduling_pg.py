@@ -14,7 +14,7 @@ from bot.demo_data import GROUP_ID, seed_demo
 from bot.scheduling import LeaderLock, Scheduler
 from storage import schedule_repo
 from storage.db import Database
-from tests.test_scheduling import FakeBot, at, group_chat_id, make_services
+from tests.helpers.schedule import FakeBot, at, group_chat_id, make_services
 
 pytestmark = pytest.mark.postgres
 

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import math
 import re
-import socket
 import subprocess
 import sys
 from argparse import Namespace
@@ -30,18 +29,12 @@ from bot.logs import RedactFilter
 from storage import repo
 from storage.db import Database, DatabaseError
 from storage.models import AuditLog, Member, Report
-from tests.conftest import make_settings, sqlite_url
-from tests.faultkit import ROOT, BotProcess, FaultBot, confirmations, no_throttle, seed, wait_for
+from tests.helpers.faultkit import ROOT, BotProcess, FaultBot, confirmations, no_throttle, seed, wait_for
+from tests.helpers.world import free_port, make_settings, sqlite_url
 
 # shaped like a real BotFather token, so that pattern-based redaction is exercised too
 SECRET_TOKEN = "7012345678:AAHkz9Qw-Secret_PART_xyzABCDEFGH12345"
 SECRET_PART = SECRET_TOKEN.split(":", 1)[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _leaks(text: str) -> list[str]:
@@ -51,6 +44,7 @@ def _leaks(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- the token
 
 
+@pytest.mark.faults
 @pytest.mark.timeout(90)
 async def test_token_never_in_logs_or_errors(tmp_path: Path) -> None:
     emu = Emulator(SECRET_TOKEN, limits=Limits.off())
@@ -137,15 +131,14 @@ def test_every_command_handler_goes_through_the_role_gate() -> None:
     assert privileged <= registered, privileged - registered
 
 
+@pytest.mark.e2e
 async def test_every_leader_and_admin_command_is_refused_to_members(tmp_path: Path) -> None:
     """The permission matrices (state unchanged, nothing leaked, refusals audited) are
     tests/test_org_e2e.py::test_permission_matrix (org commands) and
     tests/test_permissions_leader_views.py (views and schedules). Here: every leader/admin command,
     under every alias, with arguments, is refused to a plain member and to a stranger, in private and in
     the group, and the matrices together name every privileged command."""
-    from tests.test_org_e2e import COMMANDS as ORG_COMMANDS
-    from tests.test_org_e2e import GROUP_COMMANDS as ORG_GROUP_COMMANDS
-    from tests.test_permissions_leader_views import LEADER_COMMANDS
+    from tests.helpers.matrices import LEADER_COMMANDS, ORG_COMMANDS, ORG_GROUP_COMMANDS
 
     covered = {line.split()[0][1:] for line in ORG_COMMANDS + ORG_GROUP_COMMANDS + LEADER_COMMANDS}
     privileged = [spec for spec in COMMANDS if spec.role >= Role.LEADER]
@@ -202,6 +195,7 @@ def test_join_codes_are_not_guessable() -> None:
           "`secrets`; 20,000 drawn: all distinct, symbols uniform")
 
 
+@pytest.mark.e2e
 async def test_join_codes_rotate(tmp_path: Path) -> None:
     emu = Emulator(SECRET_TOKEN, limits=Limits.off())
     await emu.start()
@@ -239,6 +233,7 @@ async def test_join_codes_rotate(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- webhook secret
 
 
+@pytest.mark.e2e
 async def test_webhook_needs_the_secret_header(tmp_path: Path) -> None:
     emu = Emulator(SECRET_TOKEN, limits=Limits.off())
     await emu.start()
@@ -248,7 +243,7 @@ async def test_webhook_needs_the_secret_header(tmp_path: Path) -> None:
     secret = "s3cr3t-Hook_token-0123456789"
     settings = make_settings(sqlite_url(tmp_path), emu, webhook_secret=secret)
     app = build_application(settings, db=db, rate_limiter=no_throttle(), start_scheduler=False)
-    port = _free_port()
+    port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram"
     statuses: dict[str, int] = {}
     try:
@@ -395,6 +390,7 @@ def test_exports_never_contain_live_formulas(sqlite_db: Database) -> None:
 # ---------------------------------------------------------------------------------------------- secrets in logs
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(120)
 async def test_webhook_secret_and_rejected_token_never_logged(tmp_path: Path) -> None:
     """Issue 15 item 9: PTB's DEBUG line for setWebhook carries the secret; a rejected token printed a long
@@ -404,7 +400,7 @@ async def test_webhook_secret_and_rejected_token_never_logged(tmp_path: Path) ->
     url = sqlite_url(tmp_path)
     seed(Database(url), 0)
     hook_secret = "Hook-s3cret_value_0123456789"
-    port = _free_port()
+    port = free_port()
     bot = BotProcess(emu, url, tmp_path / "hook.log", LOG_LEVEL="DEBUG", WEBHOOK_URL=f"http://127.0.0.1:{port}",
                      WEBHOOK_SECRET=hook_secret, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
     try:
@@ -447,7 +443,7 @@ def test_refusals_never_name_members_of_other_communes(tmp_path: Path) -> None:
     from bot.demo_data import LEADER_ID, seed_demo
     from bot.org import OrgService, UserRef
     from bot.services import Services
-    from tests.test_org import OTHER_ADMIN, add_other_commune
+    from tests.helpers.org import OTHER_ADMIN, add_other_commune
 
     db = Database(sqlite_url(tmp_path))
     db.upgrade()
@@ -553,6 +549,7 @@ async def _import_chats(h: Any, user: int, csv_text: str) -> str:
     return "\n".join(r.text or "" for r in replies)
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(120)
 async def test_scoped_admin_binds_by_import_only_chats_the_bot_is_in(harness: Any) -> None:
     """Issue 15 item 15: a commune admin's chats sheet naming a group the bot is not in (or an id Telegram
@@ -594,6 +591,7 @@ async def test_scoped_admin_binds_by_import_only_chats_the_bot_is_in(harness: An
     assert _chat_row(h.db, quiet) is not None and _chat_row(h.db, ghost) is None
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(120)
 async def test_global_admin_binds_any_chat_id_by_import(emulator: Emulator, tmp_path: Path) -> None:
     """Issue 15 item 15: a global admin (ADMIN_IDS) may bind a chat id the bot has never seen."""
@@ -601,7 +599,8 @@ async def test_global_admin_binds_any_chat_id_by_import(emulator: Emulator, tmp_
     from zoneinfo import ZoneInfo
 
     from bot.demo_data import ADMIN_ID, seed_demo
-    from tests.conftest import FakeClock, Harness, start_app, stop_app
+    from tests.helpers.telegram import Harness, start_app, stop_app
+    from tests.helpers.world import FakeClock
 
     db = Database(sqlite_url(tmp_path))
     db.upgrade()
@@ -618,6 +617,7 @@ async def test_global_admin_binds_any_chat_id_by_import(emulator: Emulator, tmp_
         db.dispose()
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(60)
 async def test_profile_names_are_sanitised_not_refused(harness: Any, tmp_path: Path) -> None:
     """Issue 15 item 12 (names from a platform profile): a Telegram user whose name holds U+202E and an

@@ -12,7 +12,7 @@ from bot.demo_data import VILLAGES, Demo, seed_demo
 from bot.rollup import MetricFigures, Rollup, UnitFigures, compute_rollup
 from storage import repo
 from storage.db import Database
-from tests.test_scheduling import report
+from tests.helpers.schedule import report
 
 D = date(2025, 8, 14)
 

@@ -16,9 +16,7 @@ from openpyxl import load_workbook
 from bot.charts import chart_size
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from storage import repo
-from tests.conftest import Harness
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.telegram import Harness
 
 DONG_TAM, DONG_TAN, THON_3, THON_5 = 0, 1, 3, 4
 OTHER_MEMBER, OTHER_LEADER = 3000, 3001

@@ -8,14 +8,10 @@ import signal
 import sys
 from pathlib import Path
 
-import pytest
-
 from bot.demo_data import member_id, seed_demo
 from bot.emulator import Emulator, User
 from bot.emulator.zalo import ZaloEmulator
 from storage.db import Database
-
-pytestmark = pytest.mark.e2e
 
 ZALO_TOKEN = "3405012345678901234:zaloCLItokenABCDEFGHIJKLMNOPQRSTU"
 TG_TOKEN = "123456:TEST-token-for-the-cli-test-000000"
@@ -110,7 +106,7 @@ async def test_run_zalo_without_token_says_which_setting(tmp_path: Path) -> None
 async def test_run_zalo_oa_as_a_process(tmp_path: Path) -> None:
     """`vneid-bot zalo-oa auth`, then `vneid-bot run` with CHANNELS=zalo_oa: a signed event in, a reply out."""
     from bot.emulator.zalo_oa import ZaloOAEmulator
-    from tests.test_zalo_e2e import free_port
+    from tests.helpers.world import free_port
 
     emu = ZaloOAEmulator()
     await emu.start()

@@ -8,123 +8,23 @@ member links their Zalo account with a one-time code and then reports from Zalo 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.bootstrap import Container, build
-from bot.config import Settings
-from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
+from bot.demo_data import LEADER_ID, member_id
 from bot.emulator import Emulator
-from bot.emulator.zalo import ZaloEmulator, ZaloSent, ZaloUser
-from bot.services import Services
+from bot.emulator.zalo import ZaloEmulator
 from bot.zalo.client import ZaloClient
-from bot.zalo.runner import ZaloRunner
 from storage import repo
-from storage.db import Database
 from storage.models import AuditLog, Chat, Delivery, Member, Report
-from tests.conftest import TZ, FakeClock, Harness, make_settings, sqlite_url, start_app, stop_app
-
-pytestmark = pytest.mark.e2e
-
-DAY = date(2025, 8, 14)
-THON_3 = "Thôn 3"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class ZaloHarness:
-    emu: ZaloEmulator
-    runner: ZaloRunner
-    svc: Services
-    db: Database
-    clock: FakeClock
-    demo: Demo
-    web_url: str
-
-    async def say(self, user: ZaloUser, text: str, count: int = 1, timeout: float = 10.0) -> list[ZaloSent]:
-        mark = self.emu.mark()
-        self.emu.say(user, text)
-        return await self.emu.wait_for_messages(user.id, count, timeout=timeout, since=mark)
-
-    async def say_quiet(self, user: ZaloUser, text: str, wait: float = 0.3) -> list[ZaloSent]:
-        mark = self.emu.mark()
-        self.emu.say(user, text)
-        await self.emu.wait_idle(10)
-        await asyncio.sleep(wait)
-        return self.emu.sent(user.id, mark)
-
-    async def in_group(self, chat_id: str, user: ZaloUser, text: str, *, mention: bool = True,
-                       count: int = 1) -> list[ZaloSent]:
-        mark = self.emu.mark()
-        self.emu.send_message(chat_id, user, text, mention=mention)
-        return await self.emu.wait_for_messages(chat_id, count, since=mark)
-
-    async def join(self, name: str, village: str) -> ZaloUser:
-        user = self.emu.user(name)
-        replies = await self.say(user, f"dangky {self.demo.join_codes[village]}")
-        assert village in replies[0].text, replies[0].text
-        return user
-
-    def daily(self, unit_name: str, metric: str = "l2", day: date = DAY) -> int:
-        with self.db.session() as s:
-            unit = s.get(repo.Unit, self.demo.village_ids[unit_name])
-            assert unit is not None
-            return repo.reported_total(s, unit, metric, since=day, until=day)
-
-
-def zalo_settings(db_url: str, emu: ZaloEmulator, web_url: str | None, **extra: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": db_url, "channels": "zalo", "zalo_bot_token": emu.token,
-                              "zalo_api_base_url": emu.base_url, "zalo_public_base_url": web_url,
-                              "admin_ids": [], "_env_file": None}
-    values.update(extra)
-    return Settings(**values)
-
-
-async def make_runner(svc: Services | Container, emu: ZaloEmulator, web_port: int, web_url: str | None,
-                      secret: str | None = None) -> ZaloRunner:
-    """A Zalo runner over `svc` (a container of its own), or over the container of a Telegram application."""
-    client = ZaloClient(emu.token, emu.base_url, retries=2, backoff=0.01)
-    container = svc if isinstance(svc, Container) else build(svc)
-    runner = ZaloRunner(container, client, public_base_url=web_url, webhook_secret=secret, web_host="127.0.0.1",
-                        web_port=web_port, poll_timeout=1, schedule=False)
-    await runner.start()
-    await emu.wait_receiving()  # Zalo drops what arrives before the bot polls (no replay)
-    return runner
-
-
-@pytest.fixture
-async def zalo(tmp_path: Path) -> AsyncIterator[ZaloHarness]:
-    emu = ZaloEmulator()
-    await emu.start()
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
-    demo = seed_demo(db)
-    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
-    port = free_port()
-    web_url = f"http://127.0.0.1:{port}"
-    svc = Services(zalo_settings(sqlite_url(tmp_path), emu, web_url), db, clock)
-    runner = await make_runner(svc, emu, port, web_url)
-    h = ZaloHarness(emu, runner, svc, db, clock, demo, web_url)
-    try:
-        yield h
-    finally:
-        await runner.stop()
-        await emu.stop()
-        db.dispose()
-
+from tests.helpers.telegram import Harness, start_app, stop_app
+from tests.helpers.world import TZ, demo_world, free_port, make_settings
+from tests.helpers.zalo import THON_3, ZaloHarness, link, make_runner, start_zalo, stop_zalo
 
 # ---- reporting -----------------------------------------------------------------------------------
 
@@ -310,17 +210,6 @@ async def test_group_sees_mentions_only_and_binds_to_a_unit(zalo: ZaloHarness) -
 # ---- linking -------------------------------------------------------------------------------------
 
 
-async def link(zalo: ZaloHarness, user: ZaloUser, telegram_id: int) -> None:
-    """Link a Zalo user to a Telegram member the way /lienketzalo does (the code from the service)."""
-    from bot.zalo.linking import LinkService
-
-    caller = zalo.svc.caller("telegram", telegram_id, "")
-    code = LinkService(zalo.svc).new_code(caller).code
-    assert code is not None
-    replies = await zalo.say(user, f"lienket {code}")
-    assert "Đã liên kết" in replies[0].text, replies[0].text
-
-
 async def test_wrong_link_codes_are_refused_and_limited(zalo: ZaloHarness) -> None:
     user = zalo.emu.user("Kẻ đoán mã")
     for _ in range(5):
@@ -357,11 +246,8 @@ async def both(tmp_path: Path) -> AsyncIterator[tuple[Harness, ZaloHarness]]:
     await tg.start()
     zemu = ZaloEmulator()
     await zemu.start()
-    url = sqlite_url(tmp_path)
-    db = Database(url)
-    db.upgrade()
-    demo = seed_demo(db)
-    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
+    w = demo_world(tmp_path)
+    url, db, demo, clock = w.url, w.db, w.demo, w.clock
     settings = make_settings(url, tg, channels="both", zalo_bot_token=zemu.token, zalo_api_base_url=zemu.base_url)
     app = await start_app(settings, db, clock)
     h = Harness(tg, app, db, clock, demo)
@@ -484,16 +370,8 @@ async def test_failed_delivery_is_retried_and_lich_tat_stops_them(zalo: ZaloHarn
 
 
 async def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
-    emu = ZaloEmulator()
-    await emu.start()
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
-    demo = seed_demo(db)
-    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
-    port = free_port()
-    web_url = f"http://127.0.0.1:{port}"
-    svc = Services(zalo_settings(sqlite_url(tmp_path), emu, web_url), db, clock)
-    runner = await make_runner(svc, emu, port, web_url, secret="s3cret-for-tests")
+    h = await start_zalo(tmp_path, ZaloEmulator(), secret="s3cret-for-tests")
+    emu, demo, web_url = h.emu, h.demo, h.web_url
     try:
         assert emu.webhook is not None and emu.webhook["url"] == f"{web_url}/zalo/webhook"
         an = emu.user("An")
@@ -512,9 +390,7 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Path) -> None:
             assert forged.status_code == 403
         assert emu.calls("getUpdates") == []
     finally:
-        await runner.stop()
-        await emu.stop()
-        db.dispose()
+        await stop_zalo(h)
 
 
 async def test_zalo_403_is_retried_and_never_switches_a_chat_off(zalo: ZaloHarness) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import build
 from bot.config import Settings
-from bot.demo_data import LEADER_ID, Demo, member_id, seed_demo
+from bot.demo_data import LEADER_ID, Demo, member_id
 from bot.emulator.zalo_oa import OASent, OAUser, ZaloOAEmulator
 from bot.services import Services
 from bot.zalo.client import ZaloError
@@ -33,10 +33,7 @@ from bot.zalo.oa_tokens import TokenError, TokenStore
 from storage import repo
 from storage.db import Database
 from storage.models import OAToken
-from tests.conftest import TZ, FakeClock, sqlite_url
-from tests.test_zalo_e2e import free_port
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.world import TZ, FakeClock, demo_world, free_port, sqlite_url
 
 DAY = date(2025, 8, 14)
 THON_3 = "Thôn 3"
@@ -101,13 +98,11 @@ class OAHarness:
 async def oa(tmp_path: Path) -> AsyncIterator[OAHarness]:
     emu = ZaloOAEmulator()
     await emu.start()
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
-    demo = seed_demo(db)
-    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
+    w = demo_world(tmp_path)
+    db, demo, clock = w.db, w.demo, w.clock
     port = free_port()
     web_url = f"http://127.0.0.1:{port}"
-    svc = Services(oa_settings(sqlite_url(tmp_path), emu, web_url), db, clock)
+    svc = Services(oa_settings(w.url, emu, web_url), db, clock)
     tokens = TokenStore(svc, emu.app_id, emu.app_secret, emu.url)
     await asyncio.to_thread(tokens.authorize, emu.auth_code())  # what `vneid-bot zalo-oa auth --code` does
     client = OAClient(tokens, emu.url, retries=1, backoff=0.01)

@@ -11,56 +11,32 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.demo_data import ADMIN_ID, member_id, seed_demo
+from bot.demo_data import ADMIN_ID, member_id
 from bot.emulator.zalo import ZaloEmulator, ZaloLimits
-from bot.services import Services
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.text import strip_mention
-from storage.db import Database
 from storage.models import SendCounter
-from tests.conftest import TZ, FakeClock, sqlite_url
-from tests.test_zalo_e2e import THON_3, ZaloHarness, free_port, link, make_runner, zalo_settings
-
-pytestmark = pytest.mark.e2e
+from tests.helpers.world import TZ, free_port
+from tests.helpers.zalo import THON_3, ZaloHarness, link, make_runner, start_zalo, stop_zalo
 
 DISPLAY = "Bot VNeID Tân Hòa"
 REAL_GETME = {"id": "1459232241454765289", "account_name": "bot.VDKyGxQvc", "account_type": "BASIC",
               "can_join_groups": True}
 
 
-async def harness(tmp_path: Path, emu: ZaloEmulator, **settings: Any) -> ZaloHarness:
-    await emu.start()
-    db = Database(sqlite_url(tmp_path))
-    db.upgrade()
-    demo = seed_demo(db)
-    clock = FakeClock(datetime(2025, 8, 14, 10, 0, tzinfo=TZ))
-    port = free_port()
-    web_url = f"http://127.0.0.1:{port}"
-    svc = Services(zalo_settings(sqlite_url(tmp_path), emu, web_url, **settings), db, clock)
-    runner = await make_runner(svc, emu, port, web_url)
-    return ZaloHarness(emu, runner, svc, db, clock, demo, web_url)
-
-
-async def close(h: ZaloHarness) -> None:
-    await h.runner.stop()
-    await h.emu.stop()
-    h.db.dispose()
-
-
 @pytest.fixture
 async def named(tmp_path: Path) -> AsyncIterator[ZaloHarness]:
     """A bot whose display name has several words, configured in ZALO_BOT_DISPLAY_NAME."""
-    h = await harness(tmp_path, ZaloEmulator(bot_name=DISPLAY, account_name="bot.VDKyGxQvc"),
+    h = await start_zalo(tmp_path, ZaloEmulator(bot_name=DISPLAY, account_name="bot.VDKyGxQvc"),
                       zalo_bot_display_name=DISPLAY)
     try:
         yield h
     finally:
-        await close(h)
+        await stop_zalo(h)
 
 
 # ---- 1. group mentions ----------------------------------------------------------------------------------
@@ -106,7 +82,7 @@ async def test_group_commands_and_reports_after_a_multiword_mention(named: ZaloH
 
 
 async def test_own_messages_coming_back_are_never_answered(tmp_path: Path) -> None:
-    h = await harness(tmp_path, ZaloEmulator(echo_own=True, bot_name=DISPLAY), zalo_bot_display_name=DISPLAY)
+    h = await start_zalo(tmp_path, ZaloEmulator(echo_own=True, bot_name=DISPLAY), zalo_bot_display_name=DISPLAY)
     try:
         an = await h.join("An", THON_3)
         mark = h.emu.mark()
@@ -118,14 +94,14 @@ async def test_own_messages_coming_back_are_never_answered(tmp_path: Path) -> No
         assert len(h.emu.sent(an.id, mark)) == 1, [m.text for m in h.emu.sent(an.id, mark)]
         assert h.daily(THON_3) == 12
     finally:
-        await close(h)
+        await stop_zalo(h)
 
 
 # ---- 4. no replay after downtime ------------------------------------------------------------------------
 
 
 async def test_messages_sent_while_the_bot_is_down_are_lost_not_replayed(tmp_path: Path) -> None:
-    h = await harness(tmp_path, ZaloEmulator())
+    h = await start_zalo(tmp_path, ZaloEmulator())
     try:
         an = await h.join("An", THON_3)
         await h.runner.stop()
@@ -140,7 +116,7 @@ async def test_messages_sent_while_the_bot_is_down_are_lost_not_replayed(tmp_pat
         replies = await h.say(an, "Thôn 3 hôm nay 9")  # sent again once the bot is back: stored
         assert h.daily(THON_3) == 9, replies[0].text
     finally:
-        await close(h)
+        await stop_zalo(h)
 
 
 # ---- 5. quota: counted per bot per month, 80 % warning, 429 stops and resumes next month ------------------
@@ -162,7 +138,7 @@ async def settled(h: ZaloHarness) -> None:
 
 async def test_sends_are_counted_admins_warned_once_and_429_stops_until_next_month(tmp_path: Path) -> None:
     emu = ZaloEmulator(limits=ZaloLimits(monthly_messages=12))
-    h = await harness(tmp_path, emu, zalo_monthly_messages=10, zalo_quota_warn_percent=80)
+    h = await start_zalo(tmp_path, emu, zalo_monthly_messages=10, zalo_quota_warn_percent=80)
     try:
         admin = h.emu.user("Cán bộ xã Lan")
         await link(h, admin, ADMIN_ID)  # a Zalo admin: told in the private chat
@@ -197,7 +173,7 @@ async def test_sends_are_counted_admins_warned_once_and_429_stops_until_next_mon
         replies = await h.say(an, "Thôn 3 hôm nay 2")
         assert "Thôn 3" in replies[0].text
     finally:
-        await close(h)
+        await stop_zalo(h)
 
 
 # ---- 5b. budget modes per group -------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.app import build_application
@@ -35,9 +34,10 @@ from bot.emulator import Emulator, SentMessage, User
 from storage import repo
 from storage.db import Database
 from storage.models import Chat, Report, Unit
-from tests.conftest import TZ, FakeClock, make_settings
+from tests.helpers.telegram import run_app
+from tests.helpers.world import TZ, FakeClock, make_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXTRA_BASE = 30_000  # Telegram user ids of the extra members added by add_members()
 GROUP_BASE = -1_007_000  # group chat ids used by the fault suites: GROUP_BASE - k
 
@@ -163,16 +163,9 @@ class FaultBot:
         self.app: App | None = None
 
     async def start(self) -> App:
-        app = build_application(self.settings, db=self.db, clock=self.clock, rate_limiter=self.limiter,
-                                start_scheduler=False)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
-        self.app = app
-        return app
+        self.app = await run_app(build_application(self.settings, db=self.db, clock=self.clock,
+                                                   rate_limiter=self.limiter, start_scheduler=False))
+        return self.app
 
     async def stop(self) -> None:
         app, self.app = self.app, None
