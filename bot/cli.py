@@ -67,16 +67,11 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             redact.secrets.append(secret)  # PTB logs setWebhook's parameters at DEBUG
             log.warning("WEBHOOK_SECRET is not set: using a random secret for this process "
                         "(set WEBHOOK_SECRET when several workers share the webhook)")
-        log.info("starting in webhook mode on port %s", settings.webhook_port)
+        log.info("starting in webhook mode on port %s (durable intake)", settings.webhook_port)
+        from bot.channels.telegram.webhook import run as run_webhook
+
         try:
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path="telegram",
-                webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            run_webhook(app, settings, secret)
         except InvalidToken:  # already logged as one line by the log filter (bot.logs), without the token
             return 2
     else:

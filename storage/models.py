@@ -329,22 +329,43 @@ class ReplyOutbox(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+#: the rows of the webhook queue not yet handled (partial indexes)
+OPEN_INBOX = "status IN ('queued', 'claimed')"
+
+
 class Inbox(Base):
     """Update intake: one row per (channel, bot, update key), its attempts counted BEFORE it is handled,
     so that an update that fails or kills the process K times is parked (DeadLetter) instead of retried
-    forever. `payload` is for a durable webhook intake (the update kept until handled)."""
+    forever.
+
+    The durable webhook intake (storage.queue_repo) uses the same rows: the webhook commits the raw update
+    (`payload`, status `queued`) before answering 200; a worker claims it (`claimed`, `worker`, a lease
+    until `lease_until`), handles it and marks it `done`. A queued row waiting for a retry has its
+    not-before time in `lease_until`. The partial indexes cover only the open rows (queued, claimed)."""
 
     __tablename__ = "inbox"
-    __table_args__ = (UniqueConstraint("channel", "bot", "update_key"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "bot", "update_key"),
+        Index("ix_inbox_open", "channel", "bot", "id", sqlite_where=text(OPEN_INBOX),
+              postgresql_where=text(OPEN_INBOX)),
+        Index("ix_inbox_open_chat", "chat_id", "id", sqlite_where=text(OPEN_INBOX),
+              postgresql_where=text(OPEN_INBOX)),
+        Index("ix_inbox_open_user", "user_id", "id", sqlite_where=text(OPEN_INBOX),
+              postgresql_where=text(OPEN_INBOX)),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), default="telegram")
     bot: Mapped[str] = mapped_column(String(64))  # the bot's id (several bots may share a database)
     update_key: Mapped[str] = mapped_column(String(128))  # update_id, or a derived key (Zalo)
     chat_id: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="processing")  # processing|done|failed|parked
+    user_id: Mapped[str | None] = mapped_column(String(64))  # the sender: a user's updates keep their order
+    # processing|done|failed|parked|background (in-process intake); queued|claimed (the webhook queue)
+    status: Mapped[str] = mapped_column(String(16), default="processing")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    worker: Mapped[str | None] = mapped_column(String(64))  # the process that claimed the row
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -87,6 +87,7 @@ TIERS = {
     "test_zalo_e2e": "e2e",
     "test_zalo_oa": "e2e",
     "test_zalo_platform": "e2e",
+    "test_webhook_queue": "service",
 }
 
 

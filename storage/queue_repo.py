@@ -1,0 +1,115 @@
+"""The durable webhook queue: rows of the `inbox` table (see storage.models.Inbox).
+
+* `enqueue` commits the raw update before the webhook answers 200 (unique by channel, bot and update key:
+  a re-delivery is a no-op);
+* `claim` takes, for one worker, up to `limit` rows that are due and are the OLDEST open row of their chat
+  and of their sender: the rows of one chat, and of one user, are handled one at a time in arrival order,
+  whichever worker takes them. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers claim at once
+  without waiting for each other (an open earlier row, even one another worker is claiming right now, is
+  seen by the NOT EXISTS and holds the later rows back); on SQLite the one writer serialises claims;
+* a claim is a lease: a worker that dies (kill -9) stops renewing it, and once it has run out the row is
+  claimed again by any worker (its attempts counted: the intake parks it after MAX_UPDATE_ATTEMPTS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import Inbox
+
+OPEN = ("queued", "claimed")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    chat_id: str | None
+    attempts: int
+    payload: dict[str, Any]
+
+
+def enqueue(s: Session, *, channel: str, bot: str, key: str, chat_id: str | None, user_id: str | None,
+            payload: dict[str, Any], now: datetime) -> bool:
+    """Keep the update until it is handled; False when it was known already (a re-delivery)."""
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    res = s.execute(
+        insert(Inbox)
+        .values(channel=channel, bot=bot, update_key=key, chat_id=chat_id, user_id=user_id, status="queued",
+                attempts=0, payload=payload, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "bot", "update_key"])
+        .returning(Inbox.id)
+    )
+    return res.scalar() is not None
+
+
+def claim(s: Session, *, channel: str, bot: str, worker: str, now: datetime, lease_until: datetime,
+          limit: int) -> list[Claimed]:
+    """Up to `limit` due rows, each the oldest open row of its chat and of its sender, claimed for `worker`."""
+    row, earlier = Inbox, aliased(Inbox)
+    held_back = exists().where(
+        earlier.channel == channel, earlier.bot == bot, earlier.status.in_(OPEN), earlier.id < row.id,
+        or_(earlier.chat_id == row.chat_id, earlier.user_id == row.user_id),
+    )
+    due = or_(row.lease_until.is_(None), row.lease_until <= now)
+    ids = list(s.scalars(
+        select(row.id)
+        .where(row.channel == channel, row.bot == bot, row.status.in_(OPEN), due, ~held_back)
+        .order_by(row.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=row)
+    ))
+    if not ids:
+        return []
+    s.execute(update(Inbox).where(Inbox.id.in_(ids), Inbox.status.in_(OPEN))
+              .values(status="claimed", worker=worker, lease_until=lease_until, attempts=Inbox.attempts + 1,
+                      updated_at=now)
+              .execution_options(synchronize_session=False))
+    rows = s.execute(select(Inbox.id, Inbox.update_key, Inbox.chat_id, Inbox.attempts, Inbox.payload)
+                     .where(Inbox.id.in_(ids), Inbox.worker == worker).order_by(Inbox.id)).all()
+    return [Claimed(int(r.id), str(r.update_key), r.chat_id, int(r.attempts), dict(r.payload or {}))
+            for r in rows]
+
+
+def renew(s: Session, *, ids: list[int], worker: str, lease_until: datetime, now: datetime) -> int:
+    """Extend this worker's leases of rows it is still handling."""
+    if not ids:
+        return 0
+    res = s.execute(update(Inbox).where(Inbox.id.in_(ids), Inbox.worker == worker, Inbox.status == "claimed")
+                    .values(lease_until=lease_until, updated_at=now)
+                    .execution_options(synchronize_session=False))
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+def finish(s: Session, *, row_id: int, worker: str, now: datetime, error: str | None = None,
+           retry_at: datetime | None = None) -> bool:
+    """Handled (`done`, its payload dropped) or to be tried again at `retry_at` (back to `queued`).
+    Only the worker holding the claim may; a row its long work moved to `background` is left alone."""
+    values: dict[str, Any] = {"updated_at": now, "worker": None}
+    if retry_at is None:
+        values.update(status="done", payload=None, lease_until=None)
+    else:
+        values.update(status="queued", lease_until=retry_at)
+    if error is not None:
+        values["last_error"] = error[:2000]
+    res = s.execute(update(Inbox).where(Inbox.id == row_id, Inbox.worker == worker, Inbox.status == "claimed")
+                    .values(**values).execution_options(synchronize_session=False))
+    return bool(getattr(res, "rowcount", 0))
+
+
+def backlog(s: Session, *, channel: str, bot: str) -> int:
+    """Open rows: received and not yet handled."""
+    return int(s.scalar(select(func.count()).select_from(Inbox).where(
+        Inbox.channel == channel, Inbox.bot == bot, Inbox.status.in_(OPEN))) or 0)
+
+
+def next_due(s: Session, *, channel: str, bot: str) -> datetime | None:
+    """When the earliest open row that waits (a retry, a lease running out) becomes due."""
+    return s.scalar(select(func.min(Inbox.lease_until)).where(
+        and_(Inbox.channel == channel, Inbox.bot == bot, Inbox.status.in_(OPEN), Inbox.lease_until.is_not(None))))
