@@ -88,6 +88,7 @@ TIERS = {
     "test_zalo_oa": "e2e",
     "test_zalo_platform": "e2e",
     "test_webhook_queue": "service",
+    "test_webhook_workers": "faults",
 }
 
 

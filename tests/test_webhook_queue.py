@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from bot.channels.telegram.webhook import _ids
 from bot.config import Settings
 from bot.core.inbox_queue import InboxQueue
 from bot.core.services import Services, system_clock
-from bot.channels.telegram.webhook import _ids
 from storage.db import Database
 from storage.models import Inbox
 
