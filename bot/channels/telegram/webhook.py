@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -87,7 +88,7 @@ class Consumer:
                 for item in items:
                     task = asyncio.create_task(self._one(item))
                     self._inflight[item.id] = task
-                    task.add_done_callback(lambda _t, i=item.id: self._finished(i))
+                    task.add_done_callback(functools.partial(self._finished, item.id))
                 if items and len(items) == free:
                     await asyncio.sleep(0)  # more may be due: look again as soon as a slot frees
                 self.wake.clear()
@@ -96,7 +97,7 @@ class Consumer:
         finally:
             renew.cancel()
 
-    def _finished(self, row_id: int) -> None:
+    def _finished(self, row_id: int, _task: asyncio.Task[None]) -> None:
         self._inflight.pop(row_id, None)
         self.wake.set()  # a slot is free, and the chat's next row may be due now
 
