@@ -10,100 +10,40 @@ the notification path).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
 
 from bot.bootstrap import build
 from bot.config import Settings
-from bot.conversation import TELEGRAM, Conversation, Turn
-from bot.core.reports import ReportService
+from bot.conversation import TELEGRAM, Conversation
 from bot.core.services import Services
-from bot.demo_data import Demo, member_id, seed_demo
+from bot.demo_data import seed_demo
 from storage import notify
 from storage.db import CACHE_TTL, Database
 from storage.models import Unit
-from tests.helpers.world import PG_URL, TZ, pg_available
+from tests.helpers.cachekit import (
+    COUNTER,
+    KINDS,
+    LATENCIES,
+    NOW,
+    WITHIN,
+    World,
+    Writer,
+    change,
+    options,
+    poll,
+    unit_name,
+)
+from tests.helpers.world import PG_URL, pg_available
 
 pytestmark = pytest.mark.postgres
-
-ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2025, 8, 14, 10, 0, tzinfo=TZ)
-WITHIN = 1.0  #: the promise: another process's change is seen within this many seconds
-MEMBER = member_id(3)  # a member of Thôn 3
-LATENCIES: list[tuple[str, float]] = []
-
-
-class Writer:
-    """The other process: one command a line, one answer a line once committed."""
-
-    def __init__(self, url: str, schema: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.helpers.cache_writer", url, schema], cwd=ROOT, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        ready = self._line(60)
-        assert ready.startswith("ready "), ready
-        self.listener_pid = int(ready.split()[1])
-
-    def _line(self, timeout: float) -> str:
-        assert self.proc.stdout is not None
-        out: list[str] = []
-        reader = threading.Thread(target=lambda: out.append(self.proc.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(timeout)
-        assert out and out[0], f"the writer process did not answer (exit code {self.proc.poll()})"
-        return out[0].strip()
-
-    def do(self, command: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        answer = self._line(30)
-        assert answer == "ok", (command, answer)
-
-    def close(self) -> None:
-        if self.proc.poll() is None and self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.close()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-@dataclass
-class World:
-    db: Database
-    svc: Services
-    demo: Demo
-    conversation: Conversation
-    reports: ReportService
-    writer: Writer
-    admin: Engine
-    schema: str
-    url: str
-
-
-def _options(schema: str) -> dict[str, Any]:
-    return {"options": f"-csearch_path={schema}"}
-
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
@@ -114,7 +54,7 @@ def world() -> Iterator[World]:
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(PG_URL, connect_args=_options(schema))
+    db = Database(PG_URL, connect_args=options(schema))
     writer: Writer | None = None
     try:
         db.upgrade()
@@ -132,7 +72,7 @@ def world() -> Iterator[World]:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
         if LATENCIES:
-            print("\ncross-process invalidation latency (commit answered -> seen here): "
+            print("\ncross-process invalidation latency (other process's commit -> its change seen here): "
                   + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in LATENCIES))
 
 
@@ -144,68 +84,18 @@ def listening(world: World) -> Iterator[notify.CacheListener]:
     yield listener
 
 
-# ---- the cached lookups of the bot, as a report or a command makes them ---------------------------------
-
-
-def _role(w: World) -> str:
-    turn = Turn("telegram", str(MEMBER), "private", str(MEMBER), "Tổ viên Thôn 3")
-    return w.conversation.caller(turn).role.name
-
-
-def _unit_name(w: World) -> str:
-    caller = w.svc.caller("telegram", MEMBER, "Tổ viên Thôn 3")
-    assert caller.unit_id is not None
-    scope = w.reports._scope(caller.unit_id, caller.unit_path)  # noqa: SLF001 - the parse step's cache
-    return scope.own.name
-
-
-def _commune_target(w: World) -> int | None:
-    caller = w.svc.caller("telegram", MEMBER, "Tổ viên Thôn 3")
-    assert caller.unit_id is not None
-    scope = w.reports._scope(caller.unit_id, caller.unit_path)  # noqa: SLF001 - the parse step's cache
-    return scope.area.target(w.demo.commune_id, "l2")
-
-
-_COUNTER = iter(range(1, 10_000))
-
-
-def _change(w: World, kind: str) -> tuple[Callable[[World], object], str]:
-    """The lookup that shows `kind`, and the writer's command that changes it."""
-    n = next(_COUNTER)
-    if kind == "role":
-        new = "leader" if _role(w) == "MEMBER" else "member"
-        return _role, f"role {MEMBER} {new}"
-    if kind == "rename":
-        return _unit_name, f"rename th-3 Thôn Ba {n}"
-    assert kind == "target"
-    return _commune_target, f"target x-tanhoa l2 {9000 + n}"
-
-
-def _poll(lookup: Callable[[], object], old: object, within: float) -> tuple[object, float]:
-    start = time.monotonic()
-    while True:
-        value = lookup()
-        elapsed = time.monotonic() - start
-        if value != old or elapsed >= within:
-            return value, elapsed
-        time.sleep(0.002)
-
-
-KINDS = ["role", "rename", "target"]
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_another_process_change_is_seen_within_a_second(world: World, listening: notify.CacheListener,
                                                         kind: str) -> None:
-    lookup, command = _change(world, kind)
+    lookup, command = change(world, kind)
     old = lookup(world)
     assert lookup(world) == old  # cached
     received = listening.received
-    world.writer.do(command)  # committed in the other process
-    value, elapsed = _poll(lambda: lookup(world), old, WITHIN)
+    committed = world.writer.do(command)  # committed in the other process
+    value, _elapsed = poll(lambda: lookup(world), old, WITHIN)
     assert value != old, f"{kind}: still {old!r} after {WITHIN} s"
+    LATENCIES.append((kind, time.time() - committed))  # same machine: one wall clock
     assert listening.received > received  # by the notification (not the TTL: 30 s)
-    LATENCIES.append((kind, elapsed))
     world.db.clear_cache()
     assert lookup(world) == value  # what the database says
 
@@ -216,10 +106,10 @@ def test_without_the_listener_the_ttl_keeps_the_old_value(world: World, kind: st
     (the cache's TTL is 30 s): the test above passes because of the notification path."""
     world.db.stop_listening()
     try:
-        lookup, command = _change(world, kind)
+        lookup, command = change(world, kind)
         old = lookup(world)
         world.writer.do(command)
-        value, _elapsed = _poll(lambda: lookup(world), old, WITHIN)
+        value, _elapsed = poll(lambda: lookup(world), old, WITHIN)
         assert value == old and CACHE_TTL > 10 * WITHIN
         world.db.clear_cache()
         assert lookup(world) != old  # the change was committed: only the cache was stale
@@ -247,22 +137,22 @@ def test_a_dropped_listener_reconnects_and_drops_the_caches(world: World, listen
     """pg_terminate_backend on the listening connection: a change committed while it is away (its
     notification lost) is seen once it has reconnected, and notifications flow again afterwards."""
     listening.backoff = (2.0, 2.0)  # long enough for the change below to land while it is away
-    name = _unit_name(world)
+    name = unit_name(world)
     pid, connects = listening.backend_pid, listening.connects
     assert pid is not None
     with world.admin.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
     assert _wait(lambda: not listening.connected.is_set(), 10), "the listener did not notice"
-    world.writer.do(f"rename th-3 Thôn Ba {next(_COUNTER)}")  # its notification reaches nobody here
-    assert not listening.connected.is_set() and _unit_name(world) == name  # stale while away
-    assert _wait(lambda: _unit_name(world) != name, 15), "not invalidated after the reconnect"
+    world.writer.do(f"rename th-3 Thôn Ba {next(COUNTER)}")  # its notification reaches nobody here
+    assert not listening.connected.is_set() and unit_name(world) == name  # stale while away
+    assert _wait(lambda: unit_name(world) != name, 15), "not invalidated after the reconnect"
     assert listening.connects == connects + 1 and listening.connected.is_set()
     assert listening.backend_pid != pid and _backends(world, pid) == 0
     # and the new connection is listening
-    lookup, command = _change(world, "target")
+    lookup, command = change(world, "target")
     old = lookup(world)
     world.writer.do(command)
-    value, _elapsed = _poll(lambda: lookup(world), old, WITHIN)
+    value, _elapsed = poll(lambda: lookup(world), old, WITHIN)
     assert value != old
     listening.backoff = (0.5, 30.0)
 
@@ -270,7 +160,7 @@ def test_a_dropped_listener_reconnects_and_drops_the_caches(world: World, listen
 def test_only_committed_reference_writes_notify(world: World) -> None:
     """The notification is sent in the writing transaction: delivered on COMMIT, never after a rollback, and
     not by a transaction that wrote no reference table."""
-    with psycopg.connect(world.url.replace("+psycopg", ""), autocommit=True, **_options(world.schema)) as conn:
+    with psycopg.connect(world.url.replace("+psycopg", ""), autocommit=True, **options(world.schema)) as conn:
         channel = str(conn.execute(f"SELECT {notify._CHANNEL_SQL}").fetchone()[0])  # type: ignore[index]  # noqa: SLF001
         conn.execute(f'LISTEN "{channel}"')
 
@@ -286,7 +176,7 @@ def test_only_committed_reference_writes_notify(world: World) -> None:
             s.query(Unit).filter_by(code="th-5").one()
         assert received() == []
         with world.db.session() as s:
-            s.query(Unit).filter_by(code="th-5").one().name = f"Thôn Năm {next(_COUNTER)}"  # flushed at commit
+            s.query(Unit).filter_by(code="th-5").one().name = f"Thôn Năm {next(COUNTER)}"  # flushed at commit
         assert received() == ["units"]
 
 
@@ -302,6 +192,20 @@ def test_stopping_leaves_no_connection_and_sqlite_has_no_listener(world: World, 
     lite = Database(f"sqlite:///{tmp_path / 'one.db'}")
     assert lite.listen() is None and lite.listener is None
     lite.dispose()
+
+
+@pytest.mark.parametrize("how", ["quit", "leave"])
+def test_a_bot_process_exits_at_once_and_leaves_no_listener(world: World, how: str) -> None:
+    """`quit`: Database.dispose stops the listener (as `vneid-bot run` does at exit); `leave`: the
+    interpreter exits with the listener still running (a daemon thread: exit is not held up)."""
+    other = Writer(world.url, world.schema)
+    pid = other.listener_pid
+    assert _backends(world, pid) == 1
+    assert other.proc.stdin is not None
+    other.proc.stdin.write(how + "\n")
+    other.proc.stdin.close()
+    assert other.proc.wait(30) == 0  # a liveness bound: a hung exit never returns
+    assert _wait(lambda: _backends(world, pid) == 0, 10)
 
 
 @pytest.mark.faults
