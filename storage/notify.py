@@ -154,7 +154,11 @@ class CacheListener:
     def _listen(self, conn: Any) -> None:
         self.connects += 1
         if self.connects > 1:
-            log.info("cache listener: reconnected; dropping the caches (notifications may have been missed)")
+            log.info("cache listener: reconnected (server pid %s); dropping the caches (notifications may have "
+                     "been missed)", self.backend_pid)
+        else:
+            log.info("cache listener: listening for other processes' reference changes (server pid %s)",
+                     self.backend_pid)
         # anything committed before LISTEN took effect was not notified to us
         self.on_change(frozenset({EVERYTHING}))
         self.connected.set()

@@ -10,6 +10,8 @@ the notification path).
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 import time
 import uuid
@@ -19,12 +21,16 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.conversation import TELEGRAM, Conversation
+from bot.core.commands import Role
+from bot.core.org import OrgService
 from bot.core.services import Services
-from bot.demo_data import seed_demo
+from bot.demo_data import ADMIN_ID, seed_demo
+from bot.emulator import Emulator, Limits, User
 from storage import notify
 from storage.db import CACHE_TTL, Database
 from storage.models import Unit
@@ -32,6 +38,7 @@ from tests.helpers.cachekit import (
     COUNTER,
     KINDS,
     LATENCIES,
+    MEMBER,
     NOW,
     WITHIN,
     World,
@@ -41,7 +48,8 @@ from tests.helpers.cachekit import (
     poll,
     unit_name,
 )
-from tests.helpers.world import PG_URL, pg_available
+from tests.helpers.faultkit import BotProcess, replies_to, wait_for
+from tests.helpers.world import PG_URL, TOKEN, pg_available
 
 pytestmark = pytest.mark.postgres
 
@@ -118,9 +126,13 @@ def test_without_the_listener_the_ttl_keeps_the_old_value(world: World, kind: st
         assert listener is not None and listener.connected.wait(10)
 
 
-def _backends(w: World, pid: int) -> int:
-    with w.admin.connect() as conn:
+def _backends_on(admin: Engine, pid: int) -> int:
+    with admin.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).scalar_one())
+
+
+def _backends(w: World, pid: int) -> int:
+    return _backends_on(w.admin, pid)
 
 
 def _wait(cond: Callable[[], bool], timeout: float) -> bool:
@@ -229,3 +241,61 @@ def test_the_listener_never_logs_the_password(caplog: pytest.LogCaptureFixture) 
     finally:
         db.dispose()
     assert "S3cretPassw0rd" not in caplog.text
+
+
+# ---- the real bot ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(600)
+async def test_a_running_bot_sees_a_role_change_committed_by_another_process(tmp_path: Path) -> None:
+    """`vneid-bot run` (polling the emulator, PostgreSQL) refuses a leader command to a member and keeps
+    who is speaking cached; another process (this one) promotes the member; a second later the running
+    bot lets the command through (its TTL alone would refuse it for 30 s). SIGTERM: it exits at once, its
+    listening connection gone."""
+    reason = pg_available()
+    if reason:
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database(PG_URL, connect_args=options(schema))
+    emu = Emulator(TOKEN, limits=Limits.off())
+    bot: BotProcess | None = None
+    try:
+        db.upgrade()
+        seed_demo(db)
+        await emu.start()
+        bot = BotProcess(emu, f"{PG_URL}?options=-csearch_path%3D{schema}", tmp_path / "bot.log")
+        member = User(MEMBER, "Tổ viên Thôn 3")
+        emu.private_chat(member)
+        bot.start()
+        await bot.wait_polling()
+        await wait_for(lambda: "cache listener: listening" in bot.log(), 60, "the bot's cache listener")
+        listener_pid = int(re.findall(r"listening for other processes' reference changes \(server pid (\d+)\)",
+                                      bot.log())[0])
+
+        async def answer(text_: str) -> str:
+            message = emu.send_message(MEMBER, member, text_)
+            await wait_for(lambda: bool(replies_to(emu, MEMBER, int(message["message_id"]))), 60, "the answer")
+            return replies_to(emu, MEMBER, int(message["message_id"]))[0].text or ""
+
+        refused = "chỉ dành cho"  # err.role
+        assert refused in await answer("/xephang")  # and who is speaking is now cached in the bot
+        svc = Services(Settings(_env_file=None, admin_ids=[]), db, lambda: NOW)  # type: ignore[call-arg]
+        promoted = OrgService(svc).set_role(svc.caller("telegram", ADMIN_ID, "Lan"), str(MEMBER), Role.LEADER)
+        assert promoted.status == "ok", promoted
+        await asyncio.sleep(WITHIN)  # the promise: seen within a second
+        assert refused not in await answer("/xephang")
+        assert await bot.stop() == 0, bot.log()[-2000:]
+        assert _wait(lambda: _backends_on(admin, listener_pid) == 0, 10)
+        assert "cannot connect" not in bot.log() and "connection lost" not in bot.log()
+    finally:
+        if bot is not None and bot.alive:
+            bot.kill9()
+        await emu.stop()
+        db.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

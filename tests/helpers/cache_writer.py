@@ -83,7 +83,8 @@ def main(url: str, schema: str) -> int:
         else:
             print(f"unknown {word}", flush=True)
             continue
-        print(f"ok {commits[-1]:.6f}" if out.status == "ok" and commits else out.status, flush=True)
+        done = commits[-1] if commits else time.time()  # no notification sent: when the change was done
+        print(f"ok {done:.6f}" if out.status == "ok" else out.status, flush=True)
         commits.clear()
     db.dispose()
     return 0
