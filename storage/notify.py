@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import selectors
 import socket
 import threading
 import time
@@ -37,6 +38,7 @@ _CHANNEL_SQL = "'vneid_cache_' || left(md5(coalesce(current_schema(), '')), 16)"
 EVERYTHING = "*"
 APPLICATION_NAME = "vneid-bot cache listener"
 STABLE = 60.0  #: a connection that lived this long resets the reconnect backoff (seconds)
+IDLE_CHECK = 5.0  #: the idle thread looks at its connection at least this often (seconds)
 
 
 def send(s: Session, kinds: Iterable[str]) -> None:
@@ -63,17 +65,17 @@ class CacheListener:
     the thread is a daemon, and a killed process's connection is dropped by the server)."""
 
     def __init__(self, engine: Engine, on_change: Callable[[frozenset[str]], None], *,
-                 backoff: tuple[float, float] = (0.5, 30.0), poll: float = 0.5) -> None:
+                 backoff: tuple[float, float] = (0.5, 30.0)) -> None:
         self.engine = engine
         self.on_change = on_change
         self.backoff = backoff
-        self.poll = poll  #: how often the thread looks at the stop flag while idle (seconds)
         self.connected = threading.Event()
         self.connects = 0  #: successful (re)connections
         self.received = 0  #: notifications applied
         self.backend_pid: int | None = None  #: the listening connection's server process (pg_stat_activity)
         self.channel: str | None = None
         self._stop = threading.Event()
+        self._wake: tuple[socket.socket, socket.socket] | None = None  # stop() writes a byte: select returns
         self._thread: threading.Thread | None = None
 
     @property
@@ -84,19 +86,32 @@ class CacheListener:
         if self.running:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="vneid-cache-listener", daemon=True)
+        self._wake = socket.socketpair()
+        self._thread = threading.Thread(target=self._run, args=(self._wake,), name="vneid-cache-listener",
+                                        daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop listening; returns within `timeout` seconds whatever the connection is doing."""
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop listening: at once when idle; returns within `timeout` seconds whatever the connection is
+        doing (connecting to an unreachable server: the daemon thread then ends on its own)."""
         self._stop.set()
+        if self._wake is not None:
+            with contextlib.suppress(OSError):
+                self._wake[1].send(b"x")
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
     # ---- the thread ------------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, wake: tuple[socket.socket, socket.socket]) -> None:
+        try:
+            self._loop(wake[0])
+        finally:
+            for sock in wake:
+                sock.close()
+
+    def _loop(self, wake: socket.socket) -> None:
         failures = 0  # in a row: the backoff doubles with each, from backoff[0] up to backoff[1]
         while not self._stop.is_set():
             try:
@@ -109,7 +124,7 @@ class CacheListener:
                 continue
             since = time.monotonic()
             try:
-                self._listen(conn)
+                self._listen(conn, wake)
             except Exception as exc:  # noqa: BLE001 - the connection died (server restart, terminated ...)
                 self.connected.clear()
                 with contextlib.suppress(Exception):
@@ -151,7 +166,7 @@ class CacheListener:
         self.channel, self.backend_pid = channel, int(conn.info.backend_pid)
         return conn
 
-    def _listen(self, conn: Any) -> None:
+    def _listen(self, conn: Any, wake: socket.socket) -> None:
         self.connects += 1
         if self.connects > 1:
             log.info("cache listener: reconnected (server pid %s); dropping the caches (notifications may have "
@@ -162,12 +177,17 @@ class CacheListener:
         # anything committed before LISTEN took effect was not notified to us
         self.on_change(frozenset({EVERYTHING}))
         self.connected.set()
-        while not self._stop.is_set():
-            for note in conn.notifies(timeout=self.poll):
-                self.received += 1
-                self.on_change(kinds_of(note.payload))
-            if conn.closed:
-                raise ConnectionError("closed")
+        with selectors.DefaultSelector() as idle:
+            idle.register(conn.fileno(), selectors.EVENT_READ)
+            idle.register(wake, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                # until the server sends something (a notification, an error, the socket closing) or stop()
+                idle.select(IDLE_CHECK)
+                for note in conn.notifies(timeout=0):  # reads what arrived, raises if the connection died
+                    self.received += 1
+                    self.on_change(kinds_of(note.payload))
+                if conn.closed:
+                    raise ConnectionError("closed")
 
 
 def _keepalive(fd: int) -> None:

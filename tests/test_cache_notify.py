@@ -148,25 +148,27 @@ def _wait(cond: Callable[[], bool], timeout: float) -> bool:
 def test_a_dropped_listener_reconnects_and_drops_the_caches(world: World, listening: notify.CacheListener) -> None:
     """pg_terminate_backend on the listening connection: a change committed while it is away (its
     notification lost) is seen once it has reconnected, and notifications flow again afterwards."""
-    listening.backoff = (2.0, 2.0)  # long enough for the change below to land while it is away
-    name = unit_name(world)
-    pid, connects = listening.backend_pid, listening.connects
-    assert pid is not None
-    with world.admin.connect() as conn:
-        assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
-    assert _wait(lambda: not listening.connected.is_set(), 10), "the listener did not notice"
-    world.writer.do(f"rename th-3 Thôn Ba {next(COUNTER)}")  # its notification reaches nobody here
-    assert not listening.connected.is_set() and unit_name(world) == name  # stale while away
-    assert _wait(lambda: unit_name(world) != name, 15), "not invalidated after the reconnect"
-    assert listening.connects == connects + 1 and listening.connected.is_set()
-    assert listening.backend_pid != pid and _backends(world, pid) == 0
-    # and the new connection is listening
-    lookup, command = change(world, "target")
-    old = lookup(world)
-    world.writer.do(command)
-    value, _elapsed = poll(lambda: lookup(world), old, WITHIN)
-    assert value != old
-    listening.backoff = (0.5, 30.0)
+    listening.backoff = (5.0, 5.0)  # long enough for the change below to land while it is away
+    try:
+        name = unit_name(world)
+        pid, connects = listening.backend_pid, listening.connects
+        assert pid is not None
+        with world.admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        assert _wait(lambda: not listening.connected.is_set(), 10), "the listener did not notice"
+        world.writer.do(f"rename th-3 Thôn Ba {next(COUNTER)}")  # its notification reaches nobody here
+        assert not listening.connected.is_set() and unit_name(world) == name  # stale while away
+        assert _wait(lambda: unit_name(world) != name, 15), "not invalidated after the reconnect"
+        assert listening.connects == connects + 1 and listening.connected.is_set()
+        assert listening.backend_pid != pid and _backends(world, pid) == 0
+        # and the new connection is listening
+        lookup, command = change(world, "target")
+        old = lookup(world)
+        world.writer.do(command)
+        value, _elapsed = poll(lambda: lookup(world), old, WITHIN)
+        assert value != old
+    finally:
+        listening.backoff = (0.5, 30.0)
 
 
 def test_only_committed_reference_writes_notify(world: World) -> None:
@@ -237,7 +239,8 @@ def test_the_listener_never_logs_the_password(caplog: pytest.LogCaptureFixture) 
     try:
         listener = db.listen()
         assert listener is not None
-        assert _wait(lambda: "cannot connect" in caplog.text, 15), caplog.text
+        assert _wait(lambda: "retrying in 1.0 s" in caplog.text, 30), caplog.text  # backing off: 0.5, 1, 2 ...
+        assert "cannot connect (OperationalError); retrying in 0.5 s" in caplog.text
     finally:
         db.dispose()
     assert "S3cretPassw0rd" not in caplog.text
