@@ -55,7 +55,11 @@ class Container:
 
 
 def build(svc: Services) -> Container:
-    """The one container of a process (Telegram and Zalo channels of the same process share it)."""
+    """The one container of a process (Telegram and Zalo channels of the same process share it).
+
+    On PostgreSQL it starts the process's cache listener (`Database.listen`: other workers' role changes,
+    renames, targets ... drop this process's caches at once); `Database.dispose` stops it."""
+    svc.db.listen()
     throttle = FailureThrottle()
     views = Views(svc)
     return Container(

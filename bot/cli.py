@@ -14,7 +14,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.core import importer
 from bot.logs import setup_logging
 from bot.present import export
-from storage.db import DatabaseError
+from storage.db import Database, DatabaseError
 
 log = logging.getLogger("vneid")
 
@@ -23,11 +23,6 @@ EXTRA_COMMANDS: dict[str, SubCommand] = {c.name: c for c in (importer.COMMAND, e
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    from telegram import Update
-    from telegram.error import InvalidToken
-
-    from bot.channels.telegram.app import build_application
-
     names = settings.channel_names
     telegram, zalo, oa = "telegram" in names, "zalo" in names, "zalo_oa" in names
     secrets = ([settings.token()] if telegram else []) + ([settings.zalo_token()] if zalo else [])
@@ -36,6 +31,19 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     secrets += [s.get_secret_value() for s in (settings.webhook_secret, settings.zalo_webhook_secret) if s]
     redact = setup_logging(settings.log_level, secrets)
     db = open_database(settings)
+    try:
+        return _run_channels(settings, db, redact.secrets, telegram=telegram, zalo=zalo, oa=oa)
+    finally:
+        db.dispose()  # stops the cache listener (PostgreSQL) and closes the pool
+
+
+def _run_channels(settings: Settings, db: Database, redacted: list[str], *, telegram: bool, zalo: bool,
+                  oa: bool) -> int:
+    from telegram import Update
+    from telegram.error import InvalidToken
+
+    from bot.channels.telegram.app import build_application
+
     if not telegram:  # CHANNELS=zalo, zalo_oa or both of them
         from bot.bootstrap import build
         from bot.core.services import Services
@@ -64,7 +72,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             from secrets import token_urlsafe
 
             secret = token_urlsafe(32)
-            redact.secrets.append(secret)  # PTB logs setWebhook's parameters at DEBUG
+            redacted.append(secret)  # PTB logs setWebhook's parameters at DEBUG
             log.warning("WEBHOOK_SECRET is not set: using a random secret for this process "
                         "(set WEBHOOK_SECRET when several workers share the webhook)")
         log.info("starting in webhook mode on port %s (durable intake)", settings.webhook_port)

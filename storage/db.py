@@ -17,13 +17,16 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Pending
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import notify
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 T = TypeVar("T")
 
 #: reference data that `Database.cached` may keep in memory (units, roster, metrics, targets ...)
 CACHED_TABLES = frozenset({"units", "members", "metrics", "targets", "baselines", "chats"})
 #: entries of `Database.cached` are reloaded after this many seconds even when nothing changed in this
-#: process: the bound on staleness for changes made by OTHER processes (CLI import, other workers)
+#: process: on PostgreSQL other processes' changes arrive by NOTIFY (storage.notify) within milliseconds,
+#: and this is the safety net (a listener down or reconnecting); on SQLite there is one process
 CACHE_TTL = 30.0
 CACHE_MAX_ENTRIES = 50_000
 _TOUCHED = "vneid_touched"  # Session.info: the reference tables this transaction wrote
@@ -81,7 +84,22 @@ def _on_end(s: Session) -> None:
         GENERATION.bump()
 
 
+def _before_commit(s: Session) -> None:
+    """PostgreSQL: tell the other processes, in this transaction (delivered on COMMIT only)."""
+    try:
+        postgres = s.get_bind().dialect.name == "postgresql"
+    except SQLAlchemyError:  # an unbound session
+        return
+    if not postgres:
+        return
+    s.flush()  # what COMMIT would flush next: its tables count too
+    tables = s.info.get(_TOUCHED)
+    if tables:
+        notify.send(s, tables)
+
+
 event.listen(Session, "after_flush", _note_flush)
+event.listen(Session, "before_commit", _before_commit)
 event.listen(Session, "after_commit", _on_end)
 event.listen(Session, "after_rollback", _on_end)
 
@@ -171,13 +189,15 @@ class Database:
         self.engine = make_engine(url, **kwargs)
         self.sessions = session_factory(self.engine)
         self._cache: dict[Hashable, tuple[int, float, Any]] = {}
+        self.listener: notify.CacheListener | None = None
 
     def cached(self, key: Hashable, load: Callable[[], T], ttl: float = CACHE_TTL) -> T:
         """`load()` once per `key` until reference data changes (see CACHED_TABLES) or `ttl` passes.
 
         `load` must return plain values or detached ORM objects (read only their loaded attributes).
         Exact within this process: any transaction that wrote a reference table drops every entry when it
-        ends (GENERATION); changes made by other processes are seen after at most `ttl` seconds.
+        ends (GENERATION). Changes made by other processes: on PostgreSQL with `listen()` running, as soon
+        as their notification arrives (milliseconds after their commit); else after at most `ttl` seconds.
         """
         now = time.monotonic()
         hit = self._cache.get(key)
@@ -203,6 +223,24 @@ class Database:
     def upgrade(self) -> None:
         upgrade(self.engine)
         GENERATION.bump()  # a migration may write reference data (metrics ...)
+        if self.dialect == "postgresql":  # ... and so for the other processes
+            notify.send_everything(self.engine)
+
+    def listen(self) -> notify.CacheListener | None:
+        """PostgreSQL: start this process's cache listener (once; other processes' reference writes then
+        drop the caches at once, see storage.notify). SQLite: nothing (one process). Stopped by
+        `stop_listening` or `dispose`."""
+        if self.dialect != "postgresql":
+            return None
+        if self.listener is None:
+            self.listener = notify.CacheListener(self.engine, lambda _kinds: GENERATION.bump())
+        self.listener.start()
+        return self.listener
+
+    def stop_listening(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -211,4 +249,5 @@ class Database:
             yield s
 
     def dispose(self) -> None:
+        self.stop_listening()
         self.engine.dispose()

@@ -91,7 +91,8 @@ class Conversation:
 
     def caller(self, turn: Turn) -> Caller:
         """Who sent the turn. Roster members are cached (`Database.cached`: dropped on any roster or unit
-        change made by this process, at most CACHE_TTL old otherwise); strangers are looked up every time,
+        change made by this process, or on PostgreSQL by another one (storage/notify.py), at most CACHE_TTL
+        old otherwise); strangers are looked up every time,
         so that someone who just joined (perhaps through another worker) is recognised at once."""
         svc = self.svc
         # who is a global admin is part of who is speaking (ADMIN_IDS, read when the caller is looked up)

@@ -46,8 +46,9 @@ class _Base:
 
         Names are matched in the caller's neighbourhood (the parent's subtree for a village member),
         so that naming a sibling village is recognised and refused as "outside your scope" rather than
-        as an unknown name. Cached (Database.cached: exact for writes made by this process, at most
-        CACHE_TTL seconds old for other processes' writes): the parse step runs on every message.
+        as an unknown name. Cached (Database.cached: exact for writes made by this process; other processes'
+        writes drop it on PostgreSQL within milliseconds (storage/notify.py), at most CACHE_TTL seconds
+        later otherwise): the parse step runs on every message.
         """
         db = self.svc.db
         ids = [int(x) for x in (unit_path or "").strip("/").split("/") if x.isdigit()]
