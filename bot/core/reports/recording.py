@@ -223,7 +223,8 @@ class _Recording(_Base):
         the duplicate carries the confirmation again (`resend`, `lines`); otherwise it is silent."""
         rows = [r for r in of_message if r.source_rev == source_rev]
         mine = [r for r in rows if r.reporter_id == caller.member_id]
-        if (not mine or any(r.reply_message_id is not None for r in rows)
+        behind = self.svc.db.behind
+        if (not mine or any(r.reply_message_id is not None or behind.reply_of(r.id) is not None for r in rows)
                 or any(r.superseded_at is not None or r.deleted_at is not None for r in mine)):
             return Outcome("duplicate")
         results = []
