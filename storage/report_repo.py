@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Member, PendingReport, Report, Target, Unit
@@ -144,6 +144,34 @@ def supersede_others(s: Session, row: Report, now: datetime) -> list[tuple[str, 
 _PENDING_REVS_OF_MESSAGE = select(PendingReport.source_rev).where(
     PendingReport.channel == bindparam("channel"), PendingReport.chat_id == bindparam("chat_id"),
     PendingReport.message_id == bindparam("message_id"))
+
+
+_REVS_OF_MESSAGE = union_all(
+    select(literal(1).label("kind"), Report.source_rev).where(
+        Report.channel == bindparam("channel"), Report.chat_id == bindparam("chat_id"),
+        Report.message_id == bindparam("message_id")),
+    select(literal(2).label("kind"), PendingReport.source_rev).where(
+        PendingReport.channel == bindparam("channel"), PendingReport.chat_id == bindparam("chat_id"),
+        PendingReport.message_id == bindparam("message_id")),
+)
+
+
+def revisions_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> tuple[list[int], list[int]]:
+    """One round trip: (the source revisions of the message's report rows, those of its questions and
+    removals, as `pending_revs_of_message`). A new message has neither: nothing more to read."""
+    stored: list[int] = []
+    asked: list[int] = []
+    for kind, rev in s.execute(_REVS_OF_MESSAGE, {"channel": channel, "chat_id": chat_id, "message_id": message_id}):
+        (stored if kind == 1 else asked).append(int(rev))
+    return stored, asked
+
+
+_INSERT_REPORT = insert(Report).returning(Report.id)
+
+
+def insert_report(s: Session, **values: object) -> int:
+    """A new report row (Core: the hot path), its id."""
+    return int(s.execute(_INSERT_REPORT, values).scalar_one())
 
 
 def pending_revs_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[int]:
