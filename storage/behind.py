@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Inbox, Report
 
+KEEP = 20_000  #: trailing writes of each kind kept while the database cannot be written
+
 
 @dataclass
 class Batch:
@@ -66,11 +68,17 @@ class Behind:
             return batch
 
     def restore(self, batch: Batch) -> None:
-        """A transaction that was to write `batch` failed: keep it for the next one (older entries first)."""
+        """A transaction that was to write `batch` failed: keep it for the next one (older entries first).
+        During a long outage at most KEEP of each kind are kept (the newest): a lost one is a re-delivery
+        handled again and found stored, as after a crash."""
         if not batch:
             return
         with self._lock:
-            self._batch = Batch(batch.done + self._batch.done, batch.replies + self._batch.replies)
+            replies = (batch.replies + self._batch.replies)[-KEEP:]
+            self._batch = Batch((batch.done + self._batch.done)[-KEEP:], replies)
+            kept = {r for r, _m in replies}
+            for report_id in [r for r in self._reply_ids if r not in kept]:
+                del self._reply_ids[report_id]
 
     def written(self, batch: Batch) -> None:
         """`batch` is committed: its reply ids are in the database now."""

@@ -92,3 +92,18 @@ def test_a_failed_update_counts_attempts_and_a_parked_one_stays_parked(svc: Serv
     assert intake.begin("300", None) == ("park", 3)
     intake.park("300", None, 3, None, None)
     assert intake.begin("300", None) == ("skip", 3) and _status(svc.db, "300") == ("parked", 3)
+
+
+def test_a_long_outage_keeps_the_newest_trailing_writes_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import behind as behind_module
+    from storage.behind import Behind
+
+    monkeypatch.setattr(behind_module, "KEEP", 3)
+    buffer = Behind()
+    for i in range(5):
+        buffer.reply(i, 100 + i)
+        buffer.done("telegram", "1", str(i), NOW)
+    buffer.restore(buffer.take())  # the flush failed
+    batch = buffer.take()
+    assert batch.replies == [(2, 102), (3, 103), (4, 104)] and [k for _c, _b, k, _n in batch.done] == ["2", "3", "4"]
+    assert buffer.reply_of(0) is None and buffer.reply_of(4) == 104

@@ -250,11 +250,19 @@ async def _db(intake: Intake, fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(fn, *args)
 
 
+_flush_failing = False  # logged once per outage, not at every getUpdates
+
+
 async def flush_behind(intake: Intake) -> None:
+    global _flush_failing
     try:
         await _db(intake, intake.flush)
     except Exception as exc:  # noqa: BLE001 - kept buffered: the next intake transaction writes it
-        log.warning("could not write the handled updates' outcomes yet (%s)", type(exc).__name__)
+        level = logging.DEBUG if _flush_failing else logging.WARNING
+        log.log(level, "could not write the handled updates' outcomes yet (%s)", type(exc).__name__)
+        _flush_failing = True
+        return
+    _flush_failing = False
 
 
 async def park_update(app: App | None, intake: Intake, payload: dict[str, Any], key: str, chat: str | None,
