@@ -66,7 +66,7 @@ def seed(db_url: str, communes: int, villages: int) -> None:
 
     db = Database(db_url)
     db.upgrade()
-    today = date.today()
+    today = local_today()
     with db.session() as s:
         prov = repo.create_unit(s, "bench-prov", "Tỉnh Bench", "province", None)
         for c in range(communes):
@@ -81,6 +81,17 @@ def seed(db_url: str, communes: int, villages: int) -> None:
                     repo.add_member(s, "telegram", str(user_id(c, v, k)), f"Tổ viên {k} thôn {v + 1} xã {c}",
                                     vil, "member" if k == 0 else "leader")
     db.dispose()
+
+
+def local_today() -> date:
+    """The bot's day (its TIMEZONE, the default setting), not this machine's: "hôm nay" and an explicit date
+    must name different days also between 17:00 and 24:00 UTC."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.config import Settings
+
+    return datetime.now(ZoneInfo(Settings.model_fields["timezone"].default)).date()
 
 
 def user_id(commune: int, village: int, k: int) -> int:
@@ -112,7 +123,7 @@ def traffic(n: int, communes: int, villages: int, seed_: int = 7) -> list[Msg]:
         when = ("hôm nay", "hqua", "hôm kia")[d] if d != 2 else ""
         form = rng.randrange(4)
         if d == 2:
-            day = date.fromordinal(date.today().toordinal() - 2)
+            day = date.fromordinal(local_today().toordinal() - 2)
             when = f"ngày {day.day}/{day.month}"
         if form == 0:
             text = f"Thôn {v + 1} {when} {value} mức {level}"
@@ -196,11 +207,14 @@ def install_timers() -> None:
     import functools
 
     from bot.conversation import Conversation
+    from bot.core.intake import Intake
     from bot.core.reports import ReportService
     from bot.present import render
 
     def timed(owner: Any, name: str, label: str) -> None:
-        fn = getattr(owner, name)
+        fn = getattr(owner, name, None)
+        if fn is None:  # a step another version of the code does not have
+            return
 
         @functools.wraps(fn)
         def wrapper(*a: Any, **kw: Any) -> Any:
@@ -218,6 +232,10 @@ def install_timers() -> None:
     timed(ReportService, "set_reply", "ReportService.set_reply")
     timed(Conversation, "caller", "Conversation.caller")
     timed(render, "stored", "render.stored")
+    timed(ReportService, "parse", "ReportService.parse")  # inside submit
+    timed(Intake, "begin", "Intake.begin")  # the intake's transaction (with what trails behind)
+    timed(Intake, "finish", "Intake.finish")  # failed updates (and background work)
+    timed(Intake, "flush", "Intake.flush")  # what trails behind, before each getUpdates / after a pause
 
 
 # ---------------------------------------------------------------------------------------------- parent

@@ -38,6 +38,7 @@ def conversation(context: Ctx) -> Conversation:
         links = container.links if container.settings.channel_names != {"telegram"} else None
         channel = TELEGRAM.with_commands(data.get("commands", []))
         conv = data["conversation"] = Conversation(container, channel, links=links)
+        conv.replies_behind = data.get("intake") is not None  # its transactions write them (storage/behind.py)
     return conv
 
 

@@ -96,7 +96,7 @@ async def _attempt(context: Ctx, row: intake_repo.DueReply, stale_after: timedel
     now = _now()
 
     def claim() -> str:
-        with svc.db.session() as s:
+        with svc.db.carrying() as s:  # confirmation ids trailing behind (storage/behind.py) first: read below
             if row.report_id is not None and not intake_repo.report_needs_reply(s, row.report_id):
                 intake_repo.finish_reply(s, row.id, "gone", now)  # confirmed by a re-delivery, or undone
                 return "gone"

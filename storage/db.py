@@ -18,6 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import notify
+from storage.behind import Behind
+from storage.behind import write as write_behind
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 T = TypeVar("T")
@@ -190,6 +192,7 @@ class Database:
         self.sessions = session_factory(self.engine)
         self._cache: dict[Hashable, tuple[int, float, Any]] = {}
         self.listener: notify.CacheListener | None = None
+        self.behind = Behind()  #: trailing writes (storage/behind.py), flushed by `carrying`
 
     def cached(self, key: Hashable, load: Callable[[], T], ttl: float = CACHE_TTL) -> T:
         """`load()` once per `key` until reference data changes (see CACHED_TABLES) or `ttl` passes.
@@ -247,6 +250,26 @@ class Database:
         """A unit of work: commits on success, rolls back on error."""
         with self.sessions.begin() as s:
             yield s
+
+    @contextmanager
+    def carrying(self) -> Iterator[Session]:
+        """A unit of work that also writes the trailing writes buffered so far (storage/behind.py); if it
+        fails they stay buffered for the next one."""
+        batch = self.behind.take()
+        try:
+            with self.sessions.begin() as s:
+                write_behind(s, batch)
+                yield s
+        except BaseException:
+            self.behind.restore(batch)
+            raise
+        self.behind.written(batch)
+
+    def flush_behind(self) -> None:
+        """Write the trailing writes now (nothing to do: no transaction)."""
+        if len(self.behind):
+            with self.carrying():
+                pass
 
     def dispose(self) -> None:
         self.stop_listening()

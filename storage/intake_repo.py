@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -123,6 +123,36 @@ def begin_attempt(s: Session, *, channel: str, bot: str, key: str, chat_id: str 
               .values(attempts=Inbox.attempts + 1, status="processing", updated_at=now)
               .execution_options(synchronize_session=False))
     return attempts + 1, status
+
+
+def _count_attempt_statement(dialect: str) -> Any:
+    final = Inbox.status.in_(("done", "parked"))
+    now = bindparam("now", type_=Inbox.__table__.c.updated_at.type)
+    return (
+        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Inbox)
+        .values(channel=bindparam("channel"), bot=bindparam("bot"), update_key=bindparam("key"),
+                chat_id=bindparam("chat_id"), status="processing", attempts=1, created_at=now, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=["channel", "bot", "update_key"],
+            set_={"attempts": case((final, Inbox.attempts), else_=Inbox.attempts + 1),
+                  "status": case((final, Inbox.status), else_="processing"),
+                  "updated_at": case((final, Inbox.updated_at), else_=now)})
+        .returning(Inbox.attempts, Inbox.status)
+    )
+
+
+_COUNT_ATTEMPT = {d: _count_attempt_statement(d) for d in ("sqlite", "postgresql")}  # built once
+
+
+def count_attempt(s: Session, *, channel: str, bot: str, key: str, chat_id: str | None,
+                  now: datetime) -> tuple[int, str]:
+    """`begin_attempt` in one statement (an upsert returning the row): (attempts, status). A handled or
+    parked update is left as it was and returns its status ("done", "parked"); any other comes back
+    "processing" with one attempt more (1 for a new update)."""
+    conn = s.connection()
+    row = conn.execute(_COUNT_ATTEMPT[conn.dialect.name],
+                       {"channel": channel, "bot": bot, "key": key, "chat_id": chat_id, "now": now}).one()
+    return int(row[0]), str(row[1])
 
 
 def finish_attempt(s: Session, *, channel: str, bot: str, key: str, status: str, now: datetime,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Baseline, Chat, Member, Metric, Report, Target, Unit
@@ -53,10 +53,15 @@ def is_within(unit: Unit, scope: Unit) -> bool:
 # ---- members and chats -------------------------------------------------------------------------
 
 
+# the hot path's statements are built once (bound parameters): building one costs more than running it
+_MEMBER_BY_EXTERNAL = (  # with its unit (Caller needs the unit's path): one query instead of two
+    select(Member).options(joinedload(Member.unit))
+    .where(Member.channel == bindparam("channel"), Member.external_id == bindparam("external_id"))
+)
+
+
 def member_by_external(s: Session, channel: str, external_id: str) -> Member | None:
-    return s.scalar(  # with its unit (Caller needs the unit's path): one query instead of two
-        select(Member).options(joinedload(Member.unit)).where(Member.channel == channel, Member.external_id == external_id)
-    )
+    return s.scalar(_MEMBER_BY_EXTERNAL, {"channel": channel, "external_id": external_id})
 
 
 def chat_by_external(s: Session, channel: str, external_id: str) -> Chat | None:
@@ -135,26 +140,27 @@ def reported_total(s: Session, unit: Unit, metric: str, *, until: date, since: d
     return int(s.scalar(q) or 0)
 
 
+_CURRENT_ROW = select(Report).where(
+    Report.reporter_id == bindparam("reporter_id"),
+    Report.unit_id == bindparam("unit_id"),
+    Report.metric == bindparam("metric"),
+    Report.day == bindparam("day"),
+    *CURRENT,
+)
+_ROWS_OF_MESSAGE = (
+    select(Report)
+    .where(Report.channel == bindparam("channel"), Report.chat_id == bindparam("chat_id"),
+           Report.message_id == bindparam("message_id"))
+    .order_by(Report.id)
+)
+
+
 def current_row(s: Session, reporter_id: int, unit_id: int, metric: str, day: date) -> Report | None:
-    return s.scalar(
-        select(Report).where(
-            Report.reporter_id == reporter_id,
-            Report.unit_id == unit_id,
-            Report.metric == metric,
-            Report.day == day,
-            *CURRENT,
-        )
-    )
+    return s.scalar(_CURRENT_ROW, {"reporter_id": reporter_id, "unit_id": unit_id, "metric": metric, "day": day})
 
 
 def rows_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[Report]:
-    return list(
-        s.scalars(
-            select(Report)
-            .where(Report.channel == channel, Report.chat_id == chat_id, Report.message_id == message_id)
-            .order_by(Report.id)
-        )
-    )
+    return list(s.scalars(_ROWS_OF_MESSAGE, {"channel": channel, "chat_id": chat_id, "message_id": message_id}))
 
 
 def message_seen(s: Session, channel: str, chat_id: str, message_id: int, source_rev: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Member, PendingReport, Report, Target, Unit
@@ -38,12 +38,15 @@ def current_rows_answering(s: Session, channel: str, chat_id: str, message_id: i
     ))
 
 
+_UNIT_REPORTED_TOTAL = select(func.coalesce(func.sum(Report.value), 0)).where(
+    Report.unit_id == bindparam("unit_id"), Report.metric == bindparam("metric"), Report.day <= bindparam("until"),
+    *CURRENT, ~held_by_baseline()
+)
+
+
 def unit_reported_total(s: Session, unit_id: int, metric: str, until: date) -> int:
     """repo.reported_total for a unit with nothing below it: one index range of that unit."""
-    q = select(func.coalesce(func.sum(Report.value), 0)).where(
-        Report.unit_id == unit_id, Report.metric == metric, Report.day <= until, *CURRENT, ~held_by_baseline()
-    )
-    return int(s.scalar(q) or 0)
+    return int(s.scalar(_UNIT_REPORTED_TOTAL, {"unit_id": unit_id, "metric": metric, "until": until}) or 0)
 
 
 def targets_under(s: Session, root: Unit) -> dict[tuple[int, str], int]:
@@ -102,18 +105,24 @@ def retract(s: Session, row: Report, now: datetime) -> None:
             s.flush()
 
 
+_DAY_CONTRIBUTIONS = (
+    select(Report.reporter_id, Member.display_name, Report.value)
+    .join(Member, Member.id == Report.reporter_id)
+    .where(Report.unit_id == bindparam("unit_id"), Report.metric == bindparam("metric"),
+           Report.day == bindparam("day"), *CURRENT)
+    .order_by(Report.created_at, Report.id)
+)
+_DAY_CONTRIBUTIONS_OF_OTHERS = _DAY_CONTRIBUTIONS.where(Report.reporter_id != bindparam("exclude"))
+
+
 def day_contributions(s: Session, unit_id: int, metric: str, day: date,
                       exclude: int | None = None) -> list[tuple[int, str, int]]:
     """The current figures for one unit / metric / day, by reporter: [(reporter id, name, value)]."""
-    q = (
-        select(Report.reporter_id, Member.display_name, Report.value)
-        .join(Member, Member.id == Report.reporter_id)
-        .where(Report.unit_id == unit_id, Report.metric == metric, Report.day == day, *CURRENT)
-        .order_by(Report.created_at, Report.id)
-    )
+    params: dict[str, object] = {"unit_id": unit_id, "metric": metric, "day": day}
     if exclude is not None:
-        q = q.where(Report.reporter_id != exclude)
-    return [(int(r), str(n), int(v)) for r, n, v in s.execute(q)]
+        params["exclude"] = exclude
+    q = _DAY_CONTRIBUTIONS if exclude is None else _DAY_CONTRIBUTIONS_OF_OTHERS
+    return [(int(r), str(n), int(v)) for r, n, v in s.execute(q, params)]
 
 
 def supersede_others(s: Session, row: Report, now: datetime) -> list[tuple[str, int]]:
@@ -132,11 +141,43 @@ def supersede_others(s: Session, row: Report, now: datetime) -> list[tuple[str, 
     return [(name, int(other.value)) for other, name in others]
 
 
+_PENDING_REVS_OF_MESSAGE = select(PendingReport.source_rev).where(
+    PendingReport.channel == bindparam("channel"), PendingReport.chat_id == bindparam("chat_id"),
+    PendingReport.message_id == bindparam("message_id"))
+
+
+_REVS_OF_MESSAGE = union_all(
+    select(literal(1).label("kind"), Report.source_rev).where(
+        Report.channel == bindparam("channel"), Report.chat_id == bindparam("chat_id"),
+        Report.message_id == bindparam("message_id")),
+    select(literal(2).label("kind"), PendingReport.source_rev).where(
+        PendingReport.channel == bindparam("channel"), PendingReport.chat_id == bindparam("chat_id"),
+        PendingReport.message_id == bindparam("message_id")),
+)
+
+
+def revisions_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> tuple[list[int], list[int]]:
+    """One round trip: (the source revisions of the message's report rows, those of its questions and
+    removals, as `pending_revs_of_message`). A new message has neither: nothing more to read."""
+    stored: list[int] = []
+    asked: list[int] = []
+    for kind, rev in s.execute(_REVS_OF_MESSAGE, {"channel": channel, "chat_id": chat_id, "message_id": message_id}):
+        (stored if kind == 1 else asked).append(int(rev))
+    return stored, asked
+
+
+_INSERT_REPORT = insert(Report).returning(Report.id)
+
+
+def insert_report(s: Session, **values: object) -> int:
+    """A new report row (Core: the hot path), its id."""
+    return int(s.execute(_INSERT_REPORT, values).scalar_one())
+
+
 def pending_revs_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[int]:
     """The revisions of a message that asked a question (whatever became of it) or removed its figures."""
-    return [int(r) for r in s.scalars(
-        select(PendingReport.source_rev).where(PendingReport.channel == channel, PendingReport.chat_id == chat_id,
-                                               PendingReport.message_id == message_id))]
+    return [int(r) for r in s.scalars(_PENDING_REVS_OF_MESSAGE,
+                                      {"channel": channel, "chat_id": chat_id, "message_id": message_id})]
 
 
 def current_value(s: Session, reporter_id: int, unit_id: int, metric: str, day: date) -> int | None:

@@ -83,6 +83,7 @@ TIERS = {
     "test_summaries": "service",
     "test_views": "service",
     "test_views_e2e": "e2e",
+    "test_write_behind": "service",
     "test_zalo_cli": "e2e",
     "test_zalo_client": "adapter",
     "test_zalo_e2e": "e2e",

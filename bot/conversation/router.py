@@ -64,6 +64,8 @@ class Conversation:
         self.schedule = container.schedule
         self.chats = ChatService(svc, channel.name)
         self.steps = STEPS
+        #: confirmation ids trail behind (set by a channel whose intake flushes them: bot/core/intake.py)
+        self.replies_behind = False
 
     # ---- entry ----------------------------------------------------------------------------------
 
@@ -170,6 +172,9 @@ class Conversation:
         """Record a confirmation's message id. The report was committed and confirmed: a failure here (the
         database dropped after the commit) must never turn into «CHƯA ghi» — at worst a re-delivery of the
         update sends the confirmation again."""
+        if self.replies_behind:  # written with the next intake transaction (storage/behind.py)
+            self.reports.set_reply(report_id, message_id, later=True)
+            return
         try:
             await self.worker.blocking(self.reports.set_reply, report_id, message_id)
         except Exception as exc:  # noqa: BLE001 - see the docstring: whatever failed, the report is stored

@@ -75,12 +75,14 @@ class Intake:
         self.running: set[str] = set()  # keys of background work running in this process
 
     def begin(self, key: str, chat_id: str | None) -> tuple[Action, int]:
-        """Count this attempt; what to do with the update and how many attempts it has had."""
+        """Count this attempt; what to do with the update and how many attempts it has had. The same
+        transaction writes what trails behind (earlier updates' outcomes, confirmation ids: storage/behind.py),
+        one round trip for the three."""
         now = _now()
         if key in self.running:
             return "skip", 0  # a re-delivery while its background work runs here
-        with self.svc.db.session() as s:
-            attempts, status = intake_repo.begin_attempt(s, channel=self.channel, bot=self.bot, key=key,
+        with self.svc.db.carrying() as s:
+            attempts, status = intake_repo.count_attempt(s, channel=self.channel, bot=self.bot, key=key,
                                                          chat_id=chat_id, now=now)
         if status == "done" or status == "parked":
             return "skip", attempts
@@ -91,10 +93,19 @@ class Intake:
 
     def finish(self, key: str, error: str | None, attempts: int) -> bool:
         """Record the outcome; True when the update must now be parked (failed K times)."""
-        with self.svc.db.session() as s:
+        with self.svc.db.carrying() as s:
             intake_repo.finish_attempt(s, channel=self.channel, bot=self.bot, key=key,
                                        status="failed" if error else "done", now=_now(), error=error)
         return error is not None and attempts >= self.max_attempts
+
+    def done_later(self, key: str) -> None:
+        """The update was handled: its row becomes "done" with the next intake transaction or `flush`
+        (storage/behind.py; until then a re-delivery is handled again and found stored)."""
+        self.svc.db.behind.done(self.channel, self.bot, key, _now())
+
+    def flush(self) -> None:
+        """Write what trails behind now (before a getUpdates confirms the updates to Telegram, at shutdown)."""
+        self.svc.db.flush_behind()
 
     def to_background(self, key: str, payload: dict[str, Any]) -> None:
         """The update's work continues after its handler returned: keep it until that work ends."""

@@ -67,6 +67,8 @@ T = TypeVar("T")
 
 #: updates handled at the same time (different chats and users; see OrderedUpdateProcessor)
 CONCURRENT_UPDATES = 8
+#: seconds within which the writes that trail behind an update are flushed (storage/behind.py)
+FLUSH_DELAY = 0.25
 
 
 class OrderedUpdateProcessor(BaseUpdateProcessor):
@@ -84,6 +86,8 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(limit)
         self._tails: dict[Hashable, asyncio.Future[None]] = {}
         self.app: App | None = None  # set by build_application: the intake (bot.core.intake) needs it
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flushes: set[asyncio.Future[None]] = set()
 
     @staticmethod
     def order_keys(update: object) -> list[Hashable]:
@@ -145,17 +149,40 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             untrack(token)
         if holder.background:
             return  # its long work goes on (handlers/background.py records the end)
+        if holder.error is None:  # handled: "done" trails behind (the next intake transaction writes it)
+            intake.done_later(key)
+            self._flush_soon(intake)
+            return
         try:
             if await _db(intake, intake.finish, key, holder.error, attempts):
                 await park_update(self.app, intake, update.to_dict(), key, chat, attempts, holder.error)
         except Exception as exc:  # noqa: BLE001 - a re-delivery will count once more
             log.warning("update intake: could not record the outcome (%s)", type(exc).__name__)
 
+    def _flush_soon(self, intake: Intake) -> None:
+        """What trails behind is written within FLUSH_DELAY even when no update follows (webhook mode; in
+        polling mode the next getUpdates flushes first)."""
+        if self._flush_handle is not None:
+            return
+
+        def start() -> None:
+            self._flush_handle = None
+            task = asyncio.ensure_future(flush_behind(intake))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+        self._flush_handle = asyncio.get_running_loop().call_later(FLUSH_DELAY, start)
+
     async def initialize(self) -> None:
         pass
 
     async def shutdown(self) -> None:
-        pass
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        intake: Intake | None = self.app.bot_data.get("intake") if self.app is not None else None
+        if intake is not None:
+            await flush_behind(intake)
 
 
 class AckAfterProcessingRequest(HTTPXRequest):
@@ -169,9 +196,12 @@ class AckAfterProcessingRequest(HTTPXRequest):
         super().__init__(connection_pool_size=1)  # PTB's default for getUpdates
         self._update_queue = update_queue
         self.on_poison: Callable[[dict[str, Any], str], Awaitable[None]] | None = None
+        self.before_poll: Callable[[], Awaitable[None]] | None = None
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await self._update_queue.join()  # PTB calls task_done() once an update was handled
+        if self.before_poll is not None:  # what trails behind the handled updates, before they are confirmed
+            await self.before_poll()
         code, payload = await super().do_request(*args, **kwargs)
         if code == 200 and self.on_poison is not None:
             payload = await self._without_poison(payload)
@@ -218,6 +248,21 @@ async def _db(intake: Intake, fn: Callable[..., T], *args: Any) -> T:
     if intake.svc.db.dialect == "sqlite":
         return fn(*args)
     return await asyncio.to_thread(fn, *args)
+
+
+_flush_failing = False  # logged once per outage, not at every getUpdates
+
+
+async def flush_behind(intake: Intake) -> None:
+    global _flush_failing
+    try:
+        await _db(intake, intake.flush)
+    except Exception as exc:  # noqa: BLE001 - kept buffered: the next intake transaction writes it
+        level = logging.DEBUG if _flush_failing else logging.WARNING
+        log.log(level, "could not write the handled updates' outcomes yet (%s)", type(exc).__name__)
+        _flush_failing = True
+        return
+    _flush_failing = False
 
 
 async def park_update(app: App | None, intake: Intake, payload: dict[str, Any], key: str, chat: str | None,
@@ -306,6 +351,11 @@ def build_application(
             await park_update(app, intake, raw, key, chat, 1, error, tell_sender=False)
 
         poll_request.on_poison = on_poison
+
+        async def before_poll() -> None:
+            await flush_behind(intake)
+
+        poll_request.before_poll = before_poll
     for mod in HANDLER_MODULES:
         mod.register(app)
     handlers.common.register_fallbacks(app)

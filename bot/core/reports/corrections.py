@@ -35,7 +35,7 @@ class _Corrections(_Recording):
         if not caller.has_role(Role.LEADER):
             return Outcome("refused", error_key="rep.fix_role")
         now = self.svc.clock()
-        with self.svc.db.session() as s:
+        with self.svc.db.carrying() as s:  # the confirmation ids trailing behind first: this reads them
             rows = report_repo.current_rows_answering(s, caller.channel, chat_id, message_id)
             if not rows:
                 return Outcome("refused", error_key="rep.fix_nothing")
@@ -111,8 +111,13 @@ class _Corrections(_Recording):
             results = self._retract_all(s, rows)
         return Outcome("removed", lines=results)
 
-    def set_reply(self, undo_id: int | None, reply_message_id: int) -> None:
+    def set_reply(self, undo_id: int | None, reply_message_id: int, *, later: bool = False) -> None:
+        """Record the confirmation's message id on the report's rows; `later`: with the next intake
+        transaction (storage/behind.py; the readers of reply ids flush first)."""
         if undo_id is None:
+            return
+        if later:
+            self.svc.db.behind.reply(undo_id, reply_message_id)
             return
         with self.svc.db.session() as s:
             report_repo.set_reply_id(s, undo_id, reply_message_id)

@@ -111,13 +111,14 @@ class _Recording(_Base):
                 return Outcome("refused", error_key="rep.unknown_metric", error_args={"metric": p.metric})
         try:
             with self.svc.db.session() as s:
-                # one query: was this revision of the message stored (by anyone), and the reporter's rows
-                of_message = repo.rows_of_message(s, ch, chat_id, message_id)
+                # one query: the revisions of this message stored or asked about (a new message: none); then
+                # only if there are any, its rows: was this revision stored (by anyone), the reporter's rows
+                stored_revs, asked_revs = report_repo.revisions_of_message(s, ch, chat_id, message_id)
+                of_message = repo.rows_of_message(s, ch, chat_id, message_id) if stored_revs else []
                 if any(r.source_rev == source_rev for r in of_message):
                     return self._replay(s, caller, of_message, source_rev, area)
                 # an older revision delivered after a newer one (edits out of order): the newest edit wins
-                newest = max([r.source_rev for r in of_message]
-                             + report_repo.pending_revs_of_message(s, ch, chat_id, message_id), default=-1)
+                newest = max([r.source_rev for r in of_message] + asked_revs, default=-1)
                 if source_rev < newest:
                     return Outcome("stale")
                 previous = [r for r in of_message if r.reporter_id == caller.member_id
@@ -161,24 +162,23 @@ class _Recording(_Base):
                             rev = cur.revision + 1
                         cur.superseded_at = now
                         s.flush()
-                    row = Report(
-                        unit_id=p.unit_id, metric=p.metric, day=p.day, value=new, reporter_id=caller.member_id,
+                    undo_id = report_repo.insert_report(
+                        s, unit_id=p.unit_id, metric=p.metric, day=p.day, value=new, reporter_id=caller.member_id,
                         channel=ch, chat_id=chat_id, message_id=message_id, source_rev=source_rev,
                         revision=rev, replaces_id=cur.id if cur is not None else None, raw_text=text[:4096],
                         created_at=now,
                     )
-                    s.add(row)
-                    s.flush()
                     replaced: list[tuple[str, int]] = []
                     if p.share == "total" and cur is None:
                         # the unit's whole total: it replaces the other reporters' figures for that day (kept
                         # in the history, brought back if this figure is undone)
+                        row = s.get(Report, undo_id)
+                        assert row is not None
                         replaced = report_repo.supersede_others(s, row, now)
                     cumulative = self._known_cumulative(s, p, area, done.get(i), old, new) if shortcut else None
                     contributors = [*(others_of[i] if not replaced else []), (caller.name, new)]
                     results.append(self._line_result(s, p, old, new, area, cumulative, replaced=replaced,
                                                      contributors=contributors))
-                undo_id = row.id
                 if pending_token is not None and not report_repo.take_pending(s, pending_token):
                     raise _PendingTaken  # confirmed (or cancelled) meanwhile by another press: roll back
             return Outcome("stored", lines=results, no_report_units=skipped or [], undo_id=undo_id,
@@ -223,7 +223,8 @@ class _Recording(_Base):
         the duplicate carries the confirmation again (`resend`, `lines`); otherwise it is silent."""
         rows = [r for r in of_message if r.source_rev == source_rev]
         mine = [r for r in rows if r.reporter_id == caller.member_id]
-        if (not mine or any(r.reply_message_id is not None for r in rows)
+        behind = self.svc.db.behind
+        if (not mine or any(r.reply_message_id is not None or behind.reply_of(r.id) is not None for r in rows)
                 or any(r.superseded_at is not None or r.deleted_at is not None for r in mine)):
             return Outcome("duplicate")
         results = []
