@@ -44,6 +44,7 @@ TIERS = {
     "test_bound_village_e2e": "e2e",
     "test_cache_invalidation": "service",
     "test_catalog_literals": "unit",
+    "test_chart_render": "service",
     "test_charts": "unit",
     "test_collation_days": "unit",
     "test_conversation": "service",
