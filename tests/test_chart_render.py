@@ -276,3 +276,47 @@ def test_the_summary_chart_is_drawn_again_after_a_new_report(db: Database, demo:
     report(db, next(iter(demo.village_ids.values())), D, 7)
     changed = render_chart(db, compute_rollup(db, unit_id, D), "vi")
     assert changed is not None and changed != first and draw.calls == 2
+
+
+# ---- frames reused by a drawing thread -------------------------------------------------------------
+
+NAMES = ["Thôn Đồng Tâm", "Bản Nà Pục", "Xóm Bãi", "Tổ dân phố Hưng Thịnh Vượng Phát Đạt Quốc Tế", "Thôn Ỷ Lan"]
+
+
+def commune(n: int, k: int) -> Rollup:
+    kids = [unit(i + 2, NAMES[(i + k) % 5] + f" {i}", None if i == 3 else 300 + 7 * i * k, 50 + 9 * i * k + k)
+            for i in range(n)]
+    return Rollup(unit(1, "Xã Tân Hòa", 4470, 3087 + k, 12), D, kids, [], ["l2"], "l2")
+
+
+def series(k: int, days: int = 30) -> list[tuple[date, int]]:
+    return [(D - timedelta(days=days - 1 - i), 100 * k + 3 * i * k) for i in range(days)]
+
+
+def test_a_reused_frame_draws_what_a_new_figure_draws() -> None:
+    """The drawing thread keeps one figure per shape and redraws only the data: a sequence of charts of
+    every shape (series or not, target or not, long and short names, 1, 5 and 40 bars, both languages)
+    gives the pixels of figures made afresh for each."""
+    from bot.present.charts import DPI, figure, render_png
+
+    cases = [
+        (Rollup(unit(1, "Thôn Số 5", 500, 120, 0), D, [], [], ["l2"], "l2"), series(1), "vi"),
+        (Rollup(unit(1, "Thôn Đồng Tâm Thượng Hạ Rất Dài Tên", 500, 700, 5), D, [], [], ["l2"], "l2"), series(2), "vi"),
+        (Rollup(unit(1, "Thôn Mới", None, 0, 0), D, [], [], ["l2"], "l2"), [(D, 0)], "vi"),
+        (Rollup(unit(1, "Thôn Số 6", 500, 120, 2), D, [], [], ["l2"], "l2"), [], "en"),
+        (Rollup(unit(1, "Thôn Số 7", 300, 290, 1), D, [], [], ["l2"], "l2"), series(3, 10), "vi"),
+        (commune(5, 1), series(20), "vi"),
+        (commune(5, 3), series(5), "vi"),
+        (commune(40, 2), series(30), "en"),
+        (commune(5, 2), [], "vi"),
+        (Rollup(unit(1, "Thôn Số 10", None, 5000, 3), D, [], [], ["l2"], "l2"), series(20), "vi"),
+        (Rollup(unit(1, "Thôn Số 9", None, 50, 3), D, [], [], ["l2"], "l2"), series(1), "vi"),  # a smaller range
+        (Rollup(unit(1, "Thôn Số 5", 500, 120, 0), D, [], [], ["l2"], "l2"), series(1), "vi"),
+    ]
+    for r, history, lang in cases:
+        reused = Image.open(io.BytesIO(render_png(r, history, lang, "Mức 2"))).convert("RGB")
+        buf = io.BytesIO()
+        figure(r, history, lang, "Mức 2").savefig(buf, format="png", dpi=DPI)
+        fresh = Image.open(buf).convert("RGB")
+        assert reused.size == fresh.size == chart_size(max(len(r.children), 1))
+        assert ImageChops.difference(reused, fresh).getbbox() is None, (r.unit.name, len(history), lang)
