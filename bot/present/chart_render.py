@@ -9,7 +9,7 @@
   `workers`), so matplotlib holds neither the event loop nor the GIL of the process that paces the
   sends. Two calls for the same key while it is being drawn share one drawing. If the pool cannot start
   (or breaks), the chart is drawn in a thread of this process instead: slower, never lost.
-* **Workers never outlive the bot.** Each worker ignores SIGINT (^C is the parent's to handle) and
+* **Workers never outlive the bot.** Each worker runs at a lower priority (the event loop first), ignores SIGINT (^C is the parent's to handle) and
   watches its parent: when the parent is gone (kill -9 included) the worker exits within a second.
   `close()` (the application's shutdown) cancels what is queued and joins the workers.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -41,6 +42,7 @@ RENDER_VERSION = 1
 CACHE_ENTRIES = 2048
 CACHE_BYTES = 96 * 1024 * 1024
 PARENT_POLL_S = 0.5
+WORKER_NICE = 5  # lower priority than the bot's process: texts are paced on time, charts use the CPU left
 MAX_POOL_STARTS = 3  # a pool that keeps breaking is given up: in-thread drawing from then on
 
 History = list[tuple[date, int]]
@@ -112,6 +114,8 @@ def _watch_parent(parent: int) -> None:
 
 def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(AttributeError, OSError):  # the bot's process (event loop, pacing) comes first
+        os.nice(WORKER_NICE)
     threading.Thread(target=_watch_parent, args=(parent,), name="chart-parent-watch", daemon=True).start()
     from bot.present.charts import use_chart_fonts  # matplotlib and the fonts, once per worker
 
