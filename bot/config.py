@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     catchup_grace_hours: float = Field(default=3.0, ge=0, le=48)
     # durable retries (RELIABILITY.md): a confirmation that failed is retried for this long, then dropped
     confirm_retry_hours: float = Field(default=2.0, gt=0, le=48)
+    # charts of a broadcast (bot/present/chart_render.py): drawn in this many worker processes (0: in threads
+    # of the bot's process), once a tick has at least chart_pool_min daily summaries to send
+    chart_workers: int = Field(default=2, ge=0, le=16)
+    chart_pool_min: int = Field(default=20, ge=1)
     # an update that failed or killed the process this many times is parked in the dead letters
     max_update_attempts: int = Field(default=3, ge=1, le=100)
     # import bounds (bot/core/importer.py ImportLimits): checked before and while a file is parsed

@@ -45,6 +45,7 @@ TIERS = {
     "test_cache_invalidation": "service",
     "test_cache_notify": "service",
     "test_catalog_literals": "unit",
+    "test_chart_render": "service",
     "test_charts": "unit",
     "test_collation_days": "unit",
     "test_conversation": "service",

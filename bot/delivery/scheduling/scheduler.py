@@ -9,9 +9,11 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.core import fmt
 from bot.core.fmt import esc
+from bot.core.metrics import metric_name
 from bot.core.rollup import Rollup, compute_history, compute_rollup
 from bot.core.services import Services
 from bot.delivery.scheduling.lock import LeaderLock
@@ -27,6 +29,7 @@ from bot.delivery.scheduling.rules import (
 )
 from bot.delivery.sender import ChartRef, Gone, Moved, Refused, Retry, Sender
 from bot.present import reminders, summaries
+from bot.present.chart_render import ChartRenderer, History, shared_renderer
 from bot.texts import t
 from storage import repo, schedule_repo
 from storage.db import Database
@@ -43,18 +46,20 @@ log = logging.getLogger(__name__)
 @dataclass
 class Content:
     text: str
-    photo: Callable[[], bytes | None] | None = None  # rendered only when sent
+    chart: Rollup | None = None  # the roll-up whose progress chart follows the text
     caption: str | None = None
 
 
 @dataclass(frozen=True)
 class _ChartJob:
-    """A daily summary whose text went out; its chart is drawn and sent after every text of the tick."""
+    """A daily summary whose text went out; its chart (drawn ahead, while the texts are paced) is sent
+    after every text of the tick."""
 
     item: Due
     claim: schedule_repo.Claim
     content: Content
     text_id: int
+    png: asyncio.Task[bytes | None] | None  # None: the sender draws nothing (a chart link)
 
 
 @dataclass
@@ -76,6 +81,13 @@ def chart_function() -> Callable[..., bytes] | None:
     return progress_chart
 
 
+def _is_progress_chart(fn: Any) -> bool:
+    """The real chart (drawn through the cache and the pool); a stand-in a test swapped in is called as is."""
+    from bot.present.charts import progress_chart
+
+    return fn is progress_chart
+
+
 #: broadcast pace: at most this many scheduler sends in any second (Telegram allows 30; one is left for
 #: replies to users). The Pacer's guarantee is strict, so this cannot cause 429s by itself.
 BROADCAST_RATE = 29
@@ -86,7 +98,8 @@ class Scheduler:
 
     def __init__(self, svc: Services, sender: Sender, *, channel: str = CHANNEL, lock_key: int | None = None,
                  concurrency: int = 30, lease: timedelta = timedelta(minutes=10), max_attempts: int = 10,
-                 notify_admins: bool = True, rate: int | None = BROADCAST_RATE) -> None:
+                 notify_admins: bool = True, rate: int | None = BROADCAST_RATE,
+                 renderer: ChartRenderer | None = None) -> None:
         self.svc = svc
         self.sender = sender
         self.channel = channel  # the chats this scheduler delivers to ("telegram", "zalo", "zalo_oa")
@@ -98,7 +111,11 @@ class Scheduler:
         self.lock = LeaderLock(svc.db) if lock_key is None else LeaderLock(svc.db, key=lock_key)
         self._tick_lock = asyncio.Lock()
         self._rollups: dict[tuple[int, date], Rollup] = {}
-        self._charts: dict[tuple[int, date, str], bytes | None] = {}
+        # charts: one cache and pool per process (chart_render); per tick, one drawing per (unit, day, language)
+        self.renderer = renderer or shared_renderer(svc.settings.chart_workers)
+        self._charts: dict[tuple[int, date, str], asyncio.Task[bytes | None]] = {}
+        self._pool_tick = False
+        self._drawing = asyncio.Semaphore(1)
         self._metric_names: dict[str, dict[str, str]] = {}
         self._moved: dict[int, str] = {}  # chat id -> new external id (group upgraded during this tick)
         self._reminder_data: dict[date, reminders.ReminderData] = {}
@@ -154,6 +171,7 @@ class Scheduler:
             if not items:
                 return report
             self._prepare(items)
+            self._start_charts(items)
             by_chat: dict[int, list[Due]] = defaultdict(list)
             for item in items:
                 by_chat[item.chat.id].append(item)
@@ -167,14 +185,15 @@ class Scheduler:
                         if outcome == "disabled":
                             break
 
-            # every text first (the limiter sets the pace), then the charts, which are slow to draw
-            await asyncio.gather(*(run(v) for v in by_chat.values()))
-            charts, self._chart_jobs = self._chart_jobs, []
-            if charts:
-                drawing = asyncio.Semaphore(max(1, min(4, os.cpu_count() or 1)))
-                await asyncio.gather(*(self._finish_chart(job, now, report, drawing) for job in charts))
+            # every text first (the pacer sets the pace) while the charts are drawn ahead, then the charts
+            try:
+                await asyncio.gather(*(run(v) for v in by_chat.values()))
+                charts, self._chart_jobs = self._chart_jobs, []
+                if charts:
+                    await asyncio.gather(*(self._finish_chart(job, now, report) for job in charts))
+            finally:
+                await self._stop_charts()
             self._rollups.clear()
-            self._charts.clear()
             self._reminder_data.clear()
             self._escalation_data.clear()
             self._holidays.clear()
@@ -184,7 +203,56 @@ class Scheduler:
             return report
 
     def close(self) -> None:
+        """The application's shutdown: the leader lock released, the chart workers stopped and joined."""
         self.lock.release()
+        self.renderer.close()
+
+    # ---- charts --------------------------------------------------------------------------------
+
+    def _start_charts(self, items: list[Due]) -> None:
+        """A broadcast of many summaries draws in the process pool, a few charts ahead of the sends."""
+        self._charts.clear()
+        self._pool_tick = sum(1 for i in items if i.kind == "daily") >= self.svc.settings.chart_pool_min
+        if self._pool_tick and self.renderer.start():
+            ahead = 4 * self.renderer.workers
+        else:
+            self._pool_tick = False
+            ahead = max(1, min(4, os.cpu_count() or 1))  # drawing threads
+        self._drawing = asyncio.Semaphore(ahead)
+
+    async def _stop_charts(self) -> None:
+        """Drawings nobody waits for any more (their text failed) are cancelled, not left behind."""
+        tasks = list(self._charts.values())
+        self._charts.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def chart_task(self, r: Rollup, lang: str) -> asyncio.Task[bytes | None]:
+        """The drawing of (unit, day, language) this tick: started now, once, awaited when it is sent."""
+        key = (r.unit.unit_id, r.day, lang)
+        task = self._charts.get(key)
+        if task is None:
+            task = self._charts[key] = asyncio.create_task(self._chart_png(r, lang))
+        return task
+
+    async def _chart_png(self, r: Rollup, lang: str) -> bytes | None:
+        fn = chart_function()
+        if fn is None:
+            return None
+        async with self._drawing:
+            try:
+                history = await asyncio.to_thread(chart_history, self.svc.db, r)
+                if _is_progress_chart(fn):
+                    png = await self.renderer.render(r, history, lang, metric_name(r.default_metric, lang),
+                                                     pool=self._pool_tick)
+                else:
+                    png = await asyncio.to_thread(fn, r, history, lang)
+            except Exception:  # noqa: BLE001 - a chart is a bonus: the text is what matters
+                log.exception("chart for unit %s failed", r.unit.unit_id)
+                return None
+        return _png_or_none(png)
 
     # ---- one delivery --------------------------------------------------------------------------
 
@@ -208,6 +276,9 @@ class Scheduler:
                 schedule_repo.mark_skipped(s, claim.id, "nothing to send", now)
             report.skipped += 1
             return "skipped"
+        png = None
+        if content.chart is not None and self.sender.needs_png:  # drawn while the texts are sent
+            png = self.chart_task(content.chart, self._lang(chat))
         text_id = claim.sent_message_id  # a previous attempt already sent the text: only the chart is left
         if text_id is None:
             lang = self._lang(chat)
@@ -216,23 +287,18 @@ class Scheduler:
             if sent_id is None:
                 return outcome
             text_id = sent_id
-            if content.photo is not None:
+            if content.chart is not None:
                 with self.svc.db.session() as s:
                     schedule_repo.record_part(s, claim.id, text_id, now)
-        if content.photo is not None:
-            self._chart_jobs.append(_ChartJob(item, claim, content, text_id))
+        if content.chart is not None:
+            self._chart_jobs.append(_ChartJob(item, claim, content, text_id, png))
             return "deferred"
         self._sent(claim, text_id, now, report)
         return "sent"
 
-    async def _finish_chart(self, job: _ChartJob, now: datetime, report: TickReport,
-                            drawing: asyncio.Semaphore) -> None:
-        assert job.content.photo is not None
-        png: bytes | None = None
-        if self.sender.needs_png:
-            async with drawing:
-                png = await asyncio.to_thread(job.content.photo)  # matplotlib: keep the event loop free
-        if png or not self.sender.needs_png:
+    async def _finish_chart(self, job: _ChartJob, now: datetime, report: TickReport) -> None:
+        png = await job.png if job.png is not None else None
+        if png or job.png is None:
             chat = job.item.chat
             ref = ChartRef(chat.unit_id, job.item.day, self._lang(chat))
 
@@ -334,14 +400,6 @@ class Scheduler:
             self._metric_names[lang] = names
         return names
 
-    def chart(self, r: Rollup, lang: str) -> bytes | None:
-        key = (r.unit.unit_id, r.day, lang)
-        if key in self._charts:
-            return self._charts[key]
-        png = render_chart(self.svc.db, r, lang)
-        self._charts[key] = png
-        return png
-
     def _prepare(self, items: list[Due]) -> None:
         """Load, in bulk, what the reminders and escalations of this tick need (a few queries per day)."""
         wanted: dict[tuple[str, date], set[int]] = defaultdict(set)
@@ -395,7 +453,7 @@ class Scheduler:
             if chart_function() is None:
                 return Content(body)
             caption = t("sum.chart_caption", lang, unit=esc(r.unit.name), day=fmt.day(r.day, lang))
-            return Content(body, lambda: self.chart(r, lang), caption)
+            return Content(body, r, caption)
         if item.kind == "weekly":
             r = self.rollup(chat.unit_id, item.day)
             prev = self.rollup(chat.unit_id, item.day - timedelta(days=7))
@@ -403,14 +461,28 @@ class Scheduler:
         raise ValueError(f"unknown delivery kind {item.kind}")
 
 
+def chart_history(db: Database, r: Rollup) -> History:
+    """The cumulative series under the chart: the last HISTORY_DAYS days of the roll-up's default metric."""
+    return compute_history(db, r.unit.unit_id, r.default_metric, r.day - timedelta(days=HISTORY_DAYS - 1), r.day)
+
+
+def _png_or_none(png: object) -> bytes | None:
+    return bytes(png) if isinstance(png, bytes | bytearray) and png else None
+
+
 def render_chart(db: Database, r: Rollup, lang: str) -> bytes | None:
+    """The summary's chart drawn now, in this thread, through the process's chart cache (/tonghop, the Zalo
+    chart link: one chart for one reader)."""
     fn = chart_function()
     if fn is None:
         return None
     try:
-        history = compute_history(db, r.unit.unit_id, r.default_metric, r.day - timedelta(days=HISTORY_DAYS - 1), r.day)
-        png = fn(r, history, lang)
+        history = chart_history(db, r)
+        if _is_progress_chart(fn):
+            png: object = shared_renderer().render_now(r, history, lang, metric_name(r.default_metric, lang))
+        else:
+            png = fn(r, history, lang)
     except Exception:  # noqa: BLE001 - a chart is a bonus: the text is what matters
         log.exception("chart for unit %s failed", r.unit.unit_id)
         return None
-    return png if isinstance(png, bytes | bytearray) and png else None
+    return _png_or_none(png)
