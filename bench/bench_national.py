@@ -267,17 +267,29 @@ def plain_history(db: Database, path: str, metric: str, start: date, end: date) 
     return out
 
 
-def plain_ranking(db: Database, path: str, metric: str, day: date) -> tuple[dict[int, int | None], dict[int, int | None]]:
-    """commune -> rank today, commune -> places gained since yesterday (one GROUP BY with both days' sums)."""
+Ranks = dict[int, int | None]
+
+
+def plain_ranking(db: Database, path: str, metric: str, day: date) -> tuple[Ranks, Ranks, dict[int, tuple[int, int]]]:
+    """commune -> rank today, commune -> places gained since yesterday, commune -> (the metric's figure of the
+    day, report rows of the day of any metric): what /xephang shows, from one GROUP BY with both days' sums
+    and one over the day's rows."""
     y = day - timedelta(days=1)
     cum: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    shown: dict[int, tuple[int, int]] = {}
     with db.engine.connect() as conn:
         conn.execute(text("SET LOCAL jit = off"))
-        for c, a, b in conn.execute(text(
-            "SELECT v.parent_id, SUM(r.value), COALESCE(SUM(r.value) FILTER (WHERE r.day <= :y), 0) FROM reports r "
+        for c, a, b, t_ in conn.execute(text(
+            "SELECT v.parent_id, SUM(r.value), COALESCE(SUM(r.value) FILTER (WHERE r.day <= :y), 0), "
+            "COALESCE(SUM(r.value) FILTER (WHERE r.day = :d), 0) FROM reports r "
             f"JOIN units v ON v.id = r.unit_id WHERE v.path LIKE :p AND {CUR} AND r.metric = :m AND r.day <= :d "
             "GROUP BY v.parent_id"), {"p": path + "%", "m": metric, "d": day, "y": y}):
             cum[c] = [int(a), int(b)]
+            shown[c] = (int(t_), 0)
+        for c, n in conn.execute(text(
+            f"SELECT v.parent_id, COUNT(*) FROM reports r JOIN units v ON v.id = r.unit_id WHERE v.path LIKE :p AND {CUR} "
+            "AND r.day = :d GROUP BY v.parent_id"), {"p": path + "%", "d": day}):
+            shown[c] = (shown.get(c, (0, 0))[0], int(n))
         for c, a, b in conn.execute(text(
             "SELECT v.parent_id, SUM(b.value), COALESCE(SUM(b.value) FILTER (WHERE b.as_of <= :y), 0) FROM baselines b "
             "JOIN units v ON v.id = b.unit_id WHERE v.path LIKE :p AND b.metric = :m AND b.as_of <= :d "
@@ -307,7 +319,7 @@ def plain_ranking(db: Database, path: str, metric: str, day: date) -> tuple[dict
     for c in names:
         b, t_ = before[c], today[c]
         change[c] = None if b is None or t_ is None else b - t_
-    return today, change
+    return today, change, shown
 
 
 Cells = dict[tuple[int, str, date], int]
@@ -403,9 +415,11 @@ def ranking(db: Database, svc: Services, unit: UnitRef, runs: int) -> None:
     views = Views(svc)
     caller = Caller("telegram", "1", "admin", role=Role.ADMIN, global_admin=True)
     v = views.ranking(caller, unit, END)
-    ranks, changes = plain_ranking(db, unit.path, "l2", END)
+    ranks, changes, shown = plain_ranking(db, unit.path, "l2", END)
     assert {c.unit_id: c.rank for c in v.rollup.children} == ranks
     assert v.changes == changes
+    assert {c.unit_id: (c.metrics["l2"].today, c.reported_today) for c in v.rollup.children} == \
+        {c: (t_, n > 0) for c, (t_, n) in shown.items()}
     a, b = median_times(lambda: views.ranking(caller, unit, END), lambda: plain_ranking(db, unit.path, "l2", END), runs)
     record("/xephang ranking (today and yesterday)", a, b)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -112,8 +112,23 @@ class DailyCell:
 def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[DailyCell]:
     """Per child of `root` (by child key), metric and day in [start, end]: sum and number of current rows.
 
-    One query: per-unit daily sums, regrouped by the child key computed from the unit path.
+    One query. PostgreSQL: one aggregation by child key, the key computed once per unit of the subtree (a
+    MATERIALIZED CTE: inlined, PostgreSQL computes it again for every report row); per-unit sums first would
+    not shrink anything there (a unit has about one row per metric and day), only add a second aggregation.
+    SQLite: per-unit daily sums (seeks by unit), regrouped by the child key computed from the unit path.
     """
+    if s.get_bind().dialect.name == "postgresql":
+        units = (
+            select(Unit.id.label("id"), child_key(s, Unit.path, len(root.path)).label("key"))
+            .where(*in_subtree(s, Unit.path, root)).cte("ru").prefix_with("MATERIALIZED")
+        )
+        q = (
+            select(units.c.key, Report.metric, Report.day, func.sum(Report.value), func.count())
+            .select_from(Report).join(units, units.c.id == Report.unit_id)
+            .where(Report.day >= start, Report.day <= end, *CURRENT)
+            .group_by(units.c.key, Report.metric, Report.day)
+        )
+        return _cells(s.execute(q))
     per_unit = scoped_reports(
         s,
         select(
@@ -132,8 +147,12 @@ def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[Daily
         .select_from(per_unit.join(ru, ru.c.id == per_unit.c.unit_id))
         .group_by(key, per_unit.c.metric, per_unit.c.day)
     )
+    return _cells(s.execute(q))
+
+
+def _cells(rows: Iterable[Any]) -> list[DailyCell]:
     out = []
-    for k, m, d, v, n in s.execute(q):
+    for k, m, d, v, n in rows:
         d = d if isinstance(d, date) else date.fromisoformat(str(d))
         out.append(DailyCell(str(k), str(m), d, int(v or 0), int(n or 0)))
     return out
