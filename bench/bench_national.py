@@ -233,15 +233,15 @@ def plain_rollup(db: Database, path: str, day: date) -> tuple[Sums, dict[tuple[i
             "SELECT v.parent_id, r.metric, COALESCE(SUM(r.value) FILTER (WHERE r.day = :d), 0), "
             "COALESCE(SUM(r.value) FILTER (WHERE r.day >= :d7), 0), SUM(r.value), COUNT(*) FILTER (WHERE r.day = :d) "
             f"FROM reports r JOIN units v ON v.id = r.unit_id WHERE v.path LIKE :p AND {CUR} AND r.day <= :d "
-            "GROUP BY v.parent_id, r.metric"), {"p": path + "%", "d": day, "d7": day - timedelta(days=6)}):
+            "GROUP BY v.parent_id, r.metric"), {"p": path + "%", "d": day, "d7": day - timedelta(days=6)}).all():
             out[(c, m)] = [int(t_), int(w), int(cum), int(n)]
         for c, m, b in conn.execute(text(
             "SELECT v.parent_id, b.metric, SUM(b.value) FROM baselines b JOIN units v ON v.id = b.unit_id "
-            "WHERE v.path LIKE :p AND b.as_of <= :d GROUP BY v.parent_id, b.metric"), {"p": path + "%", "d": day}):
+            "WHERE v.path LIKE :p AND b.as_of <= :d GROUP BY v.parent_id, b.metric"), {"p": path + "%", "d": day}).all():
             out[(c, m)][2] += int(b)
         targets = {(int(c), str(m)): int(v) for c, m, v, _d in conn.execute(text(
             "SELECT v.parent_id, t.metric, SUM(t.value), MAX(t.deadline) FROM targets t JOIN units v ON v.id = t.unit_id "
-            "WHERE v.path LIKE :p AND v.active GROUP BY v.parent_id, t.metric"), {"p": path + "%"})}
+            "WHERE v.path LIKE :p AND v.active GROUP BY v.parent_id, t.metric"), {"p": path + "%"}).all()}
         conn.rollback()
     return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items()}, targets
 
@@ -283,17 +283,17 @@ def plain_ranking(db: Database, path: str, metric: str, day: date) -> tuple[Rank
             "SELECT v.parent_id, SUM(r.value), COALESCE(SUM(r.value) FILTER (WHERE r.day <= :y), 0), "
             "COALESCE(SUM(r.value) FILTER (WHERE r.day = :d), 0) FROM reports r "
             f"JOIN units v ON v.id = r.unit_id WHERE v.path LIKE :p AND {CUR} AND r.metric = :m AND r.day <= :d "
-            "GROUP BY v.parent_id"), {"p": path + "%", "m": metric, "d": day, "y": y}):
+            "GROUP BY v.parent_id"), {"p": path + "%", "m": metric, "d": day, "y": y}).all():
             cum[c] = [int(a), int(b)]
             shown[c] = (int(t_), 0)
         for c, n in conn.execute(text(
             f"SELECT v.parent_id, COUNT(*) FROM reports r JOIN units v ON v.id = r.unit_id WHERE v.path LIKE :p AND {CUR} "
-            "AND r.day = :d GROUP BY v.parent_id"), {"p": path + "%", "d": day}):
+            "AND r.day = :d GROUP BY v.parent_id"), {"p": path + "%", "d": day}).all():
             shown[c] = (shown.get(c, (0, 0))[0], int(n))
         for c, a, b in conn.execute(text(
             "SELECT v.parent_id, SUM(b.value), COALESCE(SUM(b.value) FILTER (WHERE b.as_of <= :y), 0) FROM baselines b "
             "JOIN units v ON v.id = b.unit_id WHERE v.path LIKE :p AND b.metric = :m AND b.as_of <= :d "
-            "GROUP BY v.parent_id"), {"p": path + "%", "m": metric, "d": day, "y": y}):
+            "GROUP BY v.parent_id"), {"p": path + "%", "m": metric, "d": day, "y": y}).all():
             cum[c][0] += int(a)
             cum[c][1] += int(b)
         targets: dict[int, int] = dict(conn.execute(text(
@@ -333,13 +333,13 @@ def plain_daily(db: Database, path: str, start: date, end: date) -> tuple[Cells,
         cells = {(c, m, d): int(v) for c, m, d, v in conn.execute(text(
             "SELECT v.parent_id, r.metric, r.day, SUM(r.value) FROM reports r JOIN units v ON v.id = r.unit_id "
             f"WHERE v.path LIKE :p AND {CUR} AND r.day BETWEEN :s AND :e GROUP BY v.parent_id, r.metric, r.day"),
-            {"p": path + "%", "s": start, "e": end})}
+            {"p": path + "%", "s": start, "e": end}).all()}
         reported = {int(u) for (u,) in conn.execute(text(
             f"SELECT DISTINCT r.unit_id FROM reports r JOIN units v ON v.id = r.unit_id WHERE v.path LIKE :p AND {CUR} "
-            "AND r.day = :e"), {"p": path + "%", "e": end})}
+            "AND r.day = :e"), {"p": path + "%", "e": end}).all()}
         villages = {int(i): int(c) for i, c, _n, _p in conn.execute(text(
             "SELECT id, parent_id, name, path FROM units WHERE path LIKE :p AND kind = 'village' AND active"),
-            {"p": path + "%"})}
+            {"p": path + "%"}).all()}
         conn.rollback()
     return cells, reported, villages
 

@@ -142,7 +142,7 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
     )
     return [
         ReportSums(str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0), int(b or 0), int(p or 0))
-        for k, m, t, w, c, n, b, p in session.execute(q)
+        for k, m, t, w, c, n, b, p in session.connection().execute(q).all()
     ]
 
 
@@ -315,7 +315,7 @@ def targets_in_subtree(session: Session, unit: Unit, metric: str | None = None) 
     )
     if metric is not None:
         q = q.where(Target.metric == metric)
-    return [TargetRow._make(row) for row in session.execute(q)]
+    return [TargetRow._make(row) for row in session.connection().execute(q).all()]
 
 
 def inactive_ids_in_subtree(session: Session, unit: Unit) -> set[int]:
@@ -333,7 +333,7 @@ def daily_sums(session: Session, unit: Unit, metric: str, start: date, end: date
     ).group_by(bucket)
     before = 0
     days: list[tuple[date, int]] = []
-    for d, v in session.execute(q):
+    for d, v in session.connection().execute(q).all():
         d = d if isinstance(d, date) else date.fromisoformat(str(d))
         if d < start:
             before += int(v or 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -65,13 +65,13 @@ def leaves(s: Session, root: Unit) -> list[Leaf]:
         .where(*in_subtree(s, Unit.path, root), Unit.active.is_(True), ~has_child)
         .order_by(Unit.path)
     )
-    return [Leaf(int(i), str(c), str(n), str(p), pid) for i, c, n, p, pid in s.execute(q)]
+    return [Leaf(int(i), str(c), str(n), str(p), pid) for i, c, n, p, pid in s.connection().execute(q).all()]
 
 
 def reported_unit_ids(s: Session, root: Unit, day: date) -> set[int]:
     """Units of the subtree with at least one current report row on `day` (a 0 counts)."""
     q = scoped_reports(s, select(Report.unit_id).where(Report.day == day, *CURRENT), root).distinct()
-    return {int(i) for i in s.scalars(q)}
+    return {int(i) for i in s.connection().execute(q).scalars().all()}
 
 
 @dataclass(frozen=True)
@@ -91,17 +91,16 @@ def members_in(s: Session, root: Unit) -> list[MemberRow]:
         .where(*in_subtree(s, Unit.path, root), Member.active.is_(True))
         .order_by(Unit.path, Member.display_name)
     )
-    return [MemberRow(int(i), int(u), str(n), un, str(r), str(e)) for i, u, n, un, r, e in s.execute(q)]
+    return [MemberRow(int(i), int(u), str(n), un, str(r), str(e)) for i, u, n, un, r, e in s.connection().execute(q).all()]
 
 
 def reporters_on(s: Session, root: Unit, day: date) -> set[int]:
     """Members with a current report row on `day` for a unit of the subtree."""
     q = scoped_reports(s, select(Report.reporter_id).where(Report.day == day, *CURRENT), root).distinct()
-    return {int(i) for i in s.scalars(q)}
+    return {int(i) for i in s.connection().execute(q).scalars().all()}
 
 
-@dataclass(frozen=True)
-class DailyCell:
+class DailyCell(NamedTuple):  # a tuple: a province's 90 days are ~18,000 cells
     key: str  # child path (or the unit's own path)
     metric: str
     day: date
@@ -128,7 +127,7 @@ def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[Daily
             .where(Report.day >= start, Report.day <= end, *CURRENT)
             .group_by(units.c.key, Report.metric, Report.day)
         )
-        return _cells(s.execute(q))
+        return _cells(s.connection().execute(q).all())
     per_unit = scoped_reports(
         s,
         select(
@@ -147,15 +146,13 @@ def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[Daily
         .select_from(per_unit.join(ru, ru.c.id == per_unit.c.unit_id))
         .group_by(key, per_unit.c.metric, per_unit.c.day)
     )
-    return _cells(s.execute(q))
+    return _cells(s.connection().execute(q).all())
 
 
-def _cells(rows: Iterable[Any]) -> list[DailyCell]:
-    out = []
-    for k, m, d, v, n in rows:
-        d = d if isinstance(d, date) else date.fromisoformat(str(d))
-        out.append(DailyCell(str(k), str(m), d, int(v or 0), int(n or 0)))
-    return out
+def _cells(rows: Sequence[Any]) -> list[DailyCell]:
+    if all(isinstance(r[2], date) for r in rows):  # the driver's types already (a province: ~18,000 cells)
+        return [DailyCell._make(r) for r in rows]
+    return [DailyCell(str(k), str(m), date.fromisoformat(str(d)), int(v or 0), int(n or 0)) for k, m, d, v, n in rows]
 
 
 class RawRow(NamedTuple):
