@@ -22,8 +22,9 @@ equal) and timed alternately (median of --runs):
    `compute_history` vs plain `GROUP BY commune, metric` (with FILTERs for the day and the week), the
    baselines' and the targets' GROUP BY, and a `GROUP BY day`; then the whole `ScheduleService.summary`
    (text and chart PNG) for the record.
-2. Ranking: `Views.ranking` (today's and yesterday's ranks) vs one plain `GROUP BY commune` with both
-   days' sums, ranked in Python.
+2. Ranking: `Views.ranking` (today's and yesterday's ranks, the day's figure, who reported) vs one plain
+   `GROUP BY commune` of the ranked metric with both days' sums and the day's, one `GROUP BY commune` of
+   the day's rows (any metric), ranked in Python.
 3. Export: `export.collect` (summary + per-day sheets) vs the plain per-commune / per-day GROUP BYs;
    the raw rows (`views_repo.raw_reports`) vs the same SELECT on a bare cursor; then the whole .xlsx
    and CSV for the record (bench_export's goal: under 10 s).
