@@ -17,7 +17,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Metric, Report, Target, Unit
@@ -34,6 +47,23 @@ def child_key(session: Session, path: Any, prefix_len: int) -> ColumnElement[str
     """The path of the child of the unit whose path has `prefix_len` characters (or that unit's own path)."""
     rest = func.substr(path, prefix_len + 1)
     return func.substr(path, 1, literal(prefix_len, Integer) + _instr(session, rest, "/"))
+
+
+def child_ids_cte(session: Session, unit: Unit) -> Any:
+    """PostgreSQL: the units of the subtree as a MATERIALIZED CTE ``ru(id, child)``, `child` the id of the
+    child of `unit` above it (NULL for `unit` itself), read from the path. Computed once per unit
+    (inlined, PostgreSQL would compute it for every report row it joins) and an integer, which groups
+    faster than the child's path; `key_of` turns it back into the child key."""
+    rest = func.substr(Unit.path, len(unit.path) + 1)
+    digits = func.substr(rest, 1, func.greatest(func.strpos(rest, "/") - 1, 0))
+    child = cast(func.nullif(digits, ""), Integer)
+    return (select(Unit.id.label("id"), child.label("child")).where(*in_subtree(session, Unit.path, unit))
+            .cte("ru").prefix_with("MATERIALIZED"))
+
+
+def key_of(unit: Unit, child: int | None) -> str:
+    """The child key of a `child_ids_cte` row (a unit's path is its parent's path + its id + "/")."""
+    return unit.path if child is None else f"{unit.path}{child}/"
 
 
 def in_subtree(session: Session, path: Any, unit: Unit) -> list[ColumnElement[bool]]:
@@ -110,11 +140,9 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
         raise ValueError("previous must be before day")
     pg = session.get_bind().dialect.name == "postgresql"
     ru: Any
-    if pg and unit.parent_id is not None:
-        ru = (
-            select(Unit.id.label("id"), child_key(session, Unit.path, len(unit.path)).label("key"))
-            .where(*in_subtree(session, Unit.path, unit)).cte("ru").prefix_with("MATERIALIZED")
-        )
+    by_child = pg and unit.parent_id is not None
+    if by_child:
+        ru = child_ids_cte(session, unit)
         keyed = union_all(*_pg_branches(session, unit, day, previous, only, ru)).subquery("keyed")
         key: Any = keyed.c.key
         source: Any = keyed
@@ -141,7 +169,8 @@ def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | No
         .group_by(key, keyed.c.metric)
     )
     return [
-        ReportSums(str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0), int(b or 0), int(p or 0))
+        ReportSums(key_of(unit, k) if by_child else str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0),
+                   int(b or 0), int(p or 0))
         for k, m, t, w, c, n, b, p in session.connection().execute(q).all()
     ]
 
@@ -152,16 +181,16 @@ _ZERO = literal(0, Integer)
 def _pg_branches(session: Session, unit: Unit, day: date, previous: date | None, only: str | None,
                  ru: Any) -> list[Any]:
     """(unit_id or key, metric, today, last7, cum, n_today, base, prev) on PostgreSQL: per unit, or per child
-    key when `ru` (the subtree's units with their key) is given."""
+    (its id, as `key`) when `ru` (`child_ids_cte`) is given."""
     is_today = Report.day == day
 
     def scoped(q: Any, unit_col: Any) -> Any:
         if ru is None:
             return scoped_reports(session, q.add_columns(unit_col.label("unit_id")), unit, unit_col)
-        return q.add_columns(ru.c.key.label("key")).join(ru, ru.c.id == unit_col)
+        return q.add_columns(ru.c.child.label("key")).join(ru, ru.c.id == unit_col)
 
     def by(q: Any, unit_col: Any, metric_col: Any) -> Any:
-        return q.group_by(unit_col if ru is None else ru.c.key, metric_col)
+        return q.group_by(unit_col if ru is None else ru.c.child, metric_col)
 
     sums = select(
         Report.metric.label("metric"),
@@ -313,6 +342,11 @@ def targets_in_subtree(session: Session, unit: Unit, metric: str | None = None) 
         .join(Unit, Unit.id == Target.unit_id)
         .where(*in_subtree(session, Unit.path, unit), Unit.active.is_(True))
     )
+    if unit.parent_id is not None and session.get_bind().dialect.name == "postgresql":
+        # below a root: seek the targets of the subtree's units by unit_id (joined on the path instead,
+        # PostgreSQL hashes every target of the country to find a province's few thousand)
+        ids = func.array(select(Unit.id).where(*in_subtree(session, Unit.path, unit)).scalar_subquery())
+        q = q.where(Target.unit_id == any_(ids))
     if metric is not None:
         q = q.where(Target.metric == metric)
     return [TargetRow._make(row) for row in session.connection().execute(q).all()]

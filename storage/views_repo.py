@@ -13,7 +13,7 @@ from sqlalchemy.types import NullType
 
 from storage.models import Chat, Member, Report, Unit
 from storage.repo import CURRENT
-from storage.rollup_repo import child_key, in_subtree, scoped_reports
+from storage.rollup_repo import child_ids_cte, child_key, in_subtree, key_of, scoped_reports
 
 
 def chat_unit(s: Session, channel: str, chat_external_id: str) -> Unit | None:
@@ -111,23 +111,26 @@ class DailyCell(NamedTuple):  # a tuple: a province's 90 days are ~18,000 cells
 def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[DailyCell]:
     """Per child of `root` (by child key), metric and day in [start, end]: sum and number of current rows.
 
-    One query. PostgreSQL: one aggregation by child key, the key computed once per unit of the subtree (a
-    MATERIALIZED CTE: inlined, PostgreSQL computes it again for every report row); per-unit sums first would
+    One query. PostgreSQL: one aggregation by child (rollup_repo.child_ids_cte); per-unit sums first would
     not shrink anything there (a unit has about one row per metric and day), only add a second aggregation.
     SQLite: per-unit daily sums (seeks by unit), regrouped by the child key computed from the unit path.
     """
     if s.get_bind().dialect.name == "postgresql":
-        units = (
-            select(Unit.id.label("id"), child_key(s, Unit.path, len(root.path)).label("key"))
-            .where(*in_subtree(s, Unit.path, root)).cte("ru").prefix_with("MATERIALIZED")
-        )
+        units = child_ids_cte(s, root)
         q = (
-            select(units.c.key, Report.metric, Report.day, func.sum(Report.value), func.count())
+            select(units.c.child, Report.metric, Report.day, func.sum(Report.value), func.count())
             .select_from(Report).join(units, units.c.id == Report.unit_id)
             .where(Report.day >= start, Report.day <= end, *CURRENT)
-            .group_by(units.c.key, Report.metric, Report.day)
+            .group_by(units.c.child, Report.metric, Report.day)
         )
-        return _cells(s.connection().execute(q).all())
+        keys: dict[int | None, str] = {}
+        cells = []
+        for c, m, d, v, n in s.connection().execute(q).all():
+            k = keys.get(c)
+            if k is None:
+                k = keys[c] = key_of(root, c)
+            cells.append(DailyCell(k, m, d, v, n))
+        return cells
     per_unit = scoped_reports(
         s,
         select(
