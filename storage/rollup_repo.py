@@ -15,9 +15,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Metric, Report, Target, Unit
@@ -34,6 +47,23 @@ def child_key(session: Session, path: Any, prefix_len: int) -> ColumnElement[str
     """The path of the child of the unit whose path has `prefix_len` characters (or that unit's own path)."""
     rest = func.substr(path, prefix_len + 1)
     return func.substr(path, 1, literal(prefix_len, Integer) + _instr(session, rest, "/"))
+
+
+def child_ids_cte(session: Session, unit: Unit) -> Any:
+    """PostgreSQL: the units of the subtree as a MATERIALIZED CTE ``ru(id, child)``, `child` the id of the
+    child of `unit` above it (NULL for `unit` itself), read from the path. Computed once per unit
+    (inlined, PostgreSQL would compute it for every report row it joins) and an integer, which groups
+    faster than the child's path; `key_of` turns it back into the child key."""
+    rest = func.substr(Unit.path, len(unit.path) + 1)
+    digits = func.substr(rest, 1, func.greatest(func.strpos(rest, "/") - 1, 0))
+    child = cast(func.nullif(digits, ""), Integer)
+    return (select(Unit.id.label("id"), child.label("child")).where(*in_subtree(session, Unit.path, unit))
+            .cte("ru").prefix_with("MATERIALIZED"))
+
+
+def key_of(unit: Unit, child: int | None) -> str:
+    """The child key of a `child_ids_cte` row (a unit's path is its parent's path + its id + "/")."""
+    return unit.path if child is None else f"{unit.path}{child}/"
 
 
 def in_subtree(session: Session, path: Any, unit: Unit) -> list[ColumnElement[bool]]:
@@ -72,6 +102,7 @@ class ReportSums:
     cumulative: int  # current reports up to the day not held by a baseline (baselines not included)
     rows_today: int  # current report rows on `day` (a reported 0 counts)
     baseline: int = 0  # sum of the baselines as of the day or earlier
+    previous: int = 0  # the whole cumulative (baselines included) as of the `previous` day, when asked
 
 
 def analytic(session: Session) -> None:
@@ -85,110 +116,175 @@ def analytic(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
-def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | None = None) -> list[ReportSums]:
-    """Today / last-7-days / cumulative report sums and baselines, per child key and metric, in ONE query.
+def report_sums(session: Session, unit: Unit, day: date, metrics: list[str] | None = None,
+                previous: date | None = None, only: str | None = None) -> list[ReportSums]:
+    """Today / last-7-days / cumulative report sums and baselines, per child key and metric, in ONE query;
+    with `previous` (a day before `day`), also each key's cumulative as of that day (what a ranking compares);
+    with `only` (a metric code), the sums of that metric alone plus, for the other metrics, the number of
+    report rows on `day` (`rows_today`: any metric counts) — PostgreSQL reads only those rows, SQLite
+    returns every metric (the caller keeps the one it asked for).
 
-    Per-unit sums of the subtree, regrouped by child key. The per-unit part is a UNION ALL of
+    PostgreSQL: one pass over the subtree's reports with FILTER aggregates (today, the week, the previous
+    day: all in the index the pass reads) and one pass over its baselines. Below a root the rows are summed
+    straight into their child key (computed once per unit, in a MATERIALIZED CTE: inlined, PostgreSQL would
+    compute it for every report row); a root sums per unit first (one ordered pass over the whole index),
+    then regroups those few rows by child key.
+    SQLite: per-unit sums regrouped by child key, a UNION ALL of
     - the cumulative aggregate (exactly the plain GROUP BY),
     - a 7-day aggregate with conditional aggregation for "today", which the (unit_id, metric, day)
-      index serves as a short range per unit,
-    - the baselines per unit;
-    except for a root on PostgreSQL, where one pass with FILTER aggregates beats a second scan of the
-    whole index. (Conditional aggregation over all history costs ~1.6x the plain GROUP BY on SQLite.)
+      index serves as a short range per unit (conditional aggregation over all history costs ~1.6x the
+      plain GROUP BY on SQLite),
+    - the baselines per unit.
     """
-    since7 = day - timedelta(days=6)
-    is_today = Report.day == day
-    zero = literal(0, Integer)
-    branches: list[Any] = []
-    # a baseline counts from its day on and holds every report of its unit up to that day (DESIGN §4):
-    # the cumulative adds only the reports after the baseline's day (of baselines as of `day` or earlier)
+    if previous is not None and previous >= day:
+        raise ValueError("previous must be before day")
     pg = session.get_bind().dialect.name == "postgresql"
-    if pg and unit.parent_id is None:
-        branches.append(scoped_reports(
-            session,
-            select(
-                Report.unit_id.label("unit_id"),
-                Report.metric.label("metric"),
-                func.coalesce(func.sum(Report.value).filter(is_today), 0).label("today"),
-                func.coalesce(func.sum(Report.value).filter(Report.day >= since7), 0).label("last7"),
-                func.sum(Report.value).label("cum"),
-                func.count().filter(is_today).label("n_today"),
-                zero.label("base"),
-            ).where(*CURRENT, Report.day <= day),
-            unit,
-        ).group_by(Report.unit_id, Report.metric))
-    elif pg:  # every report up to the day; the held ones are taken off below
-        branches.append(scoped_reports(session, select(
-            Report.unit_id.label("unit_id"), Report.metric.label("metric"), zero.label("today"), zero.label("last7"),
-            func.sum(Report.value).label("cum"), zero.label("n_today"), zero.label("base"),
-        ).where(*CURRENT, Report.day <= day), unit).group_by(Report.unit_id, Report.metric))
+    ru: Any
+    by_child = pg and unit.parent_id is not None
+    if by_child:
+        ru = child_ids_cte(session, unit)
+        keyed = union_all(*_pg_branches(session, unit, day, previous, only, ru)).subquery("keyed")
+        key: Any = keyed.c.key
+        source: Any = keyed
     else:
-        # SQLite: per (unit, metric) of the subtree, one index range of its reports from after its baseline's
-        # day (the range bound comes from the outer row), so no report is read twice
-        cum = (
-            select(
-                Report.unit_id.label("unit_id"),
-                Report.metric.label("metric"),
-                zero.label("today"),
-                zero.label("last7"),
-                func.sum(Report.value).label("cum"),
-                zero.label("n_today"),
-                zero.label("base"),
-            )
-            .select_from(Unit)
-            .join(Metric, literal(True))
-            .outerjoin(Baseline, and_(Baseline.unit_id == Unit.id, Baseline.metric == Metric.code,
-                                      Baseline.as_of <= day))
-            .join(Report, and_(Report.unit_id == Unit.id, Report.metric == Metric.code,
-                               Report.day > func.coalesce(Baseline.as_of, literal(date(1900, 1, 1)))))
-            .where(*in_subtree(session, Unit.path, unit), *CURRENT, Report.day <= day)
-        )
-        branches.append(cum.group_by(Report.unit_id, Report.metric))
-    if not (pg and unit.parent_id is None):
-        week = select(
-            Report.unit_id,
-            Report.metric,
-            func.sum(case((is_today, Report.value), else_=0)),
-            func.sum(Report.value),
-            zero,
-            func.count(case((is_today, 1))),
-            zero,
-        ).where(*CURRENT, Report.day >= since7, Report.day <= day)
-        if metrics:  # lets the 7-day branch seek (unit_id, metric, day >= ...)
-            week = week.where(Report.metric.in_(metrics))
-        branches.append(scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric))
-    if pg:  # PostgreSQL: take off the reports a baseline holds: a correlated sum per baseline, i.e. one short
-        # index range each (a join is planned as a hash over every report; baselines are set when a unit
-        # starts using the bot, so the ranges are short or empty)
-        held_sum = (
-            select(func.coalesce(func.sum(Report.value), 0)).where(_covers(), *CURRENT).correlate(Baseline)
-            .scalar_subquery()
-        )
-        held = select(Baseline.unit_id, Baseline.metric, zero, zero, -held_sum, zero, zero).where(Baseline.as_of <= day)
-        branches.append(scoped_reports(session, held, unit, Baseline.unit_id))
-    base = select(Baseline.unit_id, Baseline.metric, zero, zero, zero, zero, func.sum(Baseline.value)).where(
-        Baseline.as_of <= day)
-    branches.append(scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric))
-    per_unit = union_all(*branches).subquery("per_unit")
-    ru = select(Unit.id, Unit.path).where(*in_subtree(session, Unit.path, unit)).subquery("ru")
-    key = child_key(session, ru.c.path, len(unit.path)).label("key")
+        branches = (_pg_branches(session, unit, day, previous, only, None) if pg
+                    else _sqlite_branches(session, unit, day, metrics, previous))
+        per_unit = union_all(*branches).subquery("per_unit")
+        ru = select(Unit.id, Unit.path).where(*in_subtree(session, Unit.path, unit)).subquery("ru")
+        key = child_key(session, ru.c.path, len(unit.path)).label("key")
+        keyed = per_unit
+        source = per_unit.join(ru, ru.c.id == per_unit.c.unit_id)
     q = (
         select(
             key,
-            per_unit.c.metric,
-            func.sum(per_unit.c.today),
-            func.sum(per_unit.c.last7),
-            func.sum(per_unit.c.cum),
-            func.sum(per_unit.c.n_today),
-            func.sum(per_unit.c.base),
+            keyed.c.metric,
+            func.sum(keyed.c.today),
+            func.sum(keyed.c.last7),
+            func.sum(keyed.c.cum),
+            func.sum(keyed.c.n_today),
+            func.sum(keyed.c.base),
+            func.sum(keyed.c.prev),
         )
-        .select_from(per_unit.join(ru, ru.c.id == per_unit.c.unit_id))
-        .group_by(key, per_unit.c.metric)
+        .select_from(source)
+        .group_by(key, keyed.c.metric)
     )
     return [
-        ReportSums(str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0), int(b or 0))
-        for k, m, t, w, c, n, b in session.execute(q)
+        ReportSums(key_of(unit, k) if by_child else str(k), str(m), int(t or 0), int(w or 0), int(c or 0), int(n or 0),
+                   int(b or 0), int(p or 0))
+        for k, m, t, w, c, n, b, p in session.connection().execute(q).all()
     ]
+
+
+_ZERO = literal(0, Integer)
+
+
+def _pg_branches(session: Session, unit: Unit, day: date, previous: date | None, only: str | None,
+                 ru: Any) -> list[Any]:
+    """(unit_id or key, metric, today, last7, cum, n_today, base, prev) on PostgreSQL: per unit, or per child
+    (its id, as `key`) when `ru` (`child_ids_cte`) is given."""
+    is_today = Report.day == day
+
+    def scoped(q: Any, unit_col: Any) -> Any:
+        if ru is None:
+            return scoped_reports(session, q.add_columns(unit_col.label("unit_id")), unit, unit_col)
+        return q.add_columns(ru.c.child.label("key")).join(ru, ru.c.id == unit_col)
+
+    def by(q: Any, unit_col: Any, metric_col: Any) -> Any:
+        return q.group_by(unit_col if ru is None else ru.c.child, metric_col)
+
+    sums = select(
+        Report.metric.label("metric"),
+        func.coalesce(func.sum(Report.value).filter(is_today), 0).label("today"),
+        func.coalesce(func.sum(Report.value).filter(Report.day >= day - timedelta(days=6)), 0).label("last7"),
+        func.sum(Report.value).label("cum"),  # every report up to the day; the held ones are taken off below
+        func.count().filter(is_today).label("n_today"),
+        _ZERO.label("base"),
+        (_ZERO if previous is None else func.coalesce(func.sum(Report.value).filter(Report.day <= previous), 0))
+        .label("prev"),
+    ).select_from(Report).where(*CURRENT, Report.day <= day)
+    if only is not None:
+        sums = sums.where(Report.metric == only)
+    branches = [by(scoped(sums, Report.unit_id), Report.unit_id, Report.metric)]
+    if only is not None:  # the other metrics' rows of the day: a unit that reported any metric has reported
+        others = select(Report.metric, _ZERO, _ZERO, _ZERO, func.count(), _ZERO, _ZERO).select_from(Report).where(
+            *CURRENT, Report.day == day, Report.metric != only)
+        branches.append(by(scoped(others, Report.unit_id), Report.unit_id, Report.metric))
+    # a baseline counts from its day on and holds every report of its unit up to that day (DESIGN §4): take
+    # those off with a correlated sum per baseline, i.e. one short index range each (a join is planned as a
+    # hash over every report; baselines are set when a unit starts using the bot, so the ranges are short)
+    held = (
+        select(func.coalesce(func.sum(Report.value), 0)).where(_covers(), *CURRENT).correlate(Baseline)
+        .scalar_subquery()
+    )
+    prev: Any = _ZERO if previous is None else case((Baseline.as_of <= previous, Baseline.value - held), else_=0)
+    base = select(Baseline.metric, _ZERO, _ZERO, -held, _ZERO, Baseline.value, prev).select_from(Baseline).where(
+        Baseline.as_of <= day)  # one baseline per unit and metric
+    if only is not None:
+        base = base.where(Baseline.metric == only)
+    branches.append(scoped(base, Baseline.unit_id))
+    return branches
+
+
+def _sqlite_branches(session: Session, unit: Unit, day: date, metrics: list[str] | None,
+                     previous: date | None) -> list[Any]:
+    """Per unit and metric: (unit_id, metric, today, last7, cum, n_today, base, prev) on SQLite."""
+    is_today = Report.day == day
+    # per (unit, metric) of the subtree, one index range of its reports from after its baseline's day (the
+    # range bound comes from the outer row), so no report is read twice
+    cum = (
+        select(
+            Report.unit_id.label("unit_id"),
+            Report.metric.label("metric"),
+            _ZERO.label("today"),
+            _ZERO.label("last7"),
+            func.sum(Report.value).label("cum"),
+            _ZERO.label("n_today"),
+            _ZERO.label("base"),
+            (_ZERO if previous is None else func.sum(case((Report.day <= previous, Report.value), else_=0)))
+            .label("prev"),
+        )
+        .select_from(Unit)
+        .join(Metric, literal(True))
+        .outerjoin(Baseline, and_(Baseline.unit_id == Unit.id, Baseline.metric == Metric.code,
+                                  Baseline.as_of <= day))
+        .join(Report, and_(Report.unit_id == Unit.id, Report.metric == Metric.code,
+                           Report.day > func.coalesce(Baseline.as_of, literal(date(1900, 1, 1)))))
+        .where(*in_subtree(session, Unit.path, unit), *CURRENT, Report.day <= day)
+        .group_by(Report.unit_id, Report.metric)
+    )
+    week = select(
+        Report.unit_id,
+        Report.metric,
+        func.sum(case((is_today, Report.value), else_=0)),
+        func.sum(Report.value),
+        _ZERO,
+        func.count(case((is_today, 1))),
+        _ZERO,
+        _ZERO,
+    ).where(*CURRENT, Report.day >= day - timedelta(days=6), Report.day <= day)
+    if metrics:  # lets the 7-day branch seek (unit_id, metric, day >= ...)
+        week = week.where(Report.metric.in_(metrics))
+    prev_base: Any = _ZERO if previous is None else func.sum(case((Baseline.as_of <= previous, Baseline.value), else_=0))
+    base = select(Baseline.unit_id, Baseline.metric, _ZERO, _ZERO, _ZERO, _ZERO, func.sum(Baseline.value),
+                  prev_base).where(Baseline.as_of <= day)
+    branches: list[Any] = [
+        cum,
+        scoped_reports(session, week, unit).group_by(Report.unit_id, Report.metric),
+        scoped_reports(session, base, unit, Baseline.unit_id).group_by(Baseline.unit_id, Baseline.metric),
+    ]
+    if previous is not None:
+        # a baseline of a day after `previous` did not count yet then: its unit's reports up to `previous`
+        # did (the cumulative branch starts after that baseline's day)
+        unheld = (
+            select(func.coalesce(func.sum(Report.value), 0))
+            .where(Report.unit_id == Baseline.unit_id, Report.metric == Baseline.metric, Report.day <= previous,
+                   *CURRENT)
+            .correlate(Baseline).scalar_subquery()
+        )
+        later = select(Baseline.unit_id, Baseline.metric, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, unheld).where(
+            Baseline.as_of > previous, Baseline.as_of <= day)
+        branches.append(scoped_reports(session, later, unit, Baseline.unit_id))
+    return branches
 
 
 def _covers() -> ColumnElement[bool]:
@@ -230,8 +326,7 @@ def baseline_sums(session: Session, unit: Unit) -> list[tuple[str, str, int]]:
     return [(str(k), str(m), int(v or 0)) for k, m, v in session.execute(q)]
 
 
-@dataclass(frozen=True)
-class TargetRow:
+class TargetRow(NamedTuple):  # a tuple: a province's roll-up reads thousands
     unit_id: int
     path: str
     metric: str
@@ -239,14 +334,22 @@ class TargetRow:
     deadline: date | None
 
 
-def targets_in_subtree(session: Session, unit: Unit) -> list[TargetRow]:
-    """Targets of the active units of the subtree (the unit's own included), in one query."""
+def targets_in_subtree(session: Session, unit: Unit, metric: str | None = None) -> list[TargetRow]:
+    """Targets of the active units of the subtree (the unit's own included; of one metric if given), in one
+    query."""
     q = (
         select(Target.unit_id, Unit.path, Target.metric, Target.value, Target.deadline)
         .join(Unit, Unit.id == Target.unit_id)
         .where(*in_subtree(session, Unit.path, unit), Unit.active.is_(True))
     )
-    return [TargetRow(int(i), str(p), str(m), int(v), d) for i, p, m, v, d in session.execute(q)]
+    if unit.parent_id is not None and session.get_bind().dialect.name == "postgresql":
+        # below a root: seek the targets of the subtree's units by unit_id (joined on the path instead,
+        # PostgreSQL hashes every target of the country to find a province's few thousand)
+        ids = func.array(select(Unit.id).where(*in_subtree(session, Unit.path, unit)).scalar_subquery())
+        q = q.where(Target.unit_id == any_(ids))
+    if metric is not None:
+        q = q.where(Target.metric == metric)
+    return [TargetRow._make(row) for row in session.connection().execute(q).all()]
 
 
 def inactive_ids_in_subtree(session: Session, unit: Unit) -> set[int]:
@@ -264,7 +367,7 @@ def daily_sums(session: Session, unit: Unit, metric: str, start: date, end: date
     ).group_by(bucket)
     before = 0
     days: list[tuple[date, int]] = []
-    for d, v in session.execute(q):
+    for d, v in session.connection().execute(q).all():
         d = d if isinstance(d, date) else date.fromisoformat(str(d))
         if d < start:
             before += int(v or 0)

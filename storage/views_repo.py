@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -13,7 +13,7 @@ from sqlalchemy.types import NullType
 
 from storage.models import Chat, Member, Report, Unit
 from storage.repo import CURRENT
-from storage.rollup_repo import child_key, in_subtree, scoped_reports
+from storage.rollup_repo import child_ids_cte, child_key, in_subtree, key_of, scoped_reports
 
 
 def chat_unit(s: Session, channel: str, chat_external_id: str) -> Unit | None:
@@ -65,13 +65,13 @@ def leaves(s: Session, root: Unit) -> list[Leaf]:
         .where(*in_subtree(s, Unit.path, root), Unit.active.is_(True), ~has_child)
         .order_by(Unit.path)
     )
-    return [Leaf(int(i), str(c), str(n), str(p), pid) for i, c, n, p, pid in s.execute(q)]
+    return [Leaf(int(i), str(c), str(n), str(p), pid) for i, c, n, p, pid in s.connection().execute(q).all()]
 
 
 def reported_unit_ids(s: Session, root: Unit, day: date) -> set[int]:
     """Units of the subtree with at least one current report row on `day` (a 0 counts)."""
     q = scoped_reports(s, select(Report.unit_id).where(Report.day == day, *CURRENT), root).distinct()
-    return {int(i) for i in s.scalars(q)}
+    return {int(i) for i in s.connection().execute(q).scalars().all()}
 
 
 @dataclass(frozen=True)
@@ -91,17 +91,16 @@ def members_in(s: Session, root: Unit) -> list[MemberRow]:
         .where(*in_subtree(s, Unit.path, root), Member.active.is_(True))
         .order_by(Unit.path, Member.display_name)
     )
-    return [MemberRow(int(i), int(u), str(n), un, str(r), str(e)) for i, u, n, un, r, e in s.execute(q)]
+    return [MemberRow(int(i), int(u), str(n), un, str(r), str(e)) for i, u, n, un, r, e in s.connection().execute(q).all()]
 
 
 def reporters_on(s: Session, root: Unit, day: date) -> set[int]:
     """Members with a current report row on `day` for a unit of the subtree."""
     q = scoped_reports(s, select(Report.reporter_id).where(Report.day == day, *CURRENT), root).distinct()
-    return {int(i) for i in s.scalars(q)}
+    return {int(i) for i in s.connection().execute(q).scalars().all()}
 
 
-@dataclass(frozen=True)
-class DailyCell:
+class DailyCell(NamedTuple):  # a tuple: a province's 90 days are ~18,000 cells
     key: str  # child path (or the unit's own path)
     metric: str
     day: date
@@ -112,8 +111,26 @@ class DailyCell:
 def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[DailyCell]:
     """Per child of `root` (by child key), metric and day in [start, end]: sum and number of current rows.
 
-    One query: per-unit daily sums, regrouped by the child key computed from the unit path.
+    One query. PostgreSQL: one aggregation by child (rollup_repo.child_ids_cte); per-unit sums first would
+    not shrink anything there (a unit has about one row per metric and day), only add a second aggregation.
+    SQLite: per-unit daily sums (seeks by unit), regrouped by the child key computed from the unit path.
     """
+    if s.get_bind().dialect.name == "postgresql":
+        units = child_ids_cte(s, root)
+        q = (
+            select(units.c.child, Report.metric, Report.day, func.sum(Report.value), func.count())
+            .select_from(Report).join(units, units.c.id == Report.unit_id)
+            .where(Report.day >= start, Report.day <= end, *CURRENT)
+            .group_by(units.c.child, Report.metric, Report.day)
+        )
+        keys: dict[int | None, str] = {}
+        cells = []
+        for c, m, d, v, n in s.connection().execute(q).all():
+            k = keys.get(c)
+            if k is None:
+                k = keys[c] = key_of(root, c)
+            cells.append(DailyCell(k, m, d, v, n))
+        return cells
     per_unit = scoped_reports(
         s,
         select(
@@ -132,11 +149,13 @@ def daily_by_child(s: Session, root: Unit, start: date, end: date) -> list[Daily
         .select_from(per_unit.join(ru, ru.c.id == per_unit.c.unit_id))
         .group_by(key, per_unit.c.metric, per_unit.c.day)
     )
-    out = []
-    for k, m, d, v, n in s.execute(q):
-        d = d if isinstance(d, date) else date.fromisoformat(str(d))
-        out.append(DailyCell(str(k), str(m), d, int(v or 0), int(n or 0)))
-    return out
+    return _cells(s.connection().execute(q).all())
+
+
+def _cells(rows: Sequence[Any]) -> list[DailyCell]:
+    if all(isinstance(r[2], date) for r in rows):  # the driver's types already (a province: ~18,000 cells)
+        return [DailyCell._make(r) for r in rows]
+    return [DailyCell(str(k), str(m), date.fromisoformat(str(d)), int(v or 0), int(n or 0)) for k, m, d, v, n in rows]
 
 
 class RawRow(NamedTuple):

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.core.rollup import compute_history, compute_rollup, figures
+from bot.core.rollup import compute_history, compute_ranking, compute_rollup, figures
 from storage import repo, rollup_repo
 from storage.db import Database
 from storage.models import Report
@@ -198,6 +198,43 @@ def test_rank_ignores_inactive_child_and_unknown_unit(tree: tuple[Database, Tree
     assert r.unit.metrics["l2"].cumulative == 230  # its history still does
     with pytest.raises(LookupError):
         compute_rollup(db, 999999, D)
+
+
+def test_previous_day_in_the_same_pass_equals_a_rollup_of_that_day(tree: tuple[Database, Tree]) -> None:
+    """report_sums(previous=P) gives each key's cumulative as of P (baselines of P or earlier counted, the
+    reports they hold not; a baseline after P not yet), and compute_ranking the ranks a roll-up of P gives."""
+    db, t = tree
+    with db.session() as s:
+        for code, as_of, value in (("v4", D, 30), ("v5", D - timedelta(days=1), 9), ("v3", D - timedelta(days=1), 60)):
+            u = repo.unit_by_code(s, code)
+            assert u is not None
+            repo.set_baseline(s, u, "l2", as_of, value)  # on the day, on the day before (v3: moved later)
+    for day in (D + timedelta(days=1), D, D - timedelta(days=1), D - timedelta(days=3)):
+        prev = day - timedelta(days=1)
+        for unit_id in (t.p, t.c1, t.c2):
+            with db.session() as s:
+                unit = repo.unit_by_id(s, unit_id)
+                assert unit is not None
+                got = {(r.key, r.metric): r.previous for r in rollup_repo.report_sums(s, unit, day, None, prev)}
+                then = {(r.key, r.metric): r.cumulative + r.baseline for r in rollup_repo.report_sums(s, unit, prev)}
+            assert {k: v for k, v in got.items() if v} == {k: v for k, v in then.items() if v}, (unit_id, day)
+            r, before = compute_ranking(db, unit_id, day)
+            full = compute_rollup(db, unit_id, day)
+            assert r.metrics == ["l2"]
+            assert [(c.unit_id, c.rank, c.reported_today, c.metrics) for c in r.children] == \
+                [(c.unit_id, c.rank, c.reported_today, {"l2": c.metrics["l2"]}) for c in full.children]
+            assert (r.unit.reported_today, r.unit.metrics) == (full.unit.reported_today, {"l2": full.unit.metrics["l2"]})
+            assert before == {c.unit_id: c.rank for c in compute_rollup(db, unit_id, prev).children}
+    # on D-1: C1 = 40+8+7 (A) + 100+20 (B) + 60 (C's baseline of D-1 holds its 10) + 9 (Đ) + 2 (own) = 246 of
+    # 350; C2 = 25 of 300 (E's baseline as of D does not count yet)
+    with db.session() as s:
+        p = repo.unit_by_id(s, t.p)
+        assert p is not None
+        got = {r.key: r.previous for r in rollup_repo.report_sums(s, p, D, ["l2"], D - timedelta(days=1))
+               if r.metric == "l2"}
+    assert (got[f"{p.path}{t.c1}/"], got[f"{p.path}{t.c2}/"]) == (246, 25)
+    _r, before = compute_ranking(db, t.p, D)
+    assert before == {t.c1: 1, t.c2: 2, t.c3: None}
 
 
 def test_figures_edge_cases() -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # breve (ă), circumflex (â ê ô), horn (ơ ư)
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
 _DIGITS = re.compile(r"(\d+)")
 
 
+@lru_cache(maxsize=2048)  # one entry per distinct character: sorting a province's units reads each many times
 def _letter(ch: str) -> tuple[int, int, int, int]:
     """(base letter rank, vowel mark, tone, case) of one character."""
     if ch in "đĐ":

@@ -96,15 +96,14 @@ def figures(
     return MetricFigures(today, cumulative, target, pct, remaining, pace7, needed, projected, deadline, overdue)
 
 
-def _ids_of(path: str) -> list[int]:
-    return [int(x) for x in path.strip("/").split("/") if x]
-
-
 def effective_targets(
     unit: Unit, child_paths: dict[str, int], rows: list[rollup_repo.TargetRow], inactive: set[int]
 ) -> dict[int, dict[str, tuple[int, date | None]]]:
-    """unit id (the unit and each child) -> metric -> (effective target, deadline)."""
-    depth = len(_ids_of(unit.path)) - 1
+    """unit id (the unit and each child) -> metric -> (effective target, deadline).
+
+    One pass over the subtree's targets (a province holds thousands): only the part of each holder's path
+    below the unit is read."""
+    prefix = len(unit.path)
     child_ids = set(child_paths.values())
     by_metric: dict[str, dict[int, rollup_repo.TargetRow]] = defaultdict(dict)
     for r in rows:
@@ -112,28 +111,28 @@ def effective_targets(
     out: dict[int, dict[str, tuple[int, date | None]]] = defaultdict(dict)
     for metric, holders in by_metric.items():
         sums: dict[int, int] = defaultdict(int)
-        deadlines: dict[int, list[date]] = defaultdict(list)
+        deadlines: dict[int, date] = {}
         for r in holders.values():
-            ids = _ids_of(r.path)
-            if len(ids) <= depth + 1:
-                continue  # the unit's own target: handled below
-            between = ids[depth + 1 : -1]  # ancestors from the child down to the holder's parent
-            if any(i in holders or i in inactive for i in between):
-                continue  # shadowed by a nearer target, or under an inactive unit
-            child_id = ids[depth + 1]
+            below = r.path[prefix:-1]  # "child/.../holder" (empty: the unit's own target, handled below)
+            if not below:
+                continue
+            ids = [int(x) for x in below.split("/")]
+            # ancestors from the child down to the holder's parent: shadowed by a nearer target, or inactive
+            if len(ids) > 1 and any(i in holders or i in inactive for i in ids[:-1]):
+                continue
+            child_id = ids[0]
             if child_id not in child_ids:
                 continue  # an inactive child
             sums[child_id] += r.value
-            if r.deadline is not None:
-                deadlines[child_id].append(r.deadline)
+            if r.deadline is not None and (child_id not in deadlines or r.deadline > deadlines[child_id]):
+                deadlines[child_id] = r.deadline
         own = holders.get(unit.id)
         for child_id, total in sums.items():
-            out[child_id][metric] = (total, max(deadlines[child_id], default=None))
+            out[child_id][metric] = (total, deadlines.get(child_id))
         if own is not None:
             out[unit.id][metric] = (own.value, own.deadline)
         elif sums:
-            all_deadlines = [d for ds in deadlines.values() for d in ds]
-            out[unit.id][metric] = (sum(sums.values()), max(all_deadlines, default=None))
+            out[unit.id][metric] = (sum(sums.values()), max(deadlines.values(), default=None))
     return out
 
 
@@ -163,25 +162,42 @@ def _with_rank(u: UnitFigures, rank: int | None) -> UnitFigures:
 
 
 def compute_rollup(db: Database, unit_id: int, day: date, *, default_metric: str = "l2") -> Rollup:
+    return _rollup(db, unit_id, day, default_metric, None)[0]
+
+
+def compute_ranking(db: Database, unit_id: int, day: date, *, default_metric: str = "l2"
+                    ) -> tuple[Rollup, dict[int, int | None]]:
+    """What /xephang shows, from one pass over the ranked metric's reports: the roll-up of `day` holding that
+    metric alone (`metrics` = [it]; `reported_today` still counts any metric), and each child's rank of the
+    day before (child id -> rank, None: unranked then; the ranks a roll-up of the day before gives)."""
+    r, before = _rollup(db, unit_id, day, default_metric, day - timedelta(days=1), ranking=True)
+    return r, before or {}
+
+
+def _rollup(db: Database, unit_id: int, day: date, default_metric: str, previous: date | None, *,
+            ranking: bool = False) -> tuple[Rollup, dict[int, int | None] | None]:
     with db.session() as s:
         unit = repo.unit_by_id(s, unit_id)
         if unit is None:
             raise LookupError(f"unit {unit_id} does not exist")
         rollup_repo.analytic(s)
         metric_codes = [m.code for m in repo.metrics(s)]
+        if default_metric not in metric_codes and metric_codes:
+            default_metric = metric_codes[0]
         kids = repo.children(s, unit)
-        sums = rollup_repo.report_sums(s, unit, day, metric_codes)
-        target_rows = rollup_repo.targets_in_subtree(s, unit)
+        only = default_metric if ranking else None
+        sums = rollup_repo.report_sums(s, unit, day, metric_codes, previous, only)
+        if ranking:
+            metric_codes = [default_metric] if metric_codes else []
+        target_rows = rollup_repo.targets_in_subtree(s, unit, only)
         inactive = rollup_repo.inactive_ids_in_subtree(s, unit) if target_rows else set()
         s.expunge_all()
 
-    if default_metric not in metric_codes and metric_codes:
-        default_metric = metric_codes[0]
     child_paths = {k.path: k.id for k in kids}
     targets = effective_targets(unit, child_paths, target_rows, inactive)
 
     # raw sums per unit id (the unit itself: everything; each child: its key) and metric
-    zero = (0, 0, 0)  # today, last7, cumulative
+    zero = (0, 0, 0, 0)  # today, last7, cumulative, cumulative of the previous day
     raw: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: list(zero)))
     rows_today: dict[int, int] = defaultdict(int)
     for r in sums:
@@ -190,25 +206,31 @@ def compute_rollup(db: Database, unit_id: int, day: date, *, default_metric: str
             acc[0] += r.today
             acc[1] += r.last7
             acc[2] += r.cumulative + r.baseline
+            acc[3] += r.previous
             rows_today[uid] += r.rows_today
 
-    def unit_figures(u: Unit) -> UnitFigures:
+    def unit_figures(u: Unit, on: date, *, before: bool = False) -> UnitFigures:
         ms: dict[str, MetricFigures] = {}
         for m in metric_codes:
-            t_, w, c = raw[u.id].get(m, zero)
+            t_, w, c, p = raw[u.id].get(m, zero)
             tgt, deadline = targets.get(u.id, {}).get(m, (None, None))
-            ms[m] = figures(day, t_, c, w, tgt, deadline)
-        return UnitFigures(u.id, u.code, u.name, u.kind, ms, rows_today[u.id] > 0, None)
+            ms[m] = figures(on, 0, p, 0, tgt, deadline) if before else figures(on, t_, c, w, tgt, deadline)
+        return UnitFigures(u.id, u.code, u.name, u.kind, ms, rows_today[u.id] > 0 and not before, None)
 
-    children = _rank([unit_figures(k) for k in kids], default_metric)
-    return Rollup(
-        unit=unit_figures(unit),
+    children = _rank([unit_figures(k, day) for k in kids], default_metric)
+    before: dict[int, int | None] | None = None
+    if previous is not None:  # the ranks of the day before (only the cumulative matters to a rank)
+        before = {c.unit_id: c.rank for c in _rank([unit_figures(k, previous, before=True) for k in kids],
+                                                    default_metric)}
+    rollup = Rollup(
+        unit=unit_figures(unit, day),
         day=day,
         children=children,
         silent=[c for c in children if not c.reported_today],
         metrics=metric_codes,
         default_metric=default_metric,
     )
+    return rollup, before
 
 
 def _owners(key: str, unit_id: int, child_paths: dict[str, int]) -> tuple[int, ...]:

@@ -19,7 +19,14 @@ from bot.core.commands import Role
 from bot.core.days import take_day
 from bot.core.days import when as when_text
 from bot.core.parsing import match_unit, normalize
-from bot.core.rollup import MetricFigures, Rollup, UnitFigures, compute_history, compute_rollup
+from bot.core.rollup import (
+    MetricFigures,
+    Rollup,
+    UnitFigures,
+    compute_history,
+    compute_ranking,
+    compute_rollup,
+)
 from bot.core.services import Services
 from bot.texts import t
 from storage import repo, views_repo
@@ -164,9 +171,7 @@ class Views:
 
     def ranking(self, caller: Caller, unit: UnitRef, day: date, metric: str | None = None) -> RankView:
         metric = metric or self.default_metric
-        today = compute_rollup(self.svc.db, unit.id, day, default_metric=metric)
-        yesterday = compute_rollup(self.svc.db, unit.id, day - timedelta(days=1), default_metric=metric)
-        before = {c.unit_id: c.rank for c in yesterday.children}
+        today, before = compute_ranking(self.svc.db, unit.id, day, default_metric=metric)
         changes: dict[int, int | None] = {}
         for c in today.children:
             prev = before.get(c.unit_id)
