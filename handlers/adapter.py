@@ -23,6 +23,7 @@ from bot.texts import t
 from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Callback, Ctx, args_text, reply
 from handlers.outbox import queue_confirmation
+from handlers.reactions import react_or_reply
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ async def _send_one(update: Update, context: Ctx, conv: Conversation, r: Reply) 
         sent = await _edit_or_send(q.message, r.text, markup(r))
         if sent is not None and r.report_id is not None:
             await conv.record_reply(r.report_id, sent.message_id)
+    elif r.kind == "confirmation" and r.react:
+        await react_or_reply(update, context, conv, r, _confirm)
     elif r.kind == "confirmation":
         await _confirm(update, context, conv, r)
     elif r.photo is not None or r.file is not None:

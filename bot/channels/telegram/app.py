@@ -33,6 +33,7 @@ import handlers.common
 import handlers.figures
 import handlers.org
 import handlers.outbox
+import handlers.reactions
 import handlers.reporting
 import handlers.schedule
 import handlers.views
@@ -60,6 +61,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     handlers.zalo_link,
     handlers.reporting,
     handlers.outbox,
+    handlers.reactions,
 )
 
 App = Application[Any, Any, Any, Any, Any, Any]
