@@ -1,6 +1,7 @@
 """A chat's confirmation style (docs/telegram-limits.md): ``reply`` (the default: every stored report gets
 its confirmation message) or ``reaction`` (a plain stored report gets 👍 on the member's own message, and the
-chat gets a short digest of what was stored every REACTION_DIGEST_MINUTES).
+chat gets a short digest of what was stored every REACTION_DIGEST_MINUTES). Times are the service clock's,
+as the reports' own `created_at`.
 
 The digest is derived from the stored reports, never from what was sent: each one is a range of the chat's
 report ids, (after_id, upto_id], written to `confirm_digests` before it is sent, and the next range starts
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core import audit, fmt
@@ -110,7 +111,7 @@ class ConfirmStyles:
     def _switch(self, s: Session, chat_pk: int, channel: str, chat_id: str, style: str) -> None:
         """Reports up to now were replied to (-> reaction: skipped by the digests), or are owed a digest
         (-> reply: the last one is written now, sent by the next round)."""
-        now = datetime.now(UTC)
+        now = self.svc.clock()
         mark = confirm_repo.digest_mark(s, chat_pk)
         newest = confirm_repo.newest_report_id(s, channel, chat_id, mark)
         if newest > mark:
@@ -122,7 +123,7 @@ class ConfirmStyles:
     def plan(self, channel: str, now: datetime | None = None) -> list[DueDigest]:
         """Write the range of every chat whose oldest undigested report is REACTION_DIGEST_MINUTES old, and
         return every digest due to be sent (new ones, and earlier ones not sent yet)."""
-        now = now or datetime.now(UTC)
+        now = now or self.svc.clock()
         interval = timedelta(minutes=self.svc.settings.reaction_digest_minutes)
         with self._lock:
             dirty = {c for ch, c in self._dirty if ch == channel}
@@ -154,7 +155,7 @@ class ConfirmStyles:
 
     def claim(self, row: DueDigest, now: datetime | None = None) -> str:
         """"go" (this worker sends it), "taken" (another does) or "stale" (given up: too old)."""
-        now = now or datetime.now(UTC)
+        now = now or self.svc.clock()
         with self.svc.db.session() as s:
             if now - row.created_at > DIGEST_STALE:
                 confirm_repo.finish_digest(s, row.id, "stale", now)
@@ -167,7 +168,7 @@ class ConfirmStyles:
 
     def finish(self, row: DueDigest, status: str, *, message_id: int | None = None, error: str | None = None) -> None:
         """sent | empty | gone (permanent refusal) | pending (try again after a pause)."""
-        now = datetime.now(UTC)
+        now = self.svc.clock()
         nxt = None
         if status == "pending":
             nxt = now + timedelta(seconds=DIGEST_BACKOFF[min(row.attempts, len(DIGEST_BACKOFF) - 1)])
