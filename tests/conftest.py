@@ -46,6 +46,7 @@ TIERS = {
     "test_catalog_literals": "unit",
     "test_charts": "unit",
     "test_collation_days": "unit",
+    "test_confirm_digests": "service",
     "test_conversation": "service",
     "test_demo": "e2e",
     "test_demo_pty": "e2e",

@@ -176,6 +176,18 @@ async def test_a_refused_reaction_becomes_the_usual_reply(harness: Harness) -> N
     assert "Đã ghi nhận 2 báo cáo" in (h.emu.sent(GROUP_ID)[-1].text or "")
 
 
+async def test_a_message_deleted_before_its_reaction_still_gets_its_confirmation(harness: Harness) -> None:
+    h = harness
+    await reaction_style(h)
+    user = h.user(member_id(DONG_TAM))
+    mark = h.emu.mark()
+    mid = int(h.emu.send_message(GROUP_ID, user, "Thôn Đồng Tâm hôm nay 4")["message_id"])
+    h.emu.user_deletes(GROUP_ID, mid)  # before the bot could react (it has not even fetched the update)
+    [reply] = await h.emu.wait_for_messages(GROUP_ID, 1, since=mark)
+    assert "Thôn Đồng Tâm" in (reply.text or "") and reply.reply_to_message_id is None  # quoting nothing
+    assert h.emu.reaction_log() == [] and h.emu.stats.errors[400] >= 1
+
+
 async def test_back_to_replies_the_owed_digest_is_sent_and_nothing_later_is_digested(harness: Harness) -> None:
     h = harness
     await reaction_style(h)

@@ -1437,6 +1437,13 @@ class Emulator:
             self._notify()
         return copy.deepcopy(message)
 
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """A user deletes a message in a chat (Telegram tells a bot nothing of it)."""
+        key = (chat_id, message_id)
+        if key not in self._messages:
+            raise KeyError(f"no message {message_id} in chat {chat_id}")
+        self._deleted.add(key)
+
     def edit_message(self, chat_id: int, message_id: int, new_text: str) -> JSON:
         """The author edits their message; queues an ``edited_message`` update. Returns the Message."""
         chat = self._chat(chat_id)
