@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from telegram.ext import AIORateLimiter
 
+from bot.channels.telegram.ratelimit import ReactionAwareRateLimiter, ReactionLimits
 from bot.demo_data import GROUP_ID, LEADER_ID, member_id
 from bot.present.digest import digest
 from handlers.reactions import run_digests
@@ -235,6 +238,31 @@ async def test_a_chat_that_removed_the_bot_gets_no_digest_and_no_retry(harness: 
     assert [r.status for r in digests(h)] == ["gone"]
     with h.db.session() as s:
         assert s.scalar(select(Chat.confirm_style).where(Chat.external_id == str(GROUP_ID))) == "reaction"
+
+
+# ---- our own rate limiter: which limits a reaction goes through (TELEGRAM_REACTION_LIMITS) ------------------
+
+
+@pytest.mark.parametrize(("mode", "limits"), [("messages", (True, -100)), ("token", (True, False)),
+                                              ("none", (False, False))])
+async def test_the_rate_limiter_throttles_reactions_as_configured(
+        mode: ReactionLimits, limits: tuple[object, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[object, object]] = []
+
+    async def run(self: AIORateLimiter, chat: bool, group: object, allow_paid_broadcast: bool, callback: Any,
+                  args: Any, kwargs: Any) -> bool:
+        seen.append((chat, group))  # which of PTB's limiters the request would wait for
+        return True
+
+    monkeypatch.setattr(AIORateLimiter, "_run_request", run)
+    limiter = ReactionAwareRateLimiter(mode)
+
+    async def call() -> bool:
+        return True
+
+    for endpoint in ("setMessageReaction", "sendMessage"):
+        await limiter.process_request(call, (), {}, endpoint, {"chat_id": -100, "message_id": 5}, None)
+    assert seen == [limits, (True, -100)]  # a message is always throttled as one
 
 
 # ---- Zalo: no reactions, it keeps replying --------------------------------------------------------------
