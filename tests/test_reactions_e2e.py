@@ -14,7 +14,7 @@ from sqlalchemy import select
 from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram.ratelimit import ReactionAwareRateLimiter, ReactionLimits
-from bot.demo_data import GROUP_ID, LEADER_ID, member_id
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
 from bot.present.digest import digest
 from handlers.reactions import run_digests
 from storage import confirm_repo, repo
@@ -99,6 +99,10 @@ async def test_the_setting_shows_sets_refuses_bad_words_and_other_leaders(harnes
     assert "đã dùng cách xác nhận" in (again[0].text or "")
     help_text = await h.say(GROUP_ID, LEADER_ID, "/trogiup kieuxacnhan")
     assert "/kieuxacnhan camxuc" in (help_text[0].text or "")
+    audit = await h.say(ADMIN_ID, ADMIN_ID, "/nhatky")
+    log = "\n".join(texts(audit))
+    assert "đổi cách xác nhận báo cáo của nhóm (Xã Tân Hòa): thả 👍 vào tin báo cáo" in log, log
+    assert "đổi cách xác nhận báo cáo" in log and "cfs." not in log and "chat.confirm_style" not in log
 
 
 # ---- reports in a reaction-style group --------------------------------------------------------------------

@@ -29,6 +29,8 @@ VI: dict[str, str] = {
     "dig.line": "• {unit}: {metric} <b>{value}</b> ({who})",
     "dig.line_day": "• {unit}, ngày {day}: {metric} <b>{value}</b> ({who})",
     "dig.more": "(tiếp theo)",
+    "audit.s.chat.confirm_style": "đổi cách xác nhận báo cáo của nhóm ({unit}): {new}",
+    "org.act.kieuxacnhan": "đổi cách xác nhận báo cáo",
 }
 
 EN: dict[str, str] = {
@@ -60,4 +62,6 @@ EN: dict[str, str] = {
     "dig.line": "• {unit}: {metric} <b>{value}</b> ({who})",
     "dig.line_day": "• {unit}, {day}: {metric} <b>{value}</b> ({who})",
     "dig.more": "(continued)",
+    "audit.s.chat.confirm_style": "changed how the group's reports are confirmed ({unit}): {new}",
+    "org.act.kieuxacnhan": "changing how reports are confirmed",
 }
