@@ -97,6 +97,12 @@ def open_range(s: Session, chat_id: int, after_id: int, upto_id: int, now: datet
     return row.id
 
 
+def has_pending(s: Session, chat_id: int) -> bool:
+    """A digest of this chat is written and not sent yet."""
+    return s.scalar(select(ConfirmDigest.id).where(ConfirmDigest.chat_id == chat_id,
+                                                   ConfirmDigest.status == "pending").limit(1)) is not None
+
+
 def digest_chats(s: Session, channel: str) -> list[DigestChat]:
     """Active chats of the channel in reaction style (their digests are planned)."""
     rows = s.execute(select(Chat.id, Chat.external_id, Chat.language, Chat.confirm_style)

@@ -134,6 +134,9 @@ class ConfirmStyles:
             for chat in confirm_repo.digest_chats(s, channel):
                 if not sweep and chat.external_id not in dirty:
                     continue
+                if confirm_repo.has_pending(s, chat.id):  # the digest before is sent first (it is retried)
+                    keep.add(chat.external_id)
+                    continue
                 mark = confirm_repo.digest_mark(s, chat.id)
                 oldest = confirm_repo.oldest_report_at(s, channel, chat.external_id, mark)
                 if oldest is None:
@@ -159,6 +162,8 @@ class ConfirmStyles:
         with self.svc.db.session() as s:
             if now - row.created_at > DIGEST_STALE:
                 confirm_repo.finish_digest(s, row.id, "stale", now)
+                log.warning("digest of chat %s given up after %d attempts (its reports were confirmed by 👍)",
+                            row.external_id, row.attempts)
                 return "stale"
             return "go" if confirm_repo.claim_digest(s, row.id, row.attempts, now, now + DIGEST_LEASE) else "taken"
 
