@@ -109,6 +109,25 @@ async def test_reactions_count_against_the_group_limit_like_sends() -> None:
         await emu.stop()
 
 
+async def test_reactions_can_be_left_out_of_the_group_window() -> None:
+    """The assumption TELEGRAM_REACTION_LIMITS=token plays: the token's window counts a reaction, its group's not."""
+    emu = Emulator(limits=Limits(group_per_window=1, group_window=60.0, global_per_window=4,
+                                 group_counted_methods=frozenset({"sendMessage"})))
+    await emu.start()
+    try:
+        emu.group_chat(GROUP, "Tổ CNS", members=[AN])
+        ids = [_said(emu, f"Thôn 3 hôm nay {i}") for i in range(4)]
+        async with httpx.AsyncClient(base_url=f"{emu.base_url}{emu.token}/") as http:
+            answers = [(await http.post("setMessageReaction", json={
+                "chat_id": GROUP, "message_id": mid, "reaction": [{"type": "emoji", "emoji": "👍"}]})).json()
+                for mid in ids]
+            sent = (await http.post("sendMessage", json={"chat_id": GROUP, "text": "x"})).json()
+        assert [a["ok"] for a in answers] == [True, True, True, True]  # past the group's 1, within the token's 4
+        assert sent["error_code"] == 429  # the token's window is full
+    finally:
+        await emu.stop()
+
+
 async def test_the_control_api_reads_reactions_and_sets_what_a_chat_allows(emu: Emulator, bot: Bot) -> None:
     mid = _said(emu)
     async with ControlClient(emu.url) as control:

@@ -87,6 +87,9 @@ class Limits:
     max_callback_data_bytes: int = 64
     rate_limits: bool = True
     counted_methods: frozenset[str] = COUNTED_METHODS
+    #: of those, what also counts against a group's window (None: all of them); e.g. the sends only, to play
+    #: the assumption that a reaction costs the token's budget but not its group's (docs/telegram-limits.md)
+    group_counted_methods: frozenset[str] | None = None
 
     @classmethod
     def off(cls, **overrides: Any) -> Limits:

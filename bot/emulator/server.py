@@ -587,7 +587,8 @@ class Emulator:
     def _flood(self, chat: _Chat, method: str) -> None:
         if method not in self.limits.counted_methods:
             return
-        retry = self.flood.acquire(chat.id, chat.type)
+        in_group = self.limits.group_counted_methods is None or method in self.limits.group_counted_methods
+        retry = self.flood.acquire(chat.id, chat.type, in_group=in_group)
         if retry is not None:
             self.stats.rate_limited += 1
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
