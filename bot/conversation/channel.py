@@ -15,8 +15,7 @@ from bot.core.commands import COMMANDS
 TELEGRAM_COMMANDS = (
     "start", "trogiup", "dangky", "madangky", "donvi", "chitieu", "moc", "thanhvien", "lienket", "nhap", "nhatky",
     "tiendo", "xephang", "chuabaocao", "bieudo", "xuat", "chinhthuc", "chiso", "tonghop", "lich", "kieuxacnhan",
-    "lienketzalo",
-    "baocao", "huy", "sua",
+    "lienketzalo", "baocao", "huy", "sua",
 )
 #: what Zalo understands: the command table but /sua (in its order, which its help follows) and its typed words
 ZALO_COMMANDS = (*(spec.name for spec in COMMANDS if spec.name != "sua"),

@@ -121,7 +121,7 @@ class Reply:
     quote: bool | None = True  # a quoted reply to the turn's message; None: the channel's default; False: none
     when: When = "always"
     deferred: Deferred | None = None
-    react: bool = False
+    react: bool = False  # a reaction on the turn's message stands for it (the text is the fallback)
     lang: str = ""  # the language it is written in (set by the router; adapters render their own texts in it)
 
     @property
