@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.conversation.work import Background, Worker
+from bot.core.confirm import ConfirmStyles
 from bot.core.indicators import IndicatorService
 from bot.core.linking import LinkService
 from bot.core.official import OfficialService
@@ -36,6 +37,7 @@ class Container:
     indicators: IndicatorService  #: /chiso
     join_throttle: FailureThrottle  #: wrong /dangky codes, per user and per chat (shared by every channel)
     worker: Worker  #: where every command's database work runs (bot/conversation/work.py)
+    confirms: ConfirmStyles  #: a chat's confirmation style (reply | reaction) and the digests of reaction chats
 
     @property
     def background(self) -> Background:
@@ -73,4 +75,5 @@ def build(svc: Services) -> Container:
         indicators=IndicatorService(svc),
         join_throttle=throttle,
         worker=Worker(svc.db),
+        confirms=ConfirmStyles(svc),
     )

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     zalo_quota_warn_percent: int = Field(default=80, ge=1, le=100)
     # budget mode "gop" (batched): confirmations in a group go out as one message every this many minutes
     zalo_batch_minutes: float = Field(default=5.0, gt=0, le=120)
+    # Telegram groups in the "reaction" confirmation style (/kieuxacnhan): a digest of what was stored, at
+    # most once per this many minutes (docs/telegram-limits.md)
+    reaction_digest_minutes: float = Field(default=5.0, gt=0, le=120)
+    # which of our own Telegram rate limits a reaction goes through (Telegram documents none for reactions):
+    # messages = like a message (30/s per token and 20/min per group; the default), token = the 30/s only,
+    # none = not throttled (a 429 is still waited out). docs/telegram-limits.md says when to change it.
+    telegram_reaction_limits: Literal["messages", "token", "none"] = "messages"
     # Zalo Official Account channel (bot/channels/zalo/oa*.py, docs/zalo.md §OA)
     zalo_oa_app_id: str | None = None
     zalo_oa_app_secret: SecretStr | None = None  # the app's secret key (OAuth v4 "secret_key" header)

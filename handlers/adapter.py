@@ -23,6 +23,7 @@ from bot.texts import t
 from handlers.background import Progress, in_background
 from handlers.base import CHANNEL, Callback, Ctx, args_text, reply
 from handlers.outbox import queue_confirmation
+from handlers.reactions import react_or_reply
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,8 @@ async def _send_one(update: Update, context: Ctx, conv: Conversation, r: Reply) 
         sent = await _edit_or_send(q.message, r.text, markup(r))
         if sent is not None and r.report_id is not None:
             await conv.record_reply(r.report_id, sent.message_id)
+    elif r.kind == "confirmation" and r.react:
+        await react_or_reply(update, context, conv, r, _confirm_unquoted_ok)
     elif r.kind == "confirmation":
         await _confirm(update, context, conv, r)
     elif r.photo is not None or r.file is not None:
@@ -182,10 +185,12 @@ async def _send_private(update: Update, context: Ctx, r: Reply) -> bool:
     return True
 
 
-async def _confirm(update: Update, context: Ctx, conv: Conversation, r: Reply) -> None:
-    """A stored report's confirmation: its message id is recorded; a transient failure goes to the outbox."""
+async def _confirm(update: Update, context: Ctx, conv: Conversation, r: Reply, *, unquoted_ok: bool = False) -> None:
+    """A stored report's confirmation: its message id is recorded; a transient failure goes to the outbox.
+    `unquoted_ok`: sent even if the member's message is gone (then it quotes nothing)."""
+    extra: dict[str, Any] = {"allow_sending_without_reply": True} if unquoted_ok else {}
     try:
-        sent = await reply(update, r.text, reply_markup=markup(r))
+        sent = await reply(update, r.text, reply_markup=markup(r), **extra)
     except TelegramError as exc:
         # the report IS stored: never let the error handler say "nothing was changed". A transient
         # failure goes to the confirmation outbox (retried until sent or stale); a permanent one is logged.
@@ -199,6 +204,11 @@ async def _confirm(update: Update, context: Ctx, conv: Conversation, r: Reply) -
         return
     if sent is not None:
         await conv.record_reply(r.report_id, sent.message_id)
+
+
+async def _confirm_unquoted_ok(update: Update, context: Ctx, conv: Conversation, r: Reply) -> None:
+    """The reply that stands in for a refused reaction: the member's message may be gone (hence the refusal)."""
+    await _confirm(update, context, conv, r, unquoted_ok=True)
 
 
 async def _send_media(update: Update, r: Reply) -> None:

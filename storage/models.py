@@ -168,6 +168,8 @@ class Chat(Base):
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
     # Zalo message budget (docs/zalo.md): full | batched (confirmations joined) | summaries (no confirmations)
     budget_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
+    # how a stored report is confirmed (docs/telegram-limits.md): reply | reaction (👍 + a periodic digest)
+    confirm_style: Mapped[str] = mapped_column(String(16), default="reply", server_default="reply")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
@@ -289,6 +291,28 @@ class Delivery(Base):
     # status "sending": when the claim's lease expires; "failed": when the next attempt is due
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ConfirmDigest(Base):
+    """One digest of a reaction-style chat (docs/telegram-limits.md): the chat's reports with
+    ``after_id < id <= upto_id``. Its range is written before it is sent, and a chat's next range starts
+    where its newest row ends (the digest mark, ``upto_id``): no report is counted twice or skipped.
+    status: pending | sending (lease until next_attempt_at) | sent | empty (all undone meanwhile) |
+    gone (the chat refuses it) | stale | mark (a range not to digest: replied to before the style changed)."""
+
+    __tablename__ = "confirm_digests"
+    __table_args__ = (UniqueConstraint("chat_id", "after_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))  # (chat_id, after_id) is unique: indexed
+    after_id: Mapped[int] = mapped_column(BigInteger)
+    upto_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

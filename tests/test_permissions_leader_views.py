@@ -16,7 +16,8 @@ FOREIGN_COMMANDS = [
     "/chinhthuc th-dongtam m2 999", "/chinhthuc x-tanhoa m2 999", "/chiso them xx | X | X | xx",
 ]
 # typed by the leader of Xã Bình An inside Tân Hòa's group (which is bound to Tân Hòa)
-FOREIGN_IN_GROUP = ["/lich nhac 17:00", "/lich tat", "/lich tuan T2", "/tonghop", "/chuabaocao", "/xuat"]
+FOREIGN_IN_GROUP = ["/lich nhac 17:00", "/lich tat", "/lich tuan T2", "/tonghop", "/chuabaocao", "/xuat",
+                    "/kieuxacnhan camxuc"]
 
 # what must never reach Bình An's leader: Tân Hòa's commune name and Đồng Tâm's cumulative (380 + 12)
 SECRETS = ("Xã Tân Hòa", "392", "Tổ viên Thôn")

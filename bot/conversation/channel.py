@@ -14,8 +14,8 @@ from bot.core.commands import COMMANDS
 #: the Telegram command list, in the order its handlers register them (its help and menu follow it)
 TELEGRAM_COMMANDS = (
     "start", "trogiup", "dangky", "madangky", "donvi", "chitieu", "moc", "thanhvien", "lienket", "nhap", "nhatky",
-    "tiendo", "xephang", "chuabaocao", "bieudo", "xuat", "chinhthuc", "chiso", "tonghop", "lich", "lienketzalo",
-    "baocao", "huy", "sua",
+    "tiendo", "xephang", "chuabaocao", "bieudo", "xuat", "chinhthuc", "chiso", "tonghop", "lich", "kieuxacnhan",
+    "lienketzalo", "baocao", "huy", "sua",
 )
 #: what Zalo understands: the command table but /sua (in its order, which its help follows) and its typed words
 ZALO_COMMANDS = (*(spec.name for spec in COMMANDS if spec.name != "sua"),
@@ -50,6 +50,7 @@ class Channel:
     issues_link_codes: bool = False  # /lienketzalo makes a code here; elsewhere "lienket CODE" redeems it
     full_schedule: bool = False  # /lich has every sub-command (else show, on and off)
     track_private: bool = False  # a leader's private chat is bound to their unit (scheduled messages)
+    reactions: bool = False  # can react to a member's message (the "reaction" confirmation style)
     unsupported: str = "err.unknown_command"  # what a command the channel lacks gets (key)
     ungated: frozenset[str] = field(default_factory=frozenset)  # commands that check roles themselves
 
@@ -61,12 +62,12 @@ TELEGRAM = Channel(
     "telegram",
     Help("help.title", "help.report", "help.line", ("help.footer",), privacy_note=True),
     TELEGRAM_COMMANDS, buttons=True, private_sends=True, records_replies=True, files=True, issues_link_codes=True,
-    full_schedule=True,
+    full_schedule=True, reactions=True,
 )
 ZALO = Channel(
     "zalo",
     Help("zalo.help_title", "zalo.help_report", "zalo.help_line", ("zalo.help_link", "zalo.disclosure"),
-         hidden=frozenset({"start", "nhap", "lienketzalo"}), start_menu=True, details=False),
+         hidden=frozenset({"start", "nhap", "lienketzalo", "kieuxacnhan"}), start_menu=True, details=False),
     ZALO_COMMANDS, typed_choices=True, hint="zalo.hint", track_private=True, unsupported="zalo.not_yet",
     ungated=frozenset({"lienket", "lienketzalo"}),
 )

@@ -302,6 +302,12 @@ def budget(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
     return [text_reply(c.chats.budget(caller, turn.chat_id, turn.is_group, turn.args))]
 
 
+def confirm_style(c: Conversation, turn: Turn, caller: Caller) -> list[Reply]:
+    """/kieuxacnhan [camxuc|traloi]: how stored reports are confirmed in this group (bot/core/confirm.py)."""
+    return [text_reply(c.container.confirms.command(caller, c.channel.name, turn.chat_id, turn.is_group, turn.args,
+                                                    reactions=c.channel.reactions))]
+
+
 STEPS: dict[str, Step] = {
     "start": start, "trogiup": help_, "dangky": join, "baocao": report, "huy": undo, "sua": fix,
     "xacnhan": answer_word, "huybo": answer_word, "cong": answer_word, "tong": answer_word,
@@ -312,4 +318,5 @@ STEPS: dict[str, Step] = {
     "xephang": _view("xephang", render_rank, "ranking", metrics=True),
     "chuabaocao": _view("chuabaocao", render_missing, "missing"),
     "bieudo": chart, "xuat": export, "tonghop": summary, "lich": lich, "tietkiem": budget,
+    "kieuxacnhan": confirm_style,
 }

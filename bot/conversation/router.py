@@ -22,6 +22,7 @@ from bot.core.access import Caller
 from bot.core.audit import log_refusal
 from bot.core.commands import BY_NAME, Role
 from bot.core.fmt import esc
+from bot.core.reports import Outcome
 from bot.core.setup import example_unit, guides, setup_of
 from bot.delivery.scheduling import ChatService
 from bot.texts import t
@@ -145,14 +146,16 @@ class Conversation:
         if out.status == "ignored" and not is_command:
             hint = self.channel.hint
             return [text_reply(t(hint, lang))] if hint and turn.addressed else []
-        return translate.report(out, lang, is_command=is_command, resends=self.channel.records_replies)
+        replies = translate.report(out, lang, is_command=is_command, resends=self.channel.records_replies)
+        return self._confirm_style(turn, out, replies)
 
     def _edited(self, turn: Turn, caller: Caller) -> list[Reply]:
         assert turn.revision is not None
         out = self.reports.edit(caller, turn.chat_id, turn.message_id, turn.text, turn.revision)
         if out.status == "ignored" or (out.status == "duplicate" and not out.resend):
             return []
-        return translate.report(out, caller.language, is_command=False, resends=self.channel.records_replies)
+        replies = translate.report(out, caller.language, is_command=False, resends=self.channel.records_replies)
+        return self._confirm_style(turn, out, replies)  # an edit is a correction: always its reply
 
     def _press(self, turn: Turn) -> list[Reply]:
         """A button under a confirmation (u:<report>) or a question (cf|cx|sa|st:<token>)."""
@@ -165,8 +168,24 @@ class Conversation:
         if kind in ("cf", "cx", "sa", "st") and len(arg) <= 32:
             share = {"sa": "add", "st": "total"}.get(kind)
             out = self.reports.confirm(caller, arg, accept=kind != "cx", share=share)
+            self._confirm_style(turn, out, [])  # stored after a question: in the chat's next digest
             return _written(caller, translate.confirmation(out, lang, pressed=True))
         return [Reply(kind="alert", lang=lang)]
+
+    def _confirm_style(self, turn: Turn, out: Outcome, replies: list[Reply]) -> list[Reply]:
+        """In a group in the "reaction" confirmation style (bot/core/confirm.py) a plain stored report of a
+        fresh message is confirmed by a reaction on it (its text kept for a fallback), and every stored
+        report is noted for the chat's digest. Everything else keeps its reply."""
+        if out.status not in ("stored", "duplicate") or not turn.is_group or not self.channel.reactions:
+            return replies
+        confirms = self.container.confirms
+        if confirms.style(self.channel.name, turn.chat_id) != "reaction":
+            return replies
+        if out.status == "stored":
+            confirms.stored_in(self.channel.name, turn.chat_id)
+        if turn.revision is not None or turn.button is not None or not translate.plain(out):
+            return replies
+        return [replace(r, react=True) if r.kind == "confirmation" else r for r in replies]
 
     async def record_reply(self, report_id: int | None, message_id: int) -> None:
         """Record a confirmation's message id. The report was committed and confirmed: a failure here (the

@@ -49,6 +49,21 @@ def stored(out: Outcome, lang: str, *, kind: str = "confirmation") -> Reply:
                  report_id=out.undo_id)
 
 
+def plain(out: Outcome) -> bool:
+    """A stored report whose confirmation says no more than "stored" (a reaction may stand for it): no
+    correction of an earlier figure, no figure of someone else replaced, no mismatch or baseline note, no
+    unit noted as not reporting. Anything else needs its reply to be read."""
+    if out.status not in ("stored", "duplicate") or out.edited or out.no_report_units or not out.lines:
+        return False
+    for r in out.lines:
+        if (r.old is not None and r.old != r.new) or r.replaced or r.held_by_baseline is not None:
+            return False
+        if (r.stated_cumulative is not None and r.stated_cumulative != r.cumulative) or (
+                r.stated_target is not None and r.stated_target != r.target):
+            return False
+    return True
+
+
 def question(out: Outcome, lang: str, *, kind: str = "answer") -> Reply | None:
     """The add-or-total or the are-you-sure question of an outcome, with its buttons."""
     if out.pending_token is None:

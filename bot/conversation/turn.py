@@ -104,6 +104,8 @@ class Reply:
     "edit" (the pressed message is edited), "alert" (the answer to a button press; empty text: just stop
     the spinner). `parts`: the text as separate messages where a channel limits their length.
     `when`: sent only if the private sends before it went out ("private_sent") or failed ("private_failed").
+    `react`: a confirmation the channel gives as a reaction on the turn's message (a chat in the "reaction"
+    confirmation style, bot/core/confirm.py); the text is sent instead if the reaction fails.
     """
 
     text: str = ""
@@ -119,6 +121,7 @@ class Reply:
     quote: bool | None = True  # a quoted reply to the turn's message; None: the channel's default; False: none
     when: When = "always"
     deferred: Deferred | None = None
+    react: bool = False  # a reaction on the turn's message stands for it (the text is the fallback)
     lang: str = ""  # the language it is written in (set by the router; adapters render their own texts in it)
 
     @property

@@ -132,6 +132,9 @@ def sentence(action: str, before: Mapping[str, Any] | None, after: Mapping[str, 
                     new=t("audit.change_short", lang, old=v("value", b.get("value")), new=v("value", a.get("value"))),
                     old=fmt.day(date(int(m[3]), int(m[2]), int(m[1])), lang, ref=today) if m else fmt.esc(day),
                     changes=fmt.esc(str(a.get("reason") or "–")))
+    elif action == "chat.confirm_style":
+        style_key = f"cfs.style.{a.get('style')}"
+        args["new"] = t(style_key, lang) if _has(style_key) else v("style", a.get("style"))
     elif action == "import":
         args["changes"] = _changes({}, a, lang, today=today, names=names)
     else:

@@ -54,6 +54,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("thanhvien", "member", Role.ADMIN),
     CommandSpec("lienket", "bind", Role.LEADER),
     CommandSpec("lich", "schedule", Role.LEADER),
+    CommandSpec("kieuxacnhan", "confirmstyle", Role.LEADER),
     CommandSpec("nhap", "import", Role.ADMIN),
     CommandSpec("nhatky", "audit", Role.ADMIN),
     CommandSpec("lienketzalo", "linkzalo", Role.MEMBER),

@@ -131,5 +131,14 @@ class ControlClient:
     async def callback_answers(self) -> list[JSON]:
         return list(await self._get("/callback_answers"))
 
+    async def reactions(self, chat_id: int | None = None) -> list[JSON]:
+        """The bot's setMessageReaction calls (in ``chat_id``), oldest first."""
+        return list(await self._get("/reactions", {"chat_id": chat_id}))
+
+    async def allow_reactions(self, chat_id: int, emoji: Iterable[str] | None) -> bool:
+        """The reactions a chat allows (None: all; []: none)."""
+        return bool(await self._post("/chat/reactions", {"chat_id": chat_id,
+                                                         "emoji": list(emoji) if emoji is not None else None}))
+
     async def info(self) -> JSON:
         return dict(await self._get("/info"))

@@ -17,6 +17,9 @@ Every answer is ``{"ok": true, "result": ...}`` or ``{"ok": false, "description"
     GET  /control/sent?chat_id=&after_id=            bot messages (message_id > after_id) -> [SentMessage]
     GET  /control/wait?chat_id=&after_id=&count=&timeout=   long-poll for those            -> [SentMessage]
     GET  /control/file?chat_id=&message_id=          the bytes of a photo/document the bot sent
+    GET  /control/reactions?chat_id=               the bot's setMessageReaction calls     -> [{chat_id, message_id,
+                                                                                         emoji, is_big, timestamp}]
+    POST /control/chat/reactions   {"chat_id", "emoji": [..] | null}  what the chat allows -> true
     GET  /control/commands | /control/stats | /control/callback_answers | /control/info
 
 A user ``U`` is ``{"id", "first_name", "last_name"?, "username"?, "language_code"?}``.
@@ -67,6 +70,8 @@ class ControlledEmulator(Protocol):
     def sent(self, chat_id: int | None = ...) -> list[SentMessage]: ...
     def sent_message(self, chat_id: int, message_id: int) -> SentMessage: ...
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = ...) -> bool: ...
+    def reaction_log(self, chat_id: int | None = ...) -> list[JSON]: ...
+    def set_available_reactions(self, chat_id: int, emoji: Iterable[str] | None) -> None: ...
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -271,6 +276,18 @@ class _Control:
         emu = self.emu
         return emu.callback_answers
 
+    async def reactions(self, request: web.Request) -> Any:
+        return self.emu.reaction_log(_int_query(request, "chat_id"))
+
+    async def chat_reactions(self, request: web.Request) -> Any:
+        body = await _body(request)
+        _need(body, "chat_id")
+        emoji = body.get("emoji")
+        if emoji is not None and not isinstance(emoji, list):
+            raise ControlError("emoji must be a list or null")
+        self.emu.set_available_reactions(int(body["chat_id"]), emoji)
+        return True
+
     async def info(self, request: web.Request) -> Any:
         emu = self.emu
         return {"url": emu.url, "base_url": emu.base_url, "base_file_url": emu.base_file_url,
@@ -282,11 +299,11 @@ def add_control_routes(app: web.Application, emu: ControlledEmulator) -> None:
     post = {
         "chat/private": c.chat_private, "chat/group": c.chat_group, "message": c.message, "edit": c.edit,
         "press": c.press, "document": c.document, "update": c.update, "redeliver": c.redeliver, "block": c.block,
-        "faults": c.faults,
+        "faults": c.faults, "chat/reactions": c.chat_reactions,
     }
     get = {
         "sent": c.sent, "wait": c.wait, "file": c.file, "commands": c.commands, "stats": c.stats,
-        "callback_answers": c.callback_answers, "info": c.info,
+        "callback_answers": c.callback_answers, "info": c.info, "reactions": c.reactions,
     }
     for name, func in post.items():
         app.router.add_post(f"/control/{name}", _route(func))

@@ -11,6 +11,9 @@ JSON = dict[str, Any]
 
 #: Bot API methods that send or edit a message; they count against the flood limits.
 SEND_METHODS: frozenset[str] = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText"})
+#: what counts against the flood limits: the sends, and reactions (undocumented: assumed to count like a send,
+#: docs/telegram-limits.md)
+COUNTED_METHODS: frozenset[str] = SEND_METHODS | {"setMessageReaction"}
 
 
 class ApiError(Exception):
@@ -83,7 +86,10 @@ class Limits:
     max_caption_length: int = 1024
     max_callback_data_bytes: int = 64
     rate_limits: bool = True
-    counted_methods: frozenset[str] = SEND_METHODS
+    counted_methods: frozenset[str] = COUNTED_METHODS
+    #: of those, what also counts against a group's window (None: all of them); e.g. the sends only, to play
+    #: the assumption that a reaction costs the token's budget but not its group's (docs/telegram-limits.md)
+    group_counted_methods: frozenset[str] | None = None
 
     @classmethod
     def off(cls, **overrides: Any) -> Limits:

@@ -73,15 +73,16 @@ class FloodControl:
         self._groups: dict[int, _Window] = {}
         self._private: dict[int, _Bucket] = {}
 
-    def acquire(self, chat_id: int, chat_type: str) -> int | None:
-        """Record one send and return None, or return retry_after (seconds) and record nothing."""
+    def acquire(self, chat_id: int, chat_type: str, *, in_group: bool = True) -> int | None:
+        """Record one send and return None, or return retry_after (seconds) and record nothing.
+        `in_group`: a group's own window counts it too."""
         if not self.limits.rate_limits:
             return None
         now = self.clock()
         wait = self._global.wait_time(now)
         group: _Window | None = None
         bucket: _Bucket | None = None
-        if chat_type in ("group", "supergroup"):
+        if chat_type in ("group", "supergroup") and in_group:
             group = self._groups.get(chat_id)
             if group is None:
                 group = self._groups[chat_id] = _Window(self.limits.group_per_window, self.limits.group_window)

@@ -29,6 +29,7 @@ from .control import add_control_routes
 from .entities import EntityParseError, auto_entities, parse_text
 from .models import JSON, ApiError, EmulatorStats, Limits, SentMessage, User, bad_request
 from .ratelimit import FloodControl
+from .reactions import ReactionState, check_available, parse_reactions
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ class Emulator:
         self.chat_actions: list[JSON] = []
         self.profile: dict[tuple[str, str], str] = {}  # (name|description|short_description, language) -> text
         self.pinned: dict[int, int] = {}  # chat id -> pinned message id
+        self.reactions = ReactionState()  # the bot's reactions (setMessageReaction)
         self.updates_log: list[JSON] = []
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, User] = {}
@@ -316,6 +318,7 @@ class Emulator:
             "getChatAdministrators", "getChatMemberCount", "getFile", "leaveChat", "pinChatMessage",
             "unpinChatMessage", "setMyName", "getMyName", "setMyDescription", "getMyDescription",
             "setMyShortDescription", "getMyShortDescription", "setChatMenuButton", "getChatMenuButton",
+            "setMessageReaction",
         ):
             self._methods[name.lower()] = (name, getattr(self, "_api_" + name))
 
@@ -584,7 +587,8 @@ class Emulator:
     def _flood(self, chat: _Chat, method: str) -> None:
         if method not in self.limits.counted_methods:
             return
-        retry = self.flood.acquire(chat.id, chat.type)
+        in_group = self.limits.group_counted_methods is None or method in self.limits.group_counted_methods
+        retry = self.flood.acquire(chat.id, chat.type, in_group=in_group)
         if retry is not None:
             self.stats.rate_limited += 1
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
@@ -1092,6 +1096,25 @@ class Emulator:
         self.chat_actions.append({"chat_id": chat.id, "action": action, "timestamp": time.time()})
         return True
 
+    async def _api_setMessageReaction(self, p: _Params) -> bool:
+        """One emoji of the Bot API's list per message (bot/emulator/reactions.py); True."""
+        chat = self._target(p)
+        emoji = parse_reactions(p.obj("reaction"))
+        message_id = p.integer("message_id")
+        key = (chat.id, message_id or 0)
+        if not message_id or message_id < 0 or key not in self._messages or key in self._deleted:
+            raise bad_request("message to react not found")
+        check_available(self.reactions, chat.id, emoji)
+        self._flood(chat, "setMessageReaction")
+        if emoji:
+            self.reactions.current[key] = emoji
+        else:
+            self.reactions.current.pop(key, None)
+        self.reactions.log.append({"chat_id": chat.id, "message_id": message_id, "emoji": emoji,
+                                   "is_big": p.flag("is_big"), "timestamp": time.time()})
+        self._notify()
+        return True
+
     async def _api_answerCallbackQuery(self, p: _Params) -> bool:
         query_id = p.string("callback_query_id")
         query = self._callback_queries.get(query_id or "")
@@ -1352,6 +1375,19 @@ class Emulator:
         self._register_user(user)
         self._chat(chat_id).members[user.id] = {"user": user.to_dict(), "status": status}
 
+    def set_available_reactions(self, chat_id: int, emoji: Iterable[str] | None) -> None:
+        """The reactions a chat allows (None: every emoji of the list; empty: none, as an admin can set)."""
+        self._chat(chat_id)
+        self.reactions.available[chat_id] = None if emoji is None else frozenset(emoji)
+
+    def reactions_on(self, chat_id: int, message_id: int) -> list[str]:
+        """The bot's current reactions on a message ([] if none)."""
+        return list(self.reactions.current.get((chat_id, message_id), []))
+
+    def reaction_log(self, chat_id: int | None = None) -> list[JSON]:
+        """Every successful setMessageReaction call, oldest first."""
+        return [r for r in self.reactions.log if chat_id is None or r["chat_id"] == chat_id]
+
     def set_bot_status(self, chat_id: int, status: str) -> None:
         """The bot's own status in a chat (member | administrator | left | kicked), no update sent."""
         self._chat(chat_id).bot_status = status
@@ -1401,6 +1437,13 @@ class Emulator:
         else:
             self._notify()
         return copy.deepcopy(message)
+
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """A user deletes a message in a chat (Telegram tells a bot nothing of it)."""
+        key = (chat_id, message_id)
+        if key not in self._messages:
+            raise KeyError(f"no message {message_id} in chat {chat_id}")
+        self._deleted.add(key)
 
     def edit_message(self, chat_id: int, message_id: int, new_text: str) -> JSON:
         """The author edits their message; queues an ``edited_message`` update. Returns the Message."""

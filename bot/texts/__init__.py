@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.texts import (
     common,
+    confirm,
     corrections,
     demo,
     figures,
@@ -31,7 +32,7 @@ from bot.texts import (
 
 #: every part of the catalog (a new module is imported above and listed here)
 MODULES: tuple[ModuleType, ...] = (common, reporting, org, schedule, views, zalo, reliability, figures, zalo_ops,
-                                   corrections, parsing, firsthour, hardening, demo)
+                                   corrections, parsing, firsthour, hardening, demo, confirm)
 LANGS = ("vi", "en")
 
 

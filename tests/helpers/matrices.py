@@ -47,4 +47,5 @@ LEADER_COMMANDS = [
     "/xuat", "/export", "/xuat csv", "/lich", "/lich nhac 17:00", "/lich tat", "/lich nghi 02/01/2026 Nghỉ",
     "/schedule summary 21:00", "/sua 15 nhầm", "/fix delete", "/chinhthuc th-3 m2 420",
     "/official th-3 l2 420 13/08", "/chiso", "/indicator add xx | X | X | xx", "/chiso ngung l1",
+    "/kieuxacnhan camxuc", "/confirmstyle reaction", "/kieuxacnhan",
 ]

@@ -19,7 +19,6 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -33,12 +32,14 @@ import handlers.common
 import handlers.figures
 import handlers.org
 import handlers.outbox
+import handlers.reactions
 import handlers.reporting
 import handlers.schedule
 import handlers.views
 import handlers.zalo_link
 from bot.bootstrap import build
 from bot.channels.telegram.jobqueue import install as install_scheduler
+from bot.channels.telegram.ratelimit import ReactionAwareRateLimiter
 from bot.config import Settings
 from bot.core.commands import BY_NAME, Role
 from bot.core.fmt import esc
@@ -60,6 +61,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     handlers.zalo_link,
     handlers.reporting,
     handlers.outbox,
+    handlers.reactions,
 )
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -329,7 +331,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=10))
+        .rate_limiter(rate_limiter or ReactionAwareRateLimiter(settings.telegram_reaction_limits, max_retries=10))
         .concurrent_updates(OrderedUpdateProcessor())
         .post_init(_post_init)
         .context_types(ContextTypes(context=AppContext))
