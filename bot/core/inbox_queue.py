@@ -64,7 +64,7 @@ class InboxQueue:
         if limit <= 0:
             return []
         now = _now()
-        with self.svc.db.session() as s:
+        with self.svc.db.carrying() as s:
             return queue_repo.claim(s, channel=self.channel, bot=self.bot, worker=self.worker, now=now,
                                     lease_until=now + self.lease, limit=limit)
 
@@ -83,7 +83,7 @@ class InboxQueue:
         retry_at = None
         if error is not None:
             retry_at = now + timedelta(seconds=min(RETRY_MAX, RETRY_BASE * 2 ** (item.attempts - 1)))
-        with self.svc.db.session() as s:
+        with self.svc.db.carrying() as s:  # with the reply ids written behind (storage/behind.py)
             ok = queue_repo.finish(s, row_id=item.id, worker=self.worker, now=now, error=error, retry_at=retry_at)
         if not ok:
             return "lost"

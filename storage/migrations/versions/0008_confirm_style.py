@@ -1,7 +1,7 @@
 """confirm style: a chat's confirmation style (reply | reaction) and the digests of reaction-style chats
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 16:48:37
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
