@@ -14,21 +14,21 @@ marker (`@pytest.mark.e2e`, `@pytest.mark.faults`), which replaces the module's.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.demo_data import GROUP_ID
 from bot.emulator import Emulator, Limits
 from bot.emulator.zalo import ZaloEmulator
 from storage.db import Database
+from tests.helpers import pg
 from tests.helpers.telegram import Harness, start_app, stop_app
 from tests.helpers.world import (
     GROUP_WINDOW,
     PG_URL,
+    PRIVATE_RATE,
     TOKEN,
     demo_world,
     make_settings,
@@ -126,23 +126,17 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def pg_db() -> Iterator[Database]:
-    """A migrated PostgreSQL database in a schema of its own (dropped afterwards)."""
+    """A migrated PostgreSQL database in a schema of its own (tests/helpers/pg.py: one schema per process,
+    migrated once, put back as migrated after each test)."""
     reason = pg_available()
     if reason:
         pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    db.upgrade()
+    db = Database(PG_URL, connect_args=pg.connect_args(pg.borrow()))
     try:
         yield db
     finally:
         db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        pg.give_back()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -159,7 +153,7 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator(TOKEN, limits=Limits(group_window=GROUP_WINDOW))
+    emu = Emulator(TOKEN, limits=Limits(group_window=GROUP_WINDOW, private_per_second=PRIVATE_RATE))
     await emu.start()
     try:
         yield emu

@@ -22,10 +22,11 @@ from bot.core.indicators import IndicatorService
 from bot.core.org import OrgService
 from bot.core.reports import ReportService
 from bot.core.services import Services
-from bot.demo_data import ADMIN_ID, GROUP_ID, Demo, member_id, seed_demo
+from bot.demo_data import ADMIN_ID, GROUP_ID, Demo, member_id
 from storage import link_repo, metric_repo, org_repo, repo, schedule_repo, zalo_repo
-from storage.db import CACHED_TABLES, GENERATION, Database, touch, touched
+from storage.db import CACHED_TABLES, GENERATION, touch, touched
 from storage.models import Base, Chat, Member, Unit
+from tests.helpers.world import demo_world
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 8, 14, 10, 0, tzinfo=TZ)
@@ -34,9 +35,8 @@ STORAGE = Path(__file__).resolve().parent.parent / "storage"
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[Services, Demo]]:
-    db = Database(f"sqlite:///{tmp_path / 'cache.db'}")
-    db.upgrade()
-    demo = seed_demo(db)
+    w = demo_world(tmp_path)  # upgrade + seed_demo, copied from the template
+    db, demo = w.db, w.demo
     svc = Services(Settings(_env_file=None, admin_ids=[]), db, lambda: NOW)  # type: ignore[call-arg]
     yield svc, demo
     db.dispose()

@@ -21,6 +21,7 @@ from storage import repo
 from storage.db import Database
 from storage.models import AuditLog, Baseline, Chat, Member, Target, Unit
 from tests.helpers.org import dump
+from tests.helpers.world import migrated_sqlite
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 8, 14, 10, 0, tzinfo=TZ)
@@ -56,8 +57,7 @@ def domain(db: Database) -> dict[str, Any]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    d = Database(f"sqlite:///{tmp_path / 'imp.db'}")
-    d.upgrade()
+    d = migrated_sqlite(tmp_path)  # upgrade(), copied from the template
     yield d
     d.dispose()
 

@@ -26,20 +26,19 @@ from bot.core.org import (
     split_args,
 )
 from bot.core.services import Services
-from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id, seed_demo
+from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, Demo, member_id
 from storage import repo
-from storage.db import Database
 from storage.models import AuditLog, Chat, Delivery, Member, Unit
 from tests.helpers.org import OTHER_ADMIN, OTHER_LEADER, OTHER_MEMBER, add_other_commune, dump
+from tests.helpers.world import demo_world
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 8, 14, 10, 0, tzinfo=TZ)
 GLOBAL_ADMIN = 9
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[OrgService, Services, Demo]]:
-    db = Database(f"sqlite:///{tmp_path / 'org.db'}")
-    db.upgrade()
-    demo = seed_demo(db)
+    w = demo_world(tmp_path)  # upgrade + seed_demo, copied from the template
+    db, demo = w.db, w.demo
     settings = Settings(_env_file=None, admin_ids=[GLOBAL_ADMIN])  # type: ignore[call-arg]
     svc = Services(settings, db, lambda: NOW)
     yield OrgService(svc), svc, demo
