@@ -95,6 +95,7 @@ TIERS = {
     "test_zalo_platform": "e2e",
     "test_webhook_queue": "service",
     "test_webhook_workers": "faults",
+    "test_scale": "faults",
 }
 
 

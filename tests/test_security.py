@@ -288,10 +288,10 @@ async def test_webhook_needs_the_secret_header(tmp_path: Path) -> None:
 
 def test_run_webhook_gets_the_secret_and_a_random_one_when_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
-    from telegram.ext import Application
+    import bot.channels.telegram.webhook as webhook
 
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: calls.append(kw))
+    monkeypatch.setattr(webhook, "run", lambda app, settings, secret: calls.append({"secret_token": secret}))
     monkeypatch.setattr(cli, "setup_logging", lambda *a, **k: RedactFilter())
     base = {"webhook_url": "https://bot.example.vn/hook", "database_url": sqlite_url(tmp_path)}
     assert cli.cmd_run(_settings(**base, webhook_secret="configured-1"), Namespace()) == 0

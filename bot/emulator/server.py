@@ -870,8 +870,11 @@ class Emulator:
     async def _webhook_loop(self, hook: JSON) -> None:
         backoff = 0.1
         headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook.get("secret_token") else {}
+        me = asyncio.current_task()
         async with ClientSession(timeout=ClientTimeout(total=30)) as session:
-            while True:
+            # not `while True`: asyncio.wait_for (3.11) may swallow a cancel that comes as its wait ends
+            # (stop() notifies, then cancels); a loop that is no longer the webhook's own ends by itself
+            while self._webhook_task is me and not self._closing:
                 update = self._forced[0] if self._forced else (self._pending[0] if self._pending else None)
                 if update is None:
                     await self._signal.wait(5.0)
