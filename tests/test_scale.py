@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -119,8 +120,6 @@ http {{
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("nginx did not start: " + (self.prefix / "logs/error.log").read_text())
-            import socket
-
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
@@ -174,7 +173,7 @@ async def test_three_workers_behind_nginx_kill9_loses_nothing(tmp_path: Path, em
     bots = [worker(emu, pg_schema, tmp_path, f"w{i}", p, lb.port) for i, p in enumerate(ports)]
     t0 = time.monotonic()
     try:
-        for bot, port in zip(bots, ports, strict=True):
+        for bot in bots:
             bot.start()
         for bot, port in zip(bots, ports, strict=True):
             await wait_up(bot, port)
