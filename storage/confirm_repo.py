@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.db import touch
+from storage.intake_repo import claim_row, finish_row
 from storage.models import Chat, ConfirmDigest, Member, Report, Unit
 
 STYLES = ("reply", "reaction")
@@ -124,27 +124,13 @@ def due_digests(s: Session, channel: str, now: datetime, limit: int = 100) -> li
 
 
 def claim_digest(s: Session, digest_id: int, attempts: int, now: datetime, lease_until: datetime) -> bool:
-    """Take the row for one attempt (another worker that read the same row loses: attempts moved on)."""
-    res = s.execute(
-        update(ConfirmDigest)
-        .where(ConfirmDigest.id == digest_id, ConfirmDigest.status == "pending", ConfirmDigest.attempts == attempts)
-        .values(attempts=attempts + 1, next_attempt_at=lease_until, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(res, "rowcount", 0))
+    return claim_row(s, ConfirmDigest, digest_id, attempts, now, lease_until)
 
 
 def finish_digest(s: Session, digest_id: int, status: str, now: datetime, *, sent_message_id: int | None = None,
                   error: str | None = None, next_attempt_at: datetime | None = None) -> None:
-    values: dict[str, Any] = {"status": status, "updated_at": now}
-    if sent_message_id is not None:
-        values["sent_message_id"] = sent_message_id
-    if error is not None:
-        values["last_error"] = error[:500]
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    s.execute(update(ConfirmDigest).where(ConfirmDigest.id == digest_id).values(**values)
-              .execution_options(synchronize_session=False))
+    finish_row(s, ConfirmDigest, digest_id, status, now, sent_message_id=sent_message_id, error=error,
+               next_attempt_at=next_attempt_at)
 
 
 def digest_lines(s: Session, channel: str, external_id: str, after_id: int, upto_id: int) -> list[DigestLine]:

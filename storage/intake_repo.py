@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import DeadLetter, Inbox, ReplyOutbox, Report
+from storage.models import ConfirmDigest, DeadLetter, Inbox, ReplyOutbox, Report
 from storage.repo import CURRENT
 
 
@@ -62,19 +62,24 @@ def next_reply_due(s: Session) -> datetime | None:
                     .order_by(ReplyOutbox.next_attempt_at).limit(1))
 
 
-def claim_reply(s: Session, reply_id: int, attempts: int, now: datetime, lease_until: datetime) -> bool:
+#: tables of rows sent with retries: one attempt at a time under a lease, by the attempts counter
+Retried = type[ReplyOutbox] | type[ConfirmDigest]
+
+
+def claim_row(s: Session, model: Retried, row_id: int, attempts: int, now: datetime, lease_until: datetime) -> bool:
     """Take the row for one attempt (another worker that read the same row loses: attempts moved on)."""
     res = s.execute(
-        update(ReplyOutbox)
-        .where(ReplyOutbox.id == reply_id, ReplyOutbox.status == "pending", ReplyOutbox.attempts == attempts)
+        update(model)
+        .where(model.id == row_id, model.status == "pending", model.attempts == attempts)
         .values(attempts=attempts + 1, next_attempt_at=lease_until, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(res, "rowcount", 0))
 
 
-def finish_reply(s: Session, reply_id: int, status: str, now: datetime, *, sent_message_id: int | None = None,
-                 error: str | None = None, next_attempt_at: datetime | None = None) -> None:
+def finish_row(s: Session, model: Retried, row_id: int, status: str, now: datetime, *,
+               sent_message_id: int | None = None, error: str | None = None,
+               next_attempt_at: datetime | None = None) -> None:
     values: dict[str, Any] = {"status": status, "updated_at": now}
     if sent_message_id is not None:
         values["sent_message_id"] = sent_message_id
@@ -82,8 +87,18 @@ def finish_reply(s: Session, reply_id: int, status: str, now: datetime, *, sent_
         values["last_error"] = error[:500]
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
-    s.execute(update(ReplyOutbox).where(ReplyOutbox.id == reply_id).values(**values)
+    s.execute(update(model).where(model.id == row_id).values(**values)
               .execution_options(synchronize_session=False))
+
+
+def claim_reply(s: Session, reply_id: int, attempts: int, now: datetime, lease_until: datetime) -> bool:
+    return claim_row(s, ReplyOutbox, reply_id, attempts, now, lease_until)
+
+
+def finish_reply(s: Session, reply_id: int, status: str, now: datetime, *, sent_message_id: int | None = None,
+                 error: str | None = None, next_attempt_at: datetime | None = None) -> None:
+    finish_row(s, ReplyOutbox, reply_id, status, now, sent_message_id=sent_message_id, error=error,
+               next_attempt_at=next_attempt_at)
 
 
 def report_needs_reply(s: Session, report_id: int) -> bool:

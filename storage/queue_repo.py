@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -107,9 +107,3 @@ def backlog(s: Session, *, channel: str, bot: str) -> int:
     """Open rows: received and not yet handled."""
     return int(s.scalar(select(func.count()).select_from(Inbox).where(
         Inbox.channel == channel, Inbox.bot == bot, Inbox.status.in_(OPEN))) or 0)
-
-
-def next_due(s: Session, *, channel: str, bot: str) -> datetime | None:
-    """When the earliest open row that waits (a retry, a lease running out) becomes due."""
-    return s.scalar(select(func.min(Inbox.lease_until)).where(
-        and_(Inbox.channel == channel, Inbox.bot == bot, Inbox.status.in_(OPEN), Inbox.lease_until.is_not(None))))

@@ -96,11 +96,3 @@ class InboxQueue:
     def backlog(self) -> int:
         with self.svc.db.session() as s:
             return queue_repo.backlog(s, channel=self.channel, bot=self.bot)
-
-    def seconds_to_next(self, default: float) -> float:
-        """How long until a waiting row (a retry, an expiring lease) is due; `default` when none waits."""
-        with self.svc.db.session() as s:
-            due = queue_repo.next_due(s, channel=self.channel, bot=self.bot)
-        if due is None:
-            return default
-        return max(0.0, min(default, (due - _now()).total_seconds()))

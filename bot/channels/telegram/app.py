@@ -133,7 +133,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         key = str(update.update_id)
         chat = str(update.effective_chat.id) if update.effective_chat is not None else None
         try:
-            action, attempts = await _db(intake, intake.begin, key, chat)
+            action, attempts = await db_call(intake, intake.begin, key, chat)
         except Exception as exc:  # noqa: BLE001 - database down: handle anyway (it will say so)
             log.warning("update intake unavailable (%s); handling update without counting", type(exc).__name__)
             await coroutine
@@ -156,7 +156,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             self._flush_soon(intake)
             return
         try:
-            if await _db(intake, intake.finish, key, holder.error, attempts):
+            if await db_call(intake, intake.finish, key, holder.error, attempts):
                 await park_update(self.app, intake, update.to_dict(), key, chat, attempts, holder.error)
         except Exception as exc:  # noqa: BLE001 - a re-delivery will count once more
             log.warning("update intake: could not record the outcome (%s)", type(exc).__name__)
@@ -245,7 +245,7 @@ class AckAfterProcessingRequest(HTTPXRequest):
         return json.dumps(body).encode()
 
 
-async def _db(intake: Intake, fn: Callable[..., T], *args: Any) -> T:
+async def db_call(intake: Intake, fn: Callable[..., T], *args: Any) -> T:
     """Like handlers.base.blocking: inline on SQLite (one writer), a worker thread on PostgreSQL."""
     if intake.svc.db.dialect == "sqlite":
         return fn(*args)
@@ -258,7 +258,7 @@ _flush_failing = False  # logged once per outage, not at every getUpdates
 async def flush_behind(intake: Intake) -> None:
     global _flush_failing
     try:
-        await _db(intake, intake.flush)
+        await db_call(intake, intake.flush)
     except Exception as exc:  # noqa: BLE001 - kept buffered: the next intake transaction writes it
         level = logging.DEBUG if _flush_failing else logging.WARNING
         log.log(level, "could not write the handled updates' outcomes yet (%s)", type(exc).__name__)
@@ -271,7 +271,7 @@ async def park_update(app: App | None, intake: Intake, payload: dict[str, Any], 
                       attempts: int, error: str | None, *, tell_sender: bool = True) -> None:
     """Park the update in the dead letters and, the first time, tell the admins and the sender."""
     try:
-        dead_id = await _db(intake, intake.park, key, chat, attempts, error, payload)
+        dead_id = await db_call(intake, intake.park, key, chat, attempts, error, payload)
     except Exception as exc:  # noqa: BLE001
         log.warning("could not park update %s (%s)", key, type(exc).__name__)
         return
@@ -296,7 +296,7 @@ async def park_update(app: App | None, intake: Intake, payload: dict[str, Any], 
         except Exception as exc:  # noqa: BLE001 - telling is best effort
             log.warning("could not tell the sender about a parked update (%s)", type(exc).__name__)
     try:
-        await _db(intake, intake.told, dead_id)
+        await db_call(intake, intake.told, dead_id)
     except Exception:  # noqa: BLE001
         log.warning("could not record that the admins were told")
 

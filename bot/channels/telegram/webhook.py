@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 
-from bot.channels.telegram.app import CONCURRENT_UPDATES, App, park_update
+from bot.channels.telegram.app import CONCURRENT_UPDATES, App, db_call, park_update
 from bot.config import Settings
 from bot.core.inbox_queue import Claimed, InboxQueue, worker_name
 from bot.core.intake import Intake, track, untrack
@@ -57,13 +57,6 @@ def _ids(raw: dict[str, Any]) -> tuple[str | None, str | None]:
     return chat, user
 
 
-async def _off_loop(queue: InboxQueue, fn: Any, *args: Any) -> Any:
-    """Inline on SQLite (one writer: the event loop is the only user), a worker thread on PostgreSQL."""
-    if queue.svc.db.dialect == "sqlite":
-        return fn(*args)
-    return await asyncio.to_thread(fn, *args)
-
-
 class Consumer:
     """Takes rows of the inbox queue and handles them with the application's handlers."""
 
@@ -82,7 +75,7 @@ class Consumer:
                 items: list[Claimed] = []
                 if free > 0:
                     try:
-                        items = await _off_loop(self.queue, self.queue.take, free)
+                        items = await db_call(self.intake, self.queue.take, free)
                     except Exception as exc:  # noqa: BLE001 - database down: try again shortly
                         log.warning("webhook queue: cannot claim updates (%s)", type(exc).__name__)
                 for item in items:
@@ -115,7 +108,7 @@ class Consumer:
             if not ids:
                 continue
             try:
-                await _off_loop(self.queue, self.queue.renew, ids)
+                await db_call(self.intake, self.queue.renew, ids)
             except Exception as exc:  # noqa: BLE001 - the lease may run out: another worker handles it again
                 log.warning("webhook queue: cannot renew leases (%s)", type(exc).__name__)
 
@@ -141,7 +134,7 @@ class Consumer:
             return  # its long work goes on; handlers/background.py records the end
         self.handled += 1
         try:
-            outcome = await _off_loop(self.queue, self.queue.done, item, holder.error)
+            outcome = await db_call(self.intake, self.queue.done, item, holder.error)
         except Exception as exc:  # noqa: BLE001 - not recorded: the lease runs out and it is handled again
             log.warning("webhook queue: could not record update %s (%s)", item.key, type(exc).__name__)
             return
@@ -156,6 +149,7 @@ class Endpoint:
 
     def __init__(self, queue: InboxQueue, secret: str, consumer: Consumer) -> None:
         self.queue, self.secret, self.consumer = queue, secret, consumer
+        self.intake = consumer.intake
 
     def routes(self) -> web.Application:
         webapp = web.Application(client_max_size=MAX_BODY)
@@ -179,7 +173,7 @@ class Endpoint:
             return web.Response(status=400)
         chat, user = _ids(raw)
         try:
-            await _off_loop(self.queue, self.queue.put, str(raw["update_id"]), chat, user, raw)
+            await db_call(self.intake, self.queue.put, str(raw["update_id"]), chat, user, raw)
         except Exception as exc:  # noqa: BLE001 - not kept: Telegram must send it again
             log.warning("webhook: cannot keep update (%s); answering 503", type(exc).__name__)
             return web.Response(status=503)
