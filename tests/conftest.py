@@ -163,6 +163,17 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """The emulator without flood limits (fault and scale tests: traffic far above Telegram's rates)."""
+    emulator = Emulator(TOKEN, limits=Limits.off())
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
 async def harness(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Harness]:
     w = demo_world(tmp_path)
     settings = make_settings(w.url, emulator)

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from bot.channels.telegram.app import CONCURRENT_UPDATES
 from bot.demo_data import ADMIN_ID, GROUP_ID, member_id
-from bot.emulator import Emulator, Limits, User
+from bot.emulator import Emulator, User
 from storage.db import Database
 from storage.models import Chat, DeadLetter, Delivery, Member
 from tests.helpers.faultkit import (
@@ -34,18 +34,10 @@ from tests.helpers.faultkit import (
     seed,
     wait_for,
 )
-from tests.helpers.world import PG_URL, TOKEN, TZ, pg_available, sqlite_url
+from tests.helpers.world import PG_URL, TZ, pg_available, sqlite_url
 
 # the timeout is a hang guard: the Bot API fault test takes ~40 s idle and over 90 s on a loaded 2-core box
 pytestmark = pytest.mark.timeout(900)  # liveness bounds only: see faultkit.TIMEOUT_SCALE
-
-
-@pytest.fixture
-async def emu() -> Emulator:  # type: ignore[misc]
-    emulator = Emulator(TOKEN, limits=Limits.off())
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
 
 
 def _check_exactly_once(db: Database, emu: Emulator, sent: dict[tuple[str, int], str]) -> tuple[int, int, int]:

@@ -82,14 +82,6 @@ def test_parser_never_crashes_and_never_returns_garbage(text: str) -> None:
 # ---------------------------------------------------------------------------------------------- through the bot
 
 
-@pytest.fixture
-async def emu() -> Emulator:  # type: ignore[misc]
-    emulator = Emulator(TOKEN, limits=Limits.off())
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
 def _garbage_free(db: Database, max_value: int) -> tuple[int, int]:
     with db.session() as s:
         rows = s.execute(select(func.count(), func.min(Report.value), func.max(Report.value))).one()

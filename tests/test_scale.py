@@ -17,17 +17,16 @@ import shutil
 import socket
 import subprocess
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from bot.demo_data import GROUP_ID
-from bot.emulator import Emulator, Limits
+from bot.emulator import Emulator
 from storage.db import Database
 from storage.models import Chat, Delivery, Report
 from tests.helpers.faultkit import (
@@ -38,23 +37,15 @@ from tests.helpers.faultkit import (
     rows_per_message,
     seed,
     wait_for,
+    webhook_env,
 )
-from tests.helpers.world import PG_URL, TOKEN, TZ, free_port, pg_available
+from tests.helpers.world import PG_URL, TZ, free_port, fresh_pg_schema, pg_available
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.timeout(1500)]
 
 REPORTS = int(os.environ.get("VNEID_SCALE_REPORTS", "10000"))
 GROUPS = 500  # 20 reports per group: within Telegram's 20 messages a minute per group (the bot's limiter)
-SECRET = "scale-test-webhook-secret-000000"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-
-
-@pytest.fixture
-async def emu() -> Emulator:  # type: ignore[misc]
-    emulator = Emulator(TOKEN, limits=Limits.off())
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
 
 
 @pytest.fixture
@@ -63,16 +54,8 @@ def pg_schema() -> Iterator[str]:
     reason = pg_available()
     if reason:
         pytest.skip(reason)
-    schema = f"scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_pg_schema("scale") as schema:
         yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 class Nginx:
@@ -133,9 +116,7 @@ http {{
 
 
 def worker(emu: Emulator, url: str, tmp: Path, name: str, port: int, public: int, **env: str) -> BotProcess:
-    return BotProcess(emu, url, tmp / f"{name}.log", WEBHOOK_URL=f"http://127.0.0.1:{public}",
-                      WEBHOOK_PORT=str(port), WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_SECRET=SECRET,
-                      MAX_UPDATE_ATTEMPTS="5", **env)
+    return BotProcess(emu, url, tmp / f"{name}.log", **webhook_env(port, public), MAX_UPDATE_ATTEMPTS="5", **env)
 
 
 async def wait_up(bot: BotProcess, port: int) -> None:

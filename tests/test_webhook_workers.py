@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import Emulator, Limits
+from bot.emulator import Emulator
 from storage.db import Database
 from tests.helpers.faultkit import (
     BotProcess,
@@ -18,23 +18,11 @@ from tests.helpers.faultkit import (
     rows_per_message,
     seed,
     wait_for,
+    webhook_env,
 )
-from tests.helpers.world import TOKEN, free_port, sqlite_url
+from tests.helpers.world import free_port, sqlite_url
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
-
-
-@pytest.fixture
-async def emu() -> Emulator:  # type: ignore[misc]
-    emulator = Emulator(TOKEN, limits=Limits.off())
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
-def webhook_env(port: int, public: str | None = None) -> dict[str, str]:
-    return {"WEBHOOK_URL": public or f"http://127.0.0.1:{port}", "WEBHOOK_PORT": str(port),
-            "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_SECRET": "s3cret-for-the-test-webhook-0000"}
 
 
 async def wait_webhook(bot: BotProcess, emu: Emulator, before: int) -> None:

@@ -266,6 +266,13 @@ class BotProcess:
             raise AssertionError("the bot process died:\n" + self.log()[-3000:])
 
 
+def webhook_env(port: int, public: int | None = None) -> dict[str, str]:
+    """The environment of a webhook worker listening on `port`, reached by Telegram at `public` (a load
+    balancer's port; the worker's own by default)."""
+    return {"WEBHOOK_URL": f"http://127.0.0.1:{public or port}", "WEBHOOK_PORT": str(port),
+            "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_SECRET": "s3cret-for-the-test-webhook-0000"}
+
+
 # ---------------------------------------------------------------------------------------------- TCP proxy
 
 

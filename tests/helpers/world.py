@@ -8,11 +8,14 @@ first use (the same schema and rows the migrations and `seed_demo` make; each te
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
 import os
 import shutil
 import socket
 import tempfile
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,3 +138,18 @@ def demo_world(tmp_path: Path) -> World:
     db, demo = _copy("demo", tmp_path)
     assert demo is not None
     return World(sqlite_url(tmp_path), db, demo, FakeClock(START))
+
+
+@contextlib.contextmanager
+def fresh_pg_schema(prefix: str = "t") -> Iterator[str]:
+    """A new, empty PostgreSQL schema (its name), dropped afterwards; the caller skips when PostgreSQL is absent."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
