@@ -65,7 +65,6 @@ class Consumer:
         self.wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
-        self.handled = 0
 
     async def run(self) -> None:
         renew = asyncio.create_task(self._renew_leases())
@@ -132,7 +131,6 @@ class Consumer:
             untrack(token)
         if holder.background:
             return  # its long work goes on; handlers/background.py records the end
-        self.handled += 1
         try:
             outcome = await db_call(self.intake, self.queue.done, item, holder.error)
         except Exception as exc:  # noqa: BLE001 - not recorded: the lease runs out and it is handled again
