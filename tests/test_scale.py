@@ -23,12 +23,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.demo_data import GROUP_ID
 from bot.emulator import Emulator
 from storage.db import Database
-from storage.models import Chat, Delivery, Report
+from storage.models import Chat, Delivery, Inbox, Report
 from tests.helpers.faultkit import (
     BotProcess,
     confirmations,
@@ -141,6 +141,21 @@ async def wait_up(bot: BotProcess, port: int) -> None:
     raise AssertionError("a worker did not come up:\n" + bot.log()[-3000:])
 
 
+async def wait_progress(emu: Emulator, db: Database, bots: list[BotProcess], target: int, what: str,
+                        stall: float = 180.0) -> None:
+    """Until `target` reports are confirmed; fails with what the queue holds when nothing moved for `stall` s."""
+    seen, moved = -1, time.monotonic()
+    while (done := len(confirmations(emu))) < target:
+        if done != seen:
+            seen, moved = done, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            with db.session() as s:
+                counts = dict(s.execute(select(Inbox.status, func.count()).group_by(Inbox.status)).all())
+            logs = "\n".join(f"--- {b.log()[-1500:]}" for b in bots)
+            raise AssertionError(f"{what}: stuck at {done} confirmations for {stall:.0f} s; inbox {counts}\n{logs}")
+        await asyncio.sleep(0.5)
+
+
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Debian package nginx; .ci/run installs it)")
 async def test_three_workers_behind_nginx_kill9_loses_nothing(tmp_path: Path, emu: Emulator,
                                                               pg_schema: str) -> None:
@@ -162,13 +177,13 @@ async def test_three_workers_behind_nginx_kill9_loses_nothing(tmp_path: Path, em
         for m in msgs:
             message = emu.send_message(m.chat_id, users[m.user_id], m.text)
             sent[(str(m.chat_id), int(message["message_id"]))] = m.text
-        await wait_for(lambda: len(confirmations(emu)) >= REPORTS * 0.3, 900, "30% confirmed before the kill")
+        await wait_progress(emu, db, bots, int(REPORTS * 0.3), "30% confirmed before the kill")
         bots[1].kill9()
         killed_at = len(confirmations(emu))
         await asyncio.sleep(2.0)
         bots[1].start()
         await wait_up(bots[1], ports[1])
-        await wait_for(lambda: len(confirmations(emu)) >= REPORTS, 1200, "every report confirmed")
+        await wait_progress(emu, db, bots, REPORTS, "every report confirmed")
         await emu.wait_idle(60)
         elapsed = time.monotonic() - t0
         for bot in bots:

@@ -15,6 +15,7 @@ from bot.channels.telegram.webhook import _ids
 from bot.config import Settings
 from bot.core.inbox_queue import InboxQueue
 from bot.core.services import Services, system_clock
+from storage import queue_repo
 from storage.db import Database
 from storage.models import Inbox
 
@@ -167,3 +168,34 @@ def test_concurrent_workers_never_hold_two_rows_of_one_chat(pg_db: Database) -> 
     assert sorted(map(int, handled)) == list(range(1, 601))
     for chat, ids in order.items():
         assert ids == sorted(ids), f"chat {chat} out of order"
+
+
+@pytest.mark.postgres
+def test_the_claim_uses_the_open_row_indexes_even_in_a_generic_plan(pg_db: Database) -> None:
+    psycopg_sql = pytest.importorskip("psycopg.sql")
+    """psycopg prepares a statement it has run five times, and PostgreSQL then may plan it once for any
+    parameters. The claim must still probe the partial indexes of open rows: with `status IN ($1, $2)` a
+    generic plan cannot use them, and each claim scanned every open row for every candidate (seconds per
+    claim with 10,000 queued: the scale test stalled in CI)."""
+    feeder = _queue(pg_db, "feeder")
+    rng = random.Random(5)
+    for uid in range(1, 2001):
+        _put(feeder, uid, -rng.randrange(1, 200), rng.randrange(100, 1100))
+    query = queue_repo.claim_query(channel="telegram", bot="1", now=datetime.now(UTC), limit=8)
+    compiled = query.compile(dialect=pg_db.engine.dialect)
+    names = list(compiled.params)
+    sql = str(compiled)
+    for i, name in enumerate(names, 1):
+        sql = sql.replace(f"%({name})s", f"${i}")
+    with pg_db.engine.connect() as conn:
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql(f"PREPARE claim_q AS {sql}")
+        raw = conn.connection.driver_connection
+        args = ", ".join(psycopg_sql.Literal(compiled.params[n]).as_string(raw) for n in names)
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN EXECUTE claim_q({args})"))
+        conn.exec_driver_sql("DEALLOCATE claim_q")
+        conn.rollback()
+    assert "$1" in plan, plan  # a generic plan: the parameters are not in it
+    for index in ("ix_inbox_open ", "ix_inbox_open_chat", "ix_inbox_open_user"):
+        assert f"using {index.strip()} on" in plan, plan
+    assert "Seq Scan" not in plan, plan
