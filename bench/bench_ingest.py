@@ -26,7 +26,7 @@ so every message is stored as one report row. All messages are queued at t0; the
 message was answered (and, for the project, each is in the database: checked afterwards, lost = 0,
 duplicated = 0).
 
-Prints reports/s for each run, ``ratio = project / echo`` (goal >= 0.7) and each bot's peak RSS
+Prints reports/s for each run, ``ratio = project / echo`` (goal >= 0.7 on SQLite, >= 0.5 on PostgreSQL) and each bot's peak RSS
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` inside the bot process).
 """
 
@@ -195,7 +195,7 @@ async def child_main(args: argparse.Namespace) -> None:
     if args.profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU: coroutines wait for HTTP, that is no cost
         profiler.enable()
     cpu0 = time.process_time()
     print("READY", flush=True)
@@ -216,7 +216,9 @@ TIMERS: dict[str, list[float]] = {}
 
 
 def install_timers() -> None:
-    """CPU time spent in the project's own synchronous steps (the rest is PTB, HTTP and the event loop)."""
+    """CPU time spent in the project's own synchronous steps (the rest is PTB, HTTP and the event loop): the
+    CPU of the thread that runs them, so that steps run in worker threads (PostgreSQL) are not charged with
+    what the other threads did meanwhile."""
     import functools
 
     from bot.conversation import Conversation
@@ -231,12 +233,12 @@ def install_timers() -> None:
 
         @functools.wraps(fn)
         def wrapper(*a: Any, **kw: Any) -> Any:
-            t0 = time.process_time()
+            t0 = time.thread_time()
             try:
                 return fn(*a, **kw)
             finally:
                 acc = TIMERS.setdefault(label, [0.0, 0])
-                acc[0] += time.process_time() - t0
+                acc[0] += time.thread_time() - t0
                 acc[1] += 1
 
         setattr(owner, name, wrapper)
@@ -255,13 +257,13 @@ def install_timers() -> None:
 
     @event.listens_for(Engine, "before_cursor_execute")
     def _sql_start(conn: Any, _cur: Any, _stmt: str, _params: Any, _ctx: Any, _many: bool) -> None:
-        conn.info["bench_t0"] = time.process_time()
+        conn.info["bench_t0"] = time.thread_time()
 
     @event.listens_for(Engine, "after_cursor_execute")
     def _sql_end(conn: Any, _cur: Any, stmt: str, _params: Any, _ctx: Any, _many: bool) -> None:
         label = "SQL " + " ".join(stmt.split())[:70]
         acc = TIMERS.setdefault(label, [0.0, 0])
-        acc[0] += time.process_time() - conn.info.pop("bench_t0", time.process_time())
+        acc[0] += time.thread_time() - conn.info.pop("bench_t0", time.thread_time())
         acc[1] += 1
 
 
@@ -462,7 +464,7 @@ async def parent_main(args: argparse.Namespace) -> int:
     echo = await run_one("echo bot", "echo", msgs, args.communes, None, prof("echo"), spy("echo"), rtt=rtt)
     results.append(echo)
     if args.floor:
-        results.append(await run_one("echo + button", "echo-button", msgs, args.communes, None, None, None,
+        results.append(await run_one("echo + button", "echo-button", msgs, args.communes, None, prof("echo-button"), spy("echo-button"),
                                      rtt=rtt))
     targets = ["sqlite", "postgres"] if args.db == "all" else [args.db]
     with tempfile.TemporaryDirectory() as tmp:
@@ -497,8 +499,10 @@ async def parent_main(args: argparse.Namespace) -> int:
     print()
     for r in results:
         if r.label.startswith("project"):
-            print(f"ratio = project / echo ({r.label.split('(')[1].rstrip(')')}) = "
-                  f"{r.rate:.0f} / {echo.rate:.0f} = {r.rate / echo.rate:.2f}   (goal >= 0.7)")
+            db = r.label.split('(')[1].rstrip(')')
+            goal = 0.7 if db == "SQLite" else 0.5  # issue 16 item 6
+            print(f"ratio = project / echo ({db}) = {r.rate:.0f} / {echo.rate:.0f} = {r.rate / echo.rate:.2f}"
+                  f"   (goal >= {goal})")
     if args.profile:
         print(f"profiles in {args.profile}: python -m pstats {args.profile}/project-sqlite.pstats")
     return 0
@@ -514,8 +518,8 @@ def main() -> int:
     p.add_argument("--profile", default=None, help="directory for cProfile stats of each bot process")
     p.add_argument("--py-spy", default=None, help="directory for py-spy samples (collapsed stacks) of each bot")
     p.add_argument("--timers", action="store_true",
-                   help="CPU per message of the project's own steps (meaningful on SQLite; on PostgreSQL they "
-                        "run in threads and the process CPU they read overlaps)")
+                   help="CPU per message of the project's own steps (the CPU of the thread that runs each, so "
+                        "also meaningful on PostgreSQL, where they run in worker threads)")
     p.add_argument("--rtt", type=float, default=0.0,
                    help="milliseconds added to every Bot API request (a remote Telegram); default 0 = local")
     p.add_argument("--floor", action="store_true",

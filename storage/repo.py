@@ -121,8 +121,8 @@ CURRENT = (Report.superseded_at.is_(None), Report.deleted_at.is_(None))
 
 def held_by_baseline() -> ColumnElement[bool]:
     """The report row is on or before its unit's baseline day for its metric (the baseline holds it)."""
-    return exists().where(Baseline.unit_id == Report.unit_id, Baseline.metric == Report.metric,
-                          Baseline.as_of >= Report.day)
+    b, r = Baseline.__table__.c, Report.__table__.c  # table columns: usable in Core statements too
+    return exists().where(b.unit_id == r.unit_id, b.metric == r.metric, b.as_of >= r.day)
 
 
 def reported_total(s: Session, unit: Unit, metric: str, *, until: date, since: date | None = None) -> int:

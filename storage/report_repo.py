@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import bindparam, func, insert, literal, or_, select, tuple_, union_all, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Baseline, Member, PendingReport, Report, Target, Unit
@@ -38,15 +51,35 @@ def current_rows_answering(s: Session, channel: str, chat_id: str, message_id: i
     ))
 
 
-_UNIT_REPORTED_TOTAL = select(func.coalesce(func.sum(Report.value), 0)).where(
-    Report.unit_id == bindparam("unit_id"), Report.metric == bindparam("metric"), Report.day <= bindparam("until"),
-    *CURRENT, ~held_by_baseline()
+# ---- the hot path: Core statements on the tables, run on the session's connection ------------------------
+# (an ORM-enabled statement run by `Session.execute` goes through the ORM's compile and result machinery:
+# several times the cost of the statement itself on SQLite; bench/bench_ingest.py --timers)
+
+_REPORTS = cast(Table, Report.__table__)
+_R = _REPORTS.c
+_M = Member.__table__.c
+_P = PendingReport.__table__.c
+_CURRENT_C = (_R.superseded_at.is_(None), _R.deleted_at.is_(None))
+
+
+def _conn(s: Session) -> Connection:
+    """The session's connection, after writing what the session holds: an ORM query would flush it first
+    (autoflush), a Core statement does not."""
+    s.flush()
+    return s.connection()
+
+
+_UNIT_REPORTED_TOTAL = select(func.coalesce(func.sum(_R.value), 0)).where(
+    _R.unit_id == bindparam("unit_id"), _R.metric == bindparam("metric"), _R.day <= bindparam("until"),
+    *_CURRENT_C,
+    ~held_by_baseline(),
 )
 
 
 def unit_reported_total(s: Session, unit_id: int, metric: str, until: date) -> int:
     """repo.reported_total for a unit with nothing below it: one index range of that unit."""
-    return int(s.scalar(_UNIT_REPORTED_TOTAL, {"unit_id": unit_id, "metric": metric, "until": until}) or 0)
+    return int(_conn(s).execute(_UNIT_REPORTED_TOTAL, {"unit_id": unit_id, "metric": metric, "until": until}
+                                ).scalar() or 0)
 
 
 def targets_under(s: Session, root: Unit) -> dict[tuple[int, str], int]:
@@ -105,24 +138,26 @@ def retract(s: Session, row: Report, now: datetime) -> None:
             s.flush()
 
 
-_DAY_CONTRIBUTIONS = (
-    select(Report.reporter_id, Member.display_name, Report.value)
-    .join(Member, Member.id == Report.reporter_id)
-    .where(Report.unit_id == bindparam("unit_id"), Report.metric == bindparam("metric"),
-           Report.day == bindparam("day"), *CURRENT)
-    .order_by(Report.created_at, Report.id)
+_DAY_ROWS = (
+    select(_R.reporter_id, _M.display_name, _R.value, _R.id)
+    .join(Member.__table__, _M.id == _R.reporter_id)
+    .where(_R.unit_id == bindparam("unit_id"), _R.metric == bindparam("metric"), _R.day == bindparam("day"),
+           *_CURRENT_C)
+    .order_by(_R.created_at, _R.id)
 )
-_DAY_CONTRIBUTIONS_OF_OTHERS = _DAY_CONTRIBUTIONS.where(Report.reporter_id != bindparam("exclude"))
+
+
+def day_rows(s: Session, unit_id: int, metric: str, day: date) -> list[tuple[int, str, int, int]]:
+    """The current figures for one unit / metric / day, oldest first: [(reporter id, name, value, row id)]
+    (every reporter's, the caller's own included: one statement for both)."""
+    rows = _conn(s).execute(_DAY_ROWS, {"unit_id": unit_id, "metric": metric, "day": day})
+    return [(int(r), str(n), int(v), int(i)) for r, n, v, i in rows]
 
 
 def day_contributions(s: Session, unit_id: int, metric: str, day: date,
                       exclude: int | None = None) -> list[tuple[int, str, int]]:
     """The current figures for one unit / metric / day, by reporter: [(reporter id, name, value)]."""
-    params: dict[str, object] = {"unit_id": unit_id, "metric": metric, "day": day}
-    if exclude is not None:
-        params["exclude"] = exclude
-    q = _DAY_CONTRIBUTIONS if exclude is None else _DAY_CONTRIBUTIONS_OF_OTHERS
-    return [(int(r), str(n), int(v)) for r, n, v in s.execute(q, params)]
+    return [(r, n, v) for r, n, v, _id in day_rows(s, unit_id, metric, day) if r != exclude]
 
 
 def supersede_others(s: Session, row: Report, now: datetime) -> list[tuple[str, int]]:
@@ -147,12 +182,10 @@ _PENDING_REVS_OF_MESSAGE = select(PendingReport.source_rev).where(
 
 
 _REVS_OF_MESSAGE = union_all(
-    select(literal(1).label("kind"), Report.source_rev).where(
-        Report.channel == bindparam("channel"), Report.chat_id == bindparam("chat_id"),
-        Report.message_id == bindparam("message_id")),
-    select(literal(2).label("kind"), PendingReport.source_rev).where(
-        PendingReport.channel == bindparam("channel"), PendingReport.chat_id == bindparam("chat_id"),
-        PendingReport.message_id == bindparam("message_id")),
+    select(literal(1).label("kind"), _R.source_rev).where(
+        _R.channel == bindparam("channel"), _R.chat_id == bindparam("chat_id"), _R.message_id == bindparam("message_id")),
+    select(literal(2).label("kind"), _P.source_rev).where(
+        _P.channel == bindparam("channel"), _P.chat_id == bindparam("chat_id"), _P.message_id == bindparam("message_id")),
 )
 
 
@@ -161,17 +194,19 @@ def revisions_of_message(s: Session, channel: str, chat_id: str, message_id: int
     removals, as `pending_revs_of_message`). A new message has neither: nothing more to read."""
     stored: list[int] = []
     asked: list[int] = []
-    for kind, rev in s.execute(_REVS_OF_MESSAGE, {"channel": channel, "chat_id": chat_id, "message_id": message_id}):
+    params = {"channel": channel, "chat_id": chat_id, "message_id": message_id}
+    for kind, rev in _conn(s).execute(_REVS_OF_MESSAGE, params):
         (stored if kind == 1 else asked).append(int(rev))
     return stored, asked
 
 
-_INSERT_REPORT = insert(Report).returning(Report.id)
+_INSERT_REPORT = insert(_REPORTS).returning(_R.id)
 
 
 def insert_report(s: Session, **values: object) -> int:
-    """A new report row (Core: the hot path), its id."""
-    return int(s.execute(_INSERT_REPORT, values).scalar_one())
+    """A new report row, its id. The hot path: a Core statement on the session's connection (the ORM's bulk
+    insert machinery, which `s.execute` on the mapped class goes through, costs four times as much)."""
+    return int(_conn(s).execute(_INSERT_REPORT, values).scalar_one())
 
 
 def pending_revs_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[int]:

@@ -125,14 +125,12 @@ class _Recording(_Base):
                             and r.superseded_at is None and r.deleted_at is None]
                 edited = bool(previous) or source_rev > 0
 
-                staged = self._stage(s, caller.member_id, chat_id, message_id, plan)
+                # per line: the reporter's current row and the other reporters' figures (also the
+                # confirmation's "who contributed"), from one statement
+                staged, others_of = self._stage(s, caller.member_id, chat_id, message_id, plan)
                 # another reporter already has a figure for that unit/metric/day and this reporter none:
                 # never guess whether this one adds to it or is the unit's whole total — ask, store nothing
                 shares = []
-                # the other reporters' figures per line (also the confirmation's "who contributed")
-                others_of = [[(n, v) for _, n, v in report_repo.day_contributions(s, p.unit_id, p.metric, p.day,
-                                                                                  exclude=caller.member_id)]
-                             for p, _cur, _old, _new in staged]
                 for (p, cur, _old, new), others in zip(staged, others_of, strict=True):
                     if p.share is None and cur is None and others:
                         unit = self._unit(s, p.unit_id, area)
@@ -190,12 +188,17 @@ class _Recording(_Base):
             return Outcome("duplicate")
 
     @staticmethod
-    def _stage(s: Session, reporter_id: int, chat_id: str, message_id: int,
-               plan: list[Planned]) -> list[tuple[Planned, Report | None, int | None, int]]:
-        """Per line: (the line, the reporter's current row, its value, the value after the change)."""
+    def _stage(s: Session, reporter_id: int, chat_id: str, message_id: int, plan: list[Planned]
+               ) -> tuple[list[tuple[Planned, Report | None, int | None, int]], list[list[tuple[str, int]]]]:
+        """Per line: (the line, the reporter's current row, its value, the value after the change), and the
+        other reporters' current figures [(name, value)]."""
         staged: list[tuple[Planned, Report | None, int | None, int]] = []
+        others_of: list[list[tuple[str, int]]] = []
         for p in plan:
-            cur = repo.current_row(s, reporter_id, p.unit_id, p.metric, p.day)
+            rows = report_repo.day_rows(s, p.unit_id, p.metric, p.day)
+            own = [row_id for reporter, _n, _v, row_id in rows if reporter == reporter_id]
+            others_of.append([(n, v) for reporter, n, v, _id in rows if reporter != reporter_id])
+            cur = s.get(Report, own[0]) if own else None  # at most one current row per reporter
             base_row = cur
             if cur is not None and cur.message_id == message_id and cur.chat_id == chat_id:
                 base_row = report_repo.origin_replaced(s, cur)  # what this message replaced
@@ -203,7 +206,7 @@ class _Recording(_Base):
             base = base_row.value if base_row is not None else 0
             new = base + p.value if p.mode == "add" else p.value
             staged.append((p, cur, old, new))
-        return staged
+        return staged, others_of
 
     @staticmethod
     def _retract_dropped(s: Session, previous: list[Report], plan: list[Planned], now: datetime) -> bool:
