@@ -353,8 +353,10 @@ class ReplyOutbox(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-#: the rows of the webhook queue not yet handled (partial indexes)
-OPEN_INBOX = "status IN ('queued', 'claimed')"
+#: the statuses of the webhook queue's rows not yet handled, and their SQL (the partial indexes' predicate;
+#: storage/queue_repo.py writes the same values into its statements)
+OPEN_STATUSES = ("queued", "claimed")
+OPEN_INBOX = "status IN (" + ", ".join(f"'{v}'" for v in OPEN_STATUSES) + ")"
 
 
 class Inbox(Base):

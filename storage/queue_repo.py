@@ -21,9 +21,7 @@ from sqlalchemy import Select, exists, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Inbox
-
-OPEN = ("queued", "claimed")
+from storage.models import OPEN_STATUSES, Inbox
 
 
 def _open(status: Any) -> Any:
@@ -31,7 +29,7 @@ def _open(status: Any) -> Any:
     statement run five times and PostgreSQL then plans it once for any parameters, and such a generic plan
     cannot use the partial indexes (their predicate is OPEN_INBOX): every claim became a scan of every open
     row for each candidate, seconds per claim with thousands queued (the scale test's stall)."""
-    return status.in_([literal_column(f"'{v}'") for v in OPEN])
+    return status.in_([literal_column(f"'{v}'") for v in OPEN_STATUSES])
 
 
 @dataclass(frozen=True)
@@ -59,15 +57,17 @@ def enqueue(s: Session, *, channel: str, bot: str, key: str, chat_id: str | None
 
 def claim_query(*, channel: str, bot: str, now: datetime, limit: int) -> Select[Any]:
     """The ids `claim` takes: due open rows, each the oldest open row of its chat and of its sender."""
-    row, by_chat, by_user = Inbox, aliased(Inbox), aliased(Inbox)
-    # two anti-joins, not one with an OR: each is an index probe (ix_inbox_open_chat, ix_inbox_open_user),
-    # whatever the planner's statistics say (an OR made it scan every open row for each candidate)
-    held_back = or_(
-        exists().where(by_chat.chat_id == row.chat_id, _open(by_chat.status), by_chat.id < row.id,
-                       by_chat.channel == channel, by_chat.bot == bot),
-        exists().where(by_user.user_id == row.user_id, _open(by_user.status), by_user.id < row.id,
-                       by_user.channel == channel, by_user.bot == bot),
-    )
+    row = Inbox
+
+    def earlier_open(column: str) -> Any:
+        """An earlier open row of the same chat (or sender): an index probe of ix_inbox_open_<column>."""
+        other = aliased(Inbox)
+        return exists().where(getattr(other, column) == getattr(row, column), _open(other.status),
+                              other.id < row.id, other.channel == channel, other.bot == bot)
+
+    # two anti-joins, not one with an OR of conditions: each is an index probe, whatever the planner's
+    # statistics say (one join with an OR made it scan every open row for each candidate)
+    held_back = or_(earlier_open("chat_id"), earlier_open("user_id"))
     due = or_(row.lease_until.is_(None), row.lease_until <= now)
     return (select(row.id)
             .where(row.channel == channel, row.bot == bot, _open(row.status), due, ~held_back)

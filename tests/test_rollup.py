@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.core.rollup import compute_history, compute_ranking, compute_rollup, figures
 from storage import repo, rollup_repo
@@ -250,3 +251,29 @@ def test_figures_edge_cases() -> None:
     assert (none.pct, none.remaining, none.needed_pace, none.projected_finish) == (None, None, None, None)
     zero_target = figures(D, 0, 0, 0, 0, None)
     assert zero_target.pct is None and zero_target.remaining == 0 and zero_target.projected_finish == D
+
+
+@pytest.mark.postgres
+def test_a_prepared_subtree_query_in_an_aggregate_transaction_reads_the_path_index(pg_db: Database) -> None:
+    """psycopg prepares a statement run five times and PostgreSQL may then use one generic plan for any
+    parameters: with `path LIKE $1` unknown at planning time, the path index cannot serve the subtree. An
+    aggregate transaction (rollup_repo.analytic) asks for custom plans; outside one the generic plan stays."""
+    build(pg_db)
+
+    def plan_of_prepared(analytic: bool) -> str:
+        with pg_db.session() as s:
+            s.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))  # what a prepared statement may get
+            s.execute(text("SET LOCAL enable_seqscan = off"))  # a few rows: else a scan is cheapest anyway
+            if analytic:
+                rollup_repo.analytic(s)
+            s.execute(text("PREPARE subtree(varchar) AS SELECT id FROM units WHERE path LIKE $1"))
+            try:
+                rows = s.execute(text("EXPLAIN EXECUTE subtree('/1/%')")).scalars().all()
+            finally:
+                s.execute(text("DEALLOCATE subtree"))
+            return "\n".join(rows)
+
+    custom = plan_of_prepared(analytic=True)
+    assert "ix_units_path" in custom and "Index Cond" in custom and "~>=~" in custom, custom
+    generic = plan_of_prepared(analytic=False)
+    assert "~>=~" not in generic, generic  # the control: without it the pattern is no index range
