@@ -76,28 +76,38 @@ class _PlannerValues(_PlannerUnits):
             else:
                 self.counts["targets"].unchanged += 1
 
+    def _dated_row(self, sh: Sheet, n: int, cells: list[Any], value_column: str, day_column: str
+                   ) -> tuple[str, str, date, int] | None:
+        """(unit key, metric, day, value) of a row of a dated sheet (baselines, official figures), or None when
+        a cell is missing or wrong (each such cell is reported)."""
+        key = self.unit_ref(sh.label, n, sh.get(cells, "unit_code"))
+        metric = self._metric(sh, n, cells)
+        value = self._count(sh, n, cells, value_column)
+        raw_day = sh.get(cells, day_column)
+        if raw_day is None:
+            self.err(sh.label, n, "imp.required", column=COLUMN_NAMES[day_column])
+            return None
+        day = parse_date(raw_day)
+        if day is None:
+            self.err(sh.label, n, "imp.bad_date", column=COLUMN_NAMES[day_column], value=_text(raw_day))
+            return None
+        if day > self.today:
+            self.err(sh.label, n, "imp.future_day", day=day)
+            return None
+        if key is None or metric is None or value is None:
+            return None
+        return key, metric, day, value
+
     def _plan_baselines(self, sheets: list[Sheet]) -> None:
         seen: dict[tuple[str, str], tuple[str, int]] = {}
         pending: list[tuple[str, str, date, int]] = []
         for sh in sheets:
             for i, (n, cells) in enumerate(sh.rows):
                 self._tick("baselines", i + 1, len(sh.rows))
-                key = self.unit_ref(sh.label, n, sh.get(cells, "unit_code"))
-                metric = self._metric(sh, n, cells)
-                value = self._count(sh, n, cells, "value")
-                raw_day = sh.get(cells, "as_of")
-                day = parse_date(raw_day) if raw_day is not None else None
-                if raw_day is None:
-                    self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["as_of"])
+                row = self._dated_row(sh, n, cells, "value", "as_of")
+                if row is None:
                     continue
-                if day is None:
-                    self.err(sh.label, n, "imp.bad_date", column=COLUMN_NAMES["as_of"], value=_text(raw_day))
-                    continue
-                if day > self.today:
-                    self.err(sh.label, n, "imp.future_day", day=day)
-                    continue
-                if key is None or metric is None or value is None:
-                    continue
+                key, metric, day, value = row
                 if (key, metric) in seen:
                     first = seen[(key, metric)]
                     self.err(sh.label, n, "imp.duplicate", value=f"{key} {metric}", sheet=first[0], row=first[1])
@@ -125,22 +135,10 @@ class _PlannerValues(_PlannerUnits):
         for sh in sheets:
             for i, (n, cells) in enumerate(sh.rows):
                 self._tick("official", i + 1, len(sh.rows))
-                key = self.unit_ref(sh.label, n, sh.get(cells, "unit_code"))
-                metric = self._metric(sh, n, cells)
-                value = self._count(sh, n, cells, "official")
-                raw_day = sh.get(cells, "day")
-                day = parse_date(raw_day) if raw_day is not None else None
-                if raw_day is None:
-                    self.err(sh.label, n, "imp.required", column=COLUMN_NAMES["day"])
+                row = self._dated_row(sh, n, cells, "official", "day")
+                if row is None:
                     continue
-                if day is None:
-                    self.err(sh.label, n, "imp.bad_date", column=COLUMN_NAMES["day"], value=_text(raw_day))
-                    continue
-                if day > self.today:
-                    self.err(sh.label, n, "imp.future_day", day=day)
-                    continue
-                if key is None or metric is None or value is None:
-                    continue
+                key, metric, day, value = row
                 if (key, metric, day) in seen:
                     first = seen[(key, metric, day)]
                     self.err(sh.label, n, "imp.duplicate", value=f"{key} {metric} {day:%d/%m/%Y}", sheet=first[0],
