@@ -34,11 +34,9 @@ Goal: every ratio <= 1.5. Then the sizes (pg_total_relation_size per table) extr
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -48,7 +46,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_rollup import pg_schema  # noqa: E402
+from bench_rollup import median_times, pg_schema  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
@@ -179,20 +177,7 @@ def vacuum(db: Database) -> None:
         conn.execute(text("VACUUM ANALYZE"))
 
 
-# ---- timing ----------------------------------------------------------------------------------------------
-
-
-def median_times(a: Callable[[], object], b: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median times of a and b, run alternately (a shared machine's load then hits both alike)."""
-    a(), b()  # warm-up (caches, plans)
-    ta: list[float] = []
-    tb: list[float] = []
-    for _ in range(runs):
-        for fn, acc in ((a, ta), (b, tb)):
-            t0 = time.perf_counter()
-            fn()
-            acc.append(time.perf_counter() - t0)
-    return statistics.median(ta), statistics.median(tb)
+# ---- timing (median_times: bench_rollup's) ----------------------------------------------------------------
 
 
 @dataclass
