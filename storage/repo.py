@@ -116,12 +116,14 @@ def baseline_total(s: Session, unit: Unit, metric: str) -> int:
 
 # ---- reports -----------------------------------------------------------------------------------
 
-CURRENT = (Report.superseded_at.is_(None), Report.deleted_at.is_(None))
+# on the tables' columns: usable in ORM statements and in the Core statements of the hot path alike
+_report_c, _baseline_c = Report.__table__.c, Baseline.__table__.c
+CURRENT = (_report_c.superseded_at.is_(None), _report_c.deleted_at.is_(None))
 
 
 def held_by_baseline() -> ColumnElement[bool]:
     """The report row is on or before its unit's baseline day for its metric (the baseline holds it)."""
-    b, r = Baseline.__table__.c, Report.__table__.c  # table columns: usable in Core statements too
+    b, r = _baseline_c, _report_c
     return exists().where(b.unit_id == r.unit_id, b.metric == r.metric, b.as_of >= r.day)
 
 
@@ -140,23 +142,12 @@ def reported_total(s: Session, unit: Unit, metric: str, *, until: date, since: d
     return int(s.scalar(q) or 0)
 
 
-_CURRENT_ROW = select(Report).where(
-    Report.reporter_id == bindparam("reporter_id"),
-    Report.unit_id == bindparam("unit_id"),
-    Report.metric == bindparam("metric"),
-    Report.day == bindparam("day"),
-    *CURRENT,
-)
 _ROWS_OF_MESSAGE = (
     select(Report)
     .where(Report.channel == bindparam("channel"), Report.chat_id == bindparam("chat_id"),
            Report.message_id == bindparam("message_id"))
     .order_by(Report.id)
 )
-
-
-def current_row(s: Session, reporter_id: int, unit_id: int, metric: str, day: date) -> Report | None:
-    return s.scalar(_CURRENT_ROW, {"reporter_id": reporter_id, "unit_id": unit_id, "metric": metric, "day": day})
 
 
 def rows_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[Report]:

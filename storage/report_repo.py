@@ -59,7 +59,6 @@ _REPORTS = cast(Table, Report.__table__)
 _R = _REPORTS.c
 _M = Member.__table__.c
 _P = PendingReport.__table__.c
-_CURRENT_C = (_R.superseded_at.is_(None), _R.deleted_at.is_(None))
 
 
 def _conn(s: Session) -> Connection:
@@ -71,7 +70,7 @@ def _conn(s: Session) -> Connection:
 
 _UNIT_REPORTED_TOTAL = select(func.coalesce(func.sum(_R.value), 0)).where(
     _R.unit_id == bindparam("unit_id"), _R.metric == bindparam("metric"), _R.day <= bindparam("until"),
-    *_CURRENT_C,
+    *CURRENT,
     ~held_by_baseline(),
 )
 
@@ -142,7 +141,7 @@ _DAY_ROWS = (
     select(_R.reporter_id, _M.display_name, _R.value, _R.id)
     .join(Member.__table__, _M.id == _R.reporter_id)
     .where(_R.unit_id == bindparam("unit_id"), _R.metric == bindparam("metric"), _R.day == bindparam("day"),
-           *_CURRENT_C)
+           *CURRENT)
     .order_by(_R.created_at, _R.id)
 )
 
