@@ -26,7 +26,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 import handlers.common
 import handlers.figures
@@ -40,6 +40,7 @@ import handlers.zalo_link
 from bot.bootstrap import build
 from bot.channels.telegram.jobqueue import install as install_scheduler
 from bot.channels.telegram.ratelimit import ReactionAwareRateLimiter
+from bot.channels.telegram.request import AiohttpRequest
 from bot.config import Settings
 from bot.core.commands import BY_NAME, Role
 from bot.core.fmt import esc
@@ -187,7 +188,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             await flush_behind(intake)
 
 
-class AckAfterProcessingRequest(HTTPXRequest):
+class AckAfterProcessingRequest(AiohttpRequest):
     """The getUpdates connection: a getUpdates call (whose offset confirms every earlier update to
     Telegram) waits until every update fetched so far has been handled. PTB's Updater would otherwise
     confirm a batch as soon as it is queued, and a crash (kill -9, power loss) would lose the updates
@@ -314,9 +315,7 @@ def build_application(
     container = build(Services(settings, db or Database(settings.database_url), clock or system_clock))
     svc = container.svc
     update_queue: asyncio.Queue[object] = asyncio.Queue()
-    builder = ApplicationBuilder()
-    if request is not None:
-        builder = builder.request(request)
+    builder = ApplicationBuilder().request(request or AiohttpRequest())
     app: App = (
         builder
         .token(settings.token())
