@@ -105,7 +105,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     errors = []
     for item in items:
         own = [name for name in TIER_NAMES if item.get_closest_marker(name)]
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        mod = item.getparent(pytest.Module)
+        module = mod.obj.__name__.rsplit(".", 1)[-1] if mod is not None else ""
         if not own and module in TIERS:
             item.add_marker(TIERS[module])
         elif len(own) != 1:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
@@ -54,9 +55,12 @@ class Recorder(BaseRequest):
         return 1.0
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         **_timeouts: Any) -> tuple[int, bytes]:
+                         read_timeout: object = BaseRequest.DEFAULT_NONE,
+                         write_timeout: object = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: object = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: object = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data is not None else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data is not None else {}
         self.calls.append((name, params))
         result: Any = True
         if name == "getMe":
@@ -76,7 +80,7 @@ class Recorder(BaseRequest):
 @pytest.fixture
 def telegram(sqlite_db: Database) -> Any:
     seed_demo(sqlite_db)
-    settings = Settings(telegram_bot_token="123:ABC", database_url="sqlite://", admin_ids=[],  # type: ignore[call-arg]
+    settings = Settings(telegram_bot_token=SecretStr("123:ABC"), database_url="sqlite://", admin_ids=[],  # type: ignore[call-arg]
                         _env_file=None)
     rec = Recorder()
     app = build_application(settings, db=sqlite_db, clock=lambda: NOW, start_scheduler=False, request=rec)

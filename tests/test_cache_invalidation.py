@@ -9,10 +9,11 @@ import ast
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -196,7 +197,7 @@ def test_cached_tables_are_tables() -> None:
 
 
 _REFERENCE_MODELS = {name for name, mapper in ((m.class_.__name__, m) for m in Base.registry.mappers)
-                     if mapper.local_table.name in CACHED_TABLES}
+                     if cast(Table, mapper.local_table).name in CACHED_TABLES}
 
 
 def _statement_writes(fn: ast.FunctionDef) -> set[str]:

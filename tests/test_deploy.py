@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +30,11 @@ def _env_file(name: str, **fill: str) -> dict[str, str]:
             key, _, value = line.partition("=")
             values[key] = value
     return {**values, **fill}
+
+
+def _init_values(name: str, **fill: str) -> dict[str, Any]:
+    """Settings' keyword arguments from an .env file (strings: pydantic parses them), no .env read besides."""
+    return {"_env_file": None, **{k.lower(): v for k, v in _env_file(name, **fill).items()}}
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
@@ -61,12 +67,11 @@ def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
 
 
 def test_env_files_load_and_match_the_nginx_site() -> None:
-    commune = Settings(_env_file=None, **{k.lower(): v for k, v in _env_file(  # type: ignore[arg-type]
-        "commune.env", TELEGRAM_BOT_TOKEN="123456:TEST", ADMIN_IDS="1000").items()})
+    commune = Settings(**_init_values("commune.env", TELEGRAM_BOT_TOKEN="123456:TEST", ADMIN_IDS="1000"))
     assert commune.database_url == "sqlite:////var/lib/vneid-bot/vneid-bot.db" and not commune.webhook_url
     assert "StateDirectory=vneid-bot" in (DEPLOY / "vneid-bot.service").read_text()
-    province = Settings(_env_file=None, **{k.lower(): v for k, v in _env_file(  # type: ignore[arg-type]
-        "province.env", TELEGRAM_BOT_TOKEN="123456:TEST", ADMIN_IDS="1000", WEBHOOK_SECRET="s3cret-Token_1").items()})
+    province = Settings(**_init_values("province.env", TELEGRAM_BOT_TOKEN="123456:TEST", ADMIN_IDS="1000",
+                                       WEBHOOK_SECRET="s3cret-Token_1"))
     assert province.database_url.startswith("postgresql+psycopg://") and province.webhook_listen == "127.0.0.1"
     site = (DEPLOY / "nginx-vneid-bot.conf").read_text()
     assert f"proxy_pass http://127.0.0.1:{province.webhook_port}/telegram;" in site

@@ -280,8 +280,9 @@ async def test_leader_removes_a_report_and_the_lock_binds_leaders_not_admins(har
     replies = await reply_as(harness, ADMIN_ID, "/fix 9 theo sổ", old)
     assert daily(harness, day=old_day) == 9
     with harness.db.session() as s:
-        assert repo.reported_total(s, s.get(repo.Unit, harness.demo.village_ids["Thôn 3"]), "l2",
-                                   since=old_day, until=old_day) == 9
+        thon3 = s.get(repo.Unit, harness.demo.village_ids["Thôn 3"])
+        assert thon3 is not None
+        assert repo.reported_total(s, thon3, "l2", since=old_day, until=old_day) == 9
 
 
 # ---- 5. dates without a year; a figure the baseline already holds --------------------------------------

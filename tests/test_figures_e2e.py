@@ -299,6 +299,7 @@ def _province_admin(h: Harness) -> None:
 
     with h.db.session() as s:
         prov = repo.unit_by_id(s, h.demo.province_id)
+        assert prov is not None
         repo.add_member(s, "telegram", str(PROVINCE_ADMIN), "Cán bộ tỉnh", prov, "admin")
 
 
@@ -355,6 +356,7 @@ async def test_indicators_on_zalo(zalo: ZaloHarness) -> None:  # noqa: F811
 
     with zalo.db.session() as s:
         prov = repo.unit_by_id(s, zalo.demo.province_id)
+        assert prov is not None
         repo.add_member(s, "telegram", str(PROVINCE_ADMIN), "Cán bộ tỉnh", prov, "admin")
     admin = zalo.emu.user("Cán bộ tỉnh")
     await link(zalo, admin, PROVINCE_ADMIN)

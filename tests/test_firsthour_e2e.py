@@ -137,6 +137,7 @@ async def test_join_codes_in_a_group_show_only_the_groups_own_unit(harness: Harn
         com, th3 = repo.unit_by_code(s, "x-tanhoa"), repo.unit_by_code(s, "th-3")
         assert com is not None and th3 is not None
         com_code, th3_code = com.join_code, th3.join_code
+        assert com_code is not None and th3_code is not None
     h.emu.private_chat(h.user(LEADER_ID))  # the leader has talked to the bot privately before
     mark = h.emu.mark()
     in_group = text(await h.say(GROUP_ID, LEADER_ID, "/madangky"))
@@ -216,17 +217,17 @@ def test_audit_sentences_of_holidays_refusals_and_unknown_fields() -> None:
     from bot.core.audit_text import sentence
 
     today = date(2025, 8, 14)
-    kw = {"today": today, "names": {"2003": "Tổ viên An"}}
+    names = {"2003": "Tổ viên An"}
     assert sentence("holiday.add", None, {"day": "2025-10-10", "name": "Giải phóng Thủ đô"}, "vi", unit="",
-                    refused=False, **kw) == "thêm ngày nghỉ toàn quốc 10/10 «Giải phóng Thủ đô»"
-    refused = sentence("target.set", None, {"reason": "imp.scope"}, "vi", unit="Thôn 3", refused=True, **kw)
+                    refused=False, today=today, names=names) == "thêm ngày nghỉ toàn quốc 10/10 «Giải phóng Thủ đô»"
+    refused = sentence("target.set", None, {"reason": "imp.scope"}, "vi", unit="Thôn 3", refused=True, today=today, names=names)
     assert refused == "định đặt chỉ tiêu (Thôn 3) nhưng bị từ chối: ngoài phạm vi của người đó"
     odd = sentence("schedule.change", {"reminders_enabled": True, "x_new": "2026-01-02"},
-                   {"reminders_enabled": False, "x_new": "2026-01-03"}, "vi", unit="Xã Tân Hòa", refused=False, **kw)
+                   {"reminders_enabled": False, "x_new": "2026-01-03"}, "vi", unit="Xã Tân Hòa", refused=False, today=today, names=names)
     assert odd == ("đổi lịch của nhóm Xã Tân Hòa: nhắc báo cáo từ bật thành tắt; "
                    "thông tin khác từ 02/01/2026 thành 03/01/2026")
     member = sentence("member.remove", {"member": "2003", "active": True}, {"member": "2003", "active": False},
-                      "en", unit="Thôn 3", refused=False, **kw)
+                      "en", unit="Thôn 3", refused=False, today=today, names=names)
     assert member == "removed Tổ viên An from the team of Thôn 3"
 
 
@@ -249,6 +250,7 @@ async def test_join_codes_for_a_leader_who_never_opened_a_private_chat(harness: 
         th3 = repo.unit_by_code(s, "th-3")
         assert th3 is not None
         th3_code = th3.join_code
+        assert th3_code is not None
     reply = text(await h.say(GROUP_ID, LEADER_ID, "/madangky"))
     assert th3_code not in reply and "mở chat riêng với bot" in reply, reply
     assert 400 not in h.emu.stats.errors and h.emu.stats.errors[403] == 1

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -29,6 +31,8 @@ from storage.db import Database
 from storage.models import Member, PendingReport, Report, Unit
 from tests.helpers.faultkit import FaultBot, seed, wait_for
 from tests.helpers.world import TOKEN, sqlite_url
+
+T = TypeVar("T")
 
 DAY = date(2025, 8, 14)
 UNITS = sorted({name for _c, name, _t, _b in VILLAGES} | {"Xã Tân Hòa"})
@@ -314,12 +318,12 @@ _HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
 _TAIL = b"</sheetData></worksheet>"
 
 
-def _peak_mb(fn: object) -> tuple[object, float]:
+def _peak_mb(fn: Callable[[], T]) -> tuple[T, float]:
     import tracemalloc
 
     tracemalloc.start()
     try:
-        got = fn()  # type: ignore[operator]
+        got = fn()
         return got, tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()

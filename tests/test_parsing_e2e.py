@@ -66,10 +66,10 @@ async def test_forms_missed_before_are_stored(harness: Harness) -> None:
             assert daily(harness, unit) == value, text
     assert daily(harness, "Thôn Trung", "l1") == 2
     with harness.db.session() as s:
-        unit = s.get(repo.Unit, harness.demo.village_ids["Thôn Thượng"])
-        assert unit is not None
+        thuong = s.get(repo.Unit, harness.demo.village_ids["Thôn Thượng"])
+        assert thuong is not None
         yesterday = DAY.replace(day=DAY.day - 1)
-        assert repo.reported_total(s, unit, "l2", since=yesterday, until=yesterday) == 6
+        assert repo.reported_total(s, thuong, "l2", since=yesterday, until=yesterday) == 6
 
 
 async def test_broken_reports_get_a_hint_and_store_nothing(harness: Harness) -> None:

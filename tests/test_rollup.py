@@ -231,9 +231,9 @@ def test_previous_day_in_the_same_pass_equals_a_rollup_of_that_day(tree: tuple[D
     with db.session() as s:
         p = repo.unit_by_id(s, t.p)
         assert p is not None
-        got = {r.key: r.previous for r in rollup_repo.report_sums(s, p, D, ["l2"], D - timedelta(days=1))
-               if r.metric == "l2"}
-    assert (got[f"{p.path}{t.c1}/"], got[f"{p.path}{t.c2}/"]) == (246, 25)
+        by_path = {r.key: r.previous for r in rollup_repo.report_sums(s, p, D, ["l2"], D - timedelta(days=1))
+                   if r.metric == "l2"}
+    assert (by_path[f"{p.path}{t.c1}/"], by_path[f"{p.path}{t.c2}/"]) == (246, 25)
     _r, before = compute_ranking(db, t.p, D)
     assert before == {t.c1: 1, t.c2: 2, t.c3: None}
 

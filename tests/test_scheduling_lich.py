@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import cast
 
 import pytest
+from sqlalchemy import Table
 
 from bot.core.services import Services
 from bot.delivery import scheduling
@@ -264,7 +266,7 @@ def test_holiday_scopes_on_both_databases(any_db: Database) -> None:
         assert tanhoa is not None and binhan is not None
         assert cal.for_path(tanhoa.path) == {day: "A"} and cal.national == {day: "A"}
         assert cal.by_unit == {demo.commune_id: {day: "B"}, other_id: {day: "C"}}
-        s.execute(Holiday.__table__.delete())
+        s.execute(cast(Table, Holiday.__table__).delete())
     svc = make_services(any_db, at(2025, 8, 14, 10, 0))
     assert "riêng của Xã Tân Hòa" in lich(svc, ADMIN_ID, "nghi 02/09/2025 Ngày hội")
     assert "Đã thêm ngày nghỉ toàn quốc" in lich(svc, ADMIN, "nghi 02/09/2025 Quốc khánh")

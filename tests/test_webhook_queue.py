@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from bot.channels.telegram.webhook import _ids
@@ -21,7 +22,7 @@ from storage.models import Inbox
 
 
 def _queue(db: Database, worker: str, **kw: object) -> InboxQueue:
-    settings = Settings(telegram_bot_token="1:x", database_url="sqlite://", max_update_attempts=3)  # type: ignore[call-arg]
+    settings = Settings(telegram_bot_token=SecretStr("1:x"), database_url="sqlite://", max_update_attempts=3)
     return InboxQueue(Services(settings, db, system_clock), "telegram", "1", worker, **kw)  # type: ignore[arg-type]
 
 
@@ -128,7 +129,7 @@ def test_concurrent_workers_never_hold_two_rows_of_one_chat(pg_db: Database) -> 
         owner = {r.update_key: (r.chat_id, r.user_id) for r in s.scalars(select(Inbox))}
     lock = threading.Lock()
     held: set[str] = set()
-    order: dict[str, list[int]] = defaultdict(list)
+    order: dict[str | None, list[int]] = defaultdict(list)  # Inbox.chat_id
     handled: list[str] = []
     clashes: list[str] = []
 

@@ -24,7 +24,8 @@ from tests.helpers.world import TZ, free_port
 from tests.helpers.zalo import THON_3, ZaloHarness, link, make_runner, start_zalo, stop_zalo
 
 DISPLAY = "Bot VNeID Tân Hòa"
-REAL_GETME = {"id": "1459232241454765289", "account_name": "bot.VDKyGxQvc", "account_type": "BASIC",
+ACCOUNT_NAME = "bot.VDKyGxQvc"
+REAL_GETME = {"id": "1459232241454765289", "account_name": ACCOUNT_NAME, "account_type": "BASIC",
               "can_join_groups": True}
 
 
@@ -43,7 +44,7 @@ async def named(tmp_path: Path) -> AsyncIterator[ZaloHarness]:
 
 
 def test_whole_multiword_mention_is_stripped() -> None:
-    names = (DISPLAY, REAL_GETME["account_name"])
+    names = (DISPLAY, ACCOUNT_NAME)
     assert strip_mention("@Bot VNeID Tân Hòa lienket th-3", names) == "lienket th-3"
     assert strip_mention("@bot vneid tân hòa   Thôn 3 hôm nay 12", names) == "Thôn 3 hôm nay 12"
     # decomposed (NFD) diacritics typed in the setting still match Zalo's NFC text
@@ -51,7 +52,7 @@ def test_whole_multiword_mention_is_stripped() -> None:
     assert strip_mention("@Bot VNeID Tân Hòa tiendo", (unicodedata.normalize("NFD", DISPLAY),)) == "tiendo"
     # only what getMe gives (the account name): before the fix this left "VNeID Tân Hòa lienket th-3";
     # now a command word after the name is still found
-    assert strip_mention("@Bot VNeID Tân Hòa lienket th-3", (REAL_GETME["account_name"],)) == "lienket th-3"
+    assert strip_mention("@Bot VNeID Tân Hòa lienket th-3", (ACCOUNT_NAME,)) == "lienket th-3"
 
 
 async def test_emulator_getme_has_the_real_shape(named: ZaloHarness) -> None:
@@ -163,7 +164,7 @@ async def test_sends_are_counted_admins_warned_once_and_429_stops_until_next_mon
         with h.db.session() as s:
             row = s.scalar(select(SendCounter))
             assert row is not None and row.exhausted_at is not None and row.period == "2025-08"
-        client = h.runner.client
+        client = h.runner.bp  # the ZaloClient
         with pytest.raises(ZaloError) as info:
             await client.send_message(an.id, "x")
         assert info.value.quota
