@@ -83,6 +83,8 @@ TIERS = {
     "test_scheduling_e2e": "e2e",
     "test_scheduling_lich": "service",
     "test_scheduling_pg": "service",
+    "test_db_pool": "service",
+    "test_telegram_request": "adapter",
     "test_security": "service",
     "test_summaries": "service",
     "test_views": "service",
