@@ -21,7 +21,7 @@ from bot.conversation import TELEGRAM, Attachment, Conversation, Person, Reply, 
 from bot.core.commands import BY_NAME
 from bot.texts import t
 from handlers.background import Progress, in_background
-from handlers.base import CHANNEL, Callback, Ctx, args_text, reply
+from handlers.base import CHANNEL, Callback, Ctx, args_text, reply, reply_id
 from handlers.outbox import queue_confirmation
 from handlers.reactions import react_or_reply
 
@@ -188,9 +188,8 @@ async def _send_private(update: Update, context: Ctx, r: Reply) -> bool:
 async def _confirm(update: Update, context: Ctx, conv: Conversation, r: Reply, *, unquoted_ok: bool = False) -> None:
     """A stored report's confirmation: its message id is recorded; a transient failure goes to the outbox.
     `unquoted_ok`: sent even if the member's message is gone (then it quotes nothing)."""
-    extra: dict[str, Any] = {"allow_sending_without_reply": True} if unquoted_ok else {}
     try:
-        sent = await reply(update, r.text, reply_markup=markup(r), **extra)
+        sent = await reply_id(update, r.text, reply_markup=markup(r), allow_sending_without_reply=unquoted_ok)
     except TelegramError as exc:
         # the report IS stored: never let the error handler say "nothing was changed". A transient
         # failure goes to the confirmation outbox (retried until sent or stale); a permanent one is logged.
@@ -203,7 +202,7 @@ async def _confirm(update: Update, context: Ctx, conv: Conversation, r: Reply, *
                                  text=r.text, button=button, error=exc)
         return
     if sent is not None:
-        await conv.record_reply(r.report_id, sent.message_id)
+        await conv.record_reply(r.report_id, sent)
 
 
 async def _confirm_unquoted_ok(update: Update, context: Ctx, conv: Conversation, r: Reply) -> None:
