@@ -249,6 +249,7 @@ def install_timers() -> None:
     timed(render, "stored", "render.stored")
     timed(ReportService, "parse", "ReportService.parse")  # inside submit
     timed(Intake, "begin", "Intake.begin")  # the intake's transaction (with what trails behind)
+    timed(Intake, "count_fetched", "Intake.count_fetched")  # polling: a batch's first attempts, at once
     timed(Intake, "finish", "Intake.finish")  # failed updates (and background work)
     timed(Intake, "flush", "Intake.flush")  # what trails behind, before each getUpdates / after a pause
 

@@ -170,6 +170,33 @@ def count_attempt(s: Session, *, channel: str, bot: str, key: str, chat_id: str 
     return int(row[0]), str(row[1])
 
 
+def _count_new_statement(dialect: str) -> Any:
+    now = bindparam("now", type_=Inbox.__table__.c.updated_at.type)
+    return (
+        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Inbox)
+        .values(channel=bindparam("channel"), bot=bindparam("bot"), update_key=bindparam("key"),
+                chat_id=bindparam("chat_id"), status="processing", attempts=1, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "bot", "update_key"])
+        .returning(Inbox.update_key)
+    )
+
+
+_COUNT_NEW = {d: _count_new_statement(d) for d in ("sqlite", "postgresql")}
+
+
+def count_new(s: Session, *, channel: str, bot: str, updates: list[tuple[str, str | None]],
+              now: datetime) -> set[str]:
+    """The first attempt of each update of a batch that is new, in one statement (rows of one multi-row
+    INSERT; an update seen before is left as it is): the keys that were new."""
+    if not updates:
+        return set()
+    conn = s.connection()
+    rows = conn.execute(_COUNT_NEW[conn.dialect.name],
+                        [{"channel": channel, "bot": bot, "key": key, "chat_id": chat, "now": now}
+                         for key, chat in updates])
+    return {str(r[0]) for r in rows}
+
+
 def finish_attempt(s: Session, *, channel: str, bot: str, key: str, status: str, now: datetime,
                    error: str | None = None, payload: dict[str, Any] | None = None) -> None:
     values: dict[str, Any] = {"status": status, "updated_at": now}

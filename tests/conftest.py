@@ -85,6 +85,7 @@ TIERS = {
     "test_scheduling_pg": "service",
     "test_db_pool": "service",
     "test_telegram_request": "adapter",
+    "test_update_order": "adapter",
     "test_security": "service",
     "test_summaries": "service",
     "test_views": "service",

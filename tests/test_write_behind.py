@@ -107,3 +107,39 @@ def test_a_long_outage_keeps_the_newest_trailing_writes_only(monkeypatch: pytest
     batch = buffer.take()
     assert batch.replies == [(2, 102), (3, 103), (4, 104)] and [k for _c, _b, k, _n in batch.done] == ["2", "3", "4"]
     assert buffer.reply_of(0) is None and buffer.reply_of(4) == 104
+
+
+def test_a_fetched_batch_counts_the_first_attempts_of_its_new_updates_at_once(svc: Services) -> None:
+    intake = Intake(svc, "telegram", "1")
+    assert intake.begin("400", "-1") == ("handle", 1)
+    intake.done_later("400")
+    intake.flush()
+    intake.count_fetched([("400", "-1"), ("401", "-1"), ("402", None)])
+    assert intake.fetched == {"400": False, "401": True, "402": True}
+    assert _status(svc.db, "401") == ("processing", 1) and _status(svc.db, "402") == ("processing", 1)
+    assert _status(svc.db, "400") == ("done", 1)  # a row seen before is left as it was
+    assert intake.take_fetched("401") is True and intake.take_fetched("401") is None
+    assert intake.take_fetched("400") is False
+    assert intake.begin("400", "-1") == ("skip", 1)  # seen before: counted (or skipped) when it starts
+
+
+def test_after_a_crash_a_fetched_batch_is_counted_when_each_update_starts(svc: Services) -> None:
+    """Run 1 fetches 500-502 (first attempts counted), handles 500 (its "done" still trailing behind) and
+    dies in 501. Every later fetch of them finds them seen: each is counted when it starts, one at a time;
+    501 is parked after MAX_UPDATE_ATTEMPTS, 502 (never in flight when the process died) is handled."""
+    run1 = Intake(svc, "telegram", "1")
+    run1.count_fetched([("500", "-1"), ("501", "-2"), ("502", "-3")])
+    assert run1.take_fetched("500") and run1.take_fetched("501")  # handled / in flight at the crash
+    run2 = Intake(svc, "telegram", "1")
+    run2.count_fetched([("500", "-1"), ("501", "-2"), ("502", "-3")])
+    assert run2.fetched == {"500": False, "501": False, "502": False}
+    assert run2.begin("500", "-1") == ("handle", 2)  # handled again (found stored), done
+    run2.done_later("500")
+    assert run2.begin("501", "-2") == ("handle", 2)  # dies again, alone: 502 not started
+    run3 = Intake(svc, "telegram", "1")
+    run3.count_fetched([("501", "-2"), ("502", "-3")])
+    assert run3.begin("501", "-2") == ("handle", 3)  # and again
+    run4 = Intake(svc, "telegram", "1")
+    run4.count_fetched([("501", "-2"), ("502", "-3")])
+    assert run4.begin("501", "-2") == ("park", 4)
+    assert run4.begin("502", "-3") == ("handle", 2)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 Action = Literal["handle", "skip", "park"]
 KEEP_DAYS = 7  # handled updates are forgotten after this (parked ones stay with their dead letters)
+FETCHED_MAX = 10_000  # updates fetched and not yet started (a getUpdates batch is at most 100)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Intake:
         self.max_attempts = svc.settings.max_update_attempts
         self._purged_at: datetime | None = None
         self.running: set[str] = set()  # keys of background work running in this process
+        self.fetched: dict[str, bool] = {}  # count_fetched: update key -> its first attempt was counted then
 
     def begin(self, key: str, chat_id: str | None) -> tuple[Action, int]:
         """Count this attempt; what to do with the update and how many attempts it has had. The same
@@ -90,6 +92,24 @@ class Intake:
             return "park", attempts
         self._purge(now)
         return "handle", attempts
+
+    def count_fetched(self, updates: list[tuple[str, str | None]]) -> None:
+        """Polling: count the first attempt of every new update of a getUpdates batch in one transaction,
+        before any of them is handled (with what trails behind). `fetched` then says, per update, whether
+        that was its first attempt (True) or it had been seen before (False: a re-delivery after a crash,
+        counted again by `begin` when it starts, and handled alone; see OrderedUpdateProcessor)."""
+        now = _now()
+        with self.svc.db.carrying() as s:
+            new = intake_repo.count_new(s, channel=self.channel, bot=self.bot, updates=updates, now=now)
+        if len(self.fetched) > FETCHED_MAX:  # never taken (cannot happen: each fetched update is handled)
+            self.fetched.clear()
+        self.fetched.update({key: key in new for key, _chat in updates})
+        self._purge(now)
+
+    def take_fetched(self, key: str) -> bool | None:
+        """True: counted when fetched, handle it; False: seen before, count it now (`begin`); None: not
+        fetched by polling (a webhook, resumed background work): `begin`."""
+        return self.fetched.pop(key, None)
 
     def finish(self, key: str, error: str | None, attempts: int) -> bool:
         """Record the outcome; True when the update must now be parked (failed K times)."""

@@ -86,7 +86,9 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, limit: int = CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates=4096)
+        self._limit = limit
         self._slots = asyncio.Semaphore(limit)
+        self._alone = asyncio.Lock()
         self._tails: dict[Hashable, asyncio.Future[None]] = {}
         self.app: App | None = None  # set by build_application: the intake (bot.core.intake) needs it
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -113,9 +115,20 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         try:
             if before:
                 await asyncio.wait(list(before.values()))  # never cancels them
-            async with self._slots:
-                started = True
-                await self._handle(update, coroutine)
+            if self._redelivered(update):
+                async with self._alone:  # every slot: nothing else is in flight while it runs
+                    for _ in range(self._limit):
+                        await self._slots.acquire()
+                try:
+                    started = True
+                    await self._handle(update, coroutine)
+                finally:
+                    for _ in range(self._limit):
+                        self._slots.release()
+            else:
+                async with self._slots:
+                    started = True
+                    await self._handle(update, coroutine)
         finally:
             if not started and asyncio.iscoroutine(coroutine):
                 coroutine.close()
@@ -124,21 +137,37 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
                 if self._tails.get(key) is done:
                     del self._tails[key]
 
+    def _intake(self) -> Intake | None:
+        return self.app.bot_data.get("intake") if self.app is not None else None
+
+    def _redelivered(self, update: object) -> bool:
+        """Fetched before (a re-delivery after a crash): handled alone, so that an update which kills the
+        process is the only one in flight when it does (the others' attempts are not counted with it)."""
+        intake = self._intake()
+        return (intake is not None and isinstance(update, Update)
+                and intake.fetched.get(str(update.update_id)) is False)
+
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Count the attempt durably first (bot.core.intake), then handle; skip re-deliveries of handled
-        updates; park an update that failed or killed the process MAX_UPDATE_ATTEMPTS times."""
-        intake: Intake | None = self.app.bot_data.get("intake") if self.app is not None else None
+        """Count the attempt durably first (bot.core.intake: when polling, a new update's first attempt is
+        counted for its whole getUpdates batch at once, before any is handled), then handle; skip
+        re-deliveries of handled updates; park an update that failed or killed the process
+        MAX_UPDATE_ATTEMPTS times."""
+        intake = self._intake()
         if intake is None or not isinstance(update, Update):
             await coroutine
             return
         key = str(update.update_id)
         chat = str(update.effective_chat.id) if update.effective_chat is not None else None
-        try:
-            action, attempts = await db_call(intake, intake.begin, key, chat)
-        except Exception as exc:  # noqa: BLE001 - database down: handle anyway (it will say so)
-            log.warning("update intake unavailable (%s); handling update without counting", type(exc).__name__)
-            await coroutine
-            return
+        if intake.take_fetched(key):
+            action, attempts = "handle", 1
+        else:
+            try:
+                action, attempts = await db_call(intake, intake.begin, key, chat)
+            except Exception as exc:  # noqa: BLE001 - database down: handle anyway (it will say so)
+                log.warning("update intake unavailable (%s); handling update without counting",
+                            type(exc).__name__)
+                await coroutine
+                return
         if action != "handle":
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()
@@ -200,6 +229,8 @@ class AckAfterProcessingRequest(AiohttpRequest):
         self._update_queue = update_queue
         self.on_poison: Callable[[dict[str, Any], str], Awaitable[None]] | None = None
         self.before_poll: Callable[[], Awaitable[None]] | None = None
+        #: the batch's (update key, chat) before PTB hands any of it to a handler (the intake counts them)
+        self.on_fetched: Callable[[list[tuple[str, str | None]]], Awaitable[None]] | None = None
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await self._update_queue.join()  # PTB calls task_done() once an update was handled
@@ -208,6 +239,10 @@ class AckAfterProcessingRequest(AiohttpRequest):
         code, payload = await super().do_request(*args, **kwargs)
         if code == 200 and self.on_poison is not None:
             payload = await self._without_poison(payload)
+        if code == 200 and self.on_fetched is not None:
+            fetched = _keys_and_chats(payload)
+            if fetched:
+                await self.on_fetched(fetched)
         return code, payload
 
     async def _without_poison(self, payload: bytes) -> bytes:
@@ -357,6 +392,14 @@ def build_application(
             await flush_behind(intake)
 
         poll_request.before_poll = before_poll
+
+        async def on_fetched(updates: list[tuple[str, str | None]]) -> None:
+            try:
+                await db_call(intake, intake.count_fetched, updates)
+            except Exception as exc:  # noqa: BLE001 - each update then counts its own attempt (Intake.begin)
+                log.warning("update intake: could not count the fetched updates (%s)", type(exc).__name__)
+
+        poll_request.on_fetched = on_fetched
     for mod in HANDLER_MODULES:
         mod.register(app)
     handlers.common.register_fallbacks(app)
@@ -365,13 +408,28 @@ def build_application(
 
 
 def _chat_of(raw: dict[str, Any]) -> str | None:
-    """The chat id of a raw update we could not parse, if it can be found."""
+    """The chat id of a raw update (PTB's effective_chat: the chat of the update's object, or of the
+    message a callback query came from), if it can be found."""
     for value in raw.values():
         if isinstance(value, dict):
-            chat = value.get("chat")
-            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-                return str(chat["id"])
+            for holder in (value, value.get("message")):
+                chat = holder.get("chat") if isinstance(holder, dict) else None
+                if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                    return str(chat["id"])
     return None
+
+
+def _keys_and_chats(payload: bytes) -> list[tuple[str, str | None]]:
+    """(update_id, chat id) of each update of a getUpdates answer; [] for anything else."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return []
+    result = body.get("result") if isinstance(body, dict) else None
+    if not isinstance(result, list):
+        return []
+    return [(str(item["update_id"]), _chat_of(item)) for item in result
+            if isinstance(item, dict) and isinstance(item.get("update_id"), int)]
 
 
 def menu(registered: list[str], lang: str, max_role: Role) -> list[BotCommand]:

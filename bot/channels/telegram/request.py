@@ -13,6 +13,7 @@ An error message never carries the request URL: it holds the bot token (``/bot<t
 from __future__ import annotations
 
 import urllib.request
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ class AiohttpRequest(BaseRequest):
     uploads 20 s). Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``), as with httpx; read
     once per host (aiohttp's own ``trust_env`` asks a worker thread at every request)."""
 
-    __slots__ = ("_connect_timeout", "_media_write_timeout", "_pool_size", "_pool_timeout", "_proxies",
+    __slots__ = ("_connect_timeout", "_initialized", "_media_write_timeout", "_pool_size", "_pool_timeout", "_proxies",
                  "_read_timeout", "_session", "_write_timeout")
 
     def __init__(
@@ -48,17 +49,19 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[tuple[str, str], str | None] = {}
+        self._initialized = False
 
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
 
     async def initialize(self) -> None:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
-                                                  trust_env=False)
+        """The session is made at the first request: PTB does not shut down a Bot whose initialize failed
+        (a rejected token), and an unused open session would be reported at exit."""
+        self._initialized = True
 
     async def shutdown(self) -> None:
+        self._initialized = False
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
@@ -73,8 +76,11 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
+        if not self._initialized:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
+                                                  trust_env=False)
         files = bool(request_data and request_data.contains_files)
         read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
         connect = self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
@@ -92,11 +98,17 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, timeout=timeout, proxy=self._proxy(url),
                                              headers={"User-Agent": self.USER_AGENT}) as res:
-                return res.status, await res.read()
+                status, content = res.status, await res.read()
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise TimedOut from None
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}: {_without(str(err), url)}") from None
+        if status == HTTPStatus.UNAUTHORIZED:
+            # a rejected token ends the bot (PTB raises InvalidToken), and PTB does not shut a Bot down whose
+            # initialize failed: closed now, else aiohttp logs "Unclosed client session" at exit
+            await self._session.close()
+            self._session = None
+        return status, content
 
     def _proxy(self, url: str) -> str | None:
         parts = urlsplit(url)
