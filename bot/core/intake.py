@@ -1,5 +1,7 @@
 """The update intake: every update's attempts are counted durably (`inbox` table) BEFORE it is handled.
 
+* polling counts the first attempt of a batch's new updates at once (`count_fetched`); any other update
+  is counted when it starts (`begin`);
 * a new update is handled; one already handled (a re-delivery after a crash) is skipped;
 * an update whose handling raised is marked failed; once it has failed (or been in flight when the process
   died) `MAX_UPDATE_ATTEMPTS` times it is parked in `dead_letters`, the admins are told once, and intake

@@ -72,6 +72,10 @@ T = TypeVar("T")
 CONCURRENT_UPDATES = 8
 #: seconds within which the writes that trail behind an update are flushed (storage/behind.py)
 FLUSH_DELAY = 0.25
+#: ... and at once when this many are buffered (an update's "done" and its confirmation's id are two): what
+#: a kill -9 can lose of them, each lost reply id a confirmation sent again after the restart, stays bounded
+#: (at most CONCURRENT_UPDATES in flight + CONCURRENT_UPDATES buffered) while a burst writes them in batches
+FLUSH_AFTER = 2 * CONCURRENT_UPDATES
 
 
 class OrderedUpdateProcessor(BaseUpdateProcessor):
@@ -92,6 +96,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         self._tails: dict[Hashable, asyncio.Future[None]] = {}
         self.app: App | None = None  # set by build_application: the intake (bot.core.intake) needs it
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._flushing = False
         self._flushes: set[asyncio.Future[None]] = set()
 
     @staticmethod
@@ -183,7 +188,14 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
             return  # its long work goes on (handlers/background.py records the end)
         if holder.error is None:  # handled: "done" trails behind (the next intake transaction writes it)
             intake.done_later(key)
-            self._flush_soon(intake)
+            if len(intake.svc.db.behind) >= FLUSH_AFTER and not self._flushing:
+                self._flushing = True  # one at a time: the others' items go with it or with the next one
+                try:
+                    await flush_behind(intake)
+                finally:
+                    self._flushing = False
+            else:
+                self._flush_soon(intake)
             return
         try:
             if await db_call(intake, intake.finish, key, holder.error, attempts):
