@@ -226,6 +226,9 @@ class Database:
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.engine = make_engine(url, **kwargs)
         self.sessions = session_factory(self.engine)
+        #: `reading`: PostgreSQL sessions outside a transaction (each statement on its own)
+        self._reads = (session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+                       if self.engine.dialect.name == "postgresql" else self.sessions)
         self._cache: dict[Hashable, tuple[int, float, Any]] = {}
         self.listener: notify.CacheListener | None = None
         self.behind = Behind()  #: trailing writes (storage/behind.py), flushed by `carrying`
@@ -285,6 +288,14 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on error."""
         with self.sessions.begin() as s:
+            yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """For a read that needs no snapshot (one statement, or statements that may see each other's
+        commits): on PostgreSQL without a transaction, so no BEGIN and no COMMIT (two round trips of three
+        for the roster lookup of a member's first message); on SQLite a session. Never write in it."""
+        with self._reads() as s:
             yield s
 
     @contextmanager

@@ -58,3 +58,17 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
     time.sleep(0.3)
     with pg_db.engine.connect() as conn:  # no OperationalError: the dead connection was pinged, replaced
         assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_a_read_runs_outside_a_transaction_and_the_pool_gets_its_connection_back_transactional(
+        pg_db: Database) -> None:
+    from psycopg.pq import TransactionStatus
+
+    with pg_db.reading() as s:
+        assert s.execute(text("SELECT 1")).scalar() == 1
+        dbapi = s.connection().connection.dbapi_connection
+        assert dbapi is not None and dbapi.info.transaction_status == TransactionStatus.IDLE  # no BEGIN sent
+    with pg_db.session() as s:  # the same pooled connection, in a transaction again
+        s.execute(text("SELECT 1"))
+        dbapi = s.connection().connection.dbapi_connection
+        assert dbapi is not None and dbapi.info.transaction_status == TransactionStatus.INTRANS

@@ -39,7 +39,7 @@ class Services:
         ext = str(external_id)
         name = names.sanitize(name)  # a platform profile's name: no bidi/control characters, NFC (issue 15)
         is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
-        with self.db.session() as s:
+        with self.db.reading() as s:  # two statements at most (a linked account): no snapshot needed
             member = repo.member_by_external(s, channel, ext)
             if member is not None and member.linked_member_id is not None:  # a linked account: the primary member
                 member = link_repo.primary_of(s, member)
