@@ -140,18 +140,25 @@ def begin_attempt(s: Session, *, channel: str, bot: str, key: str, chat_id: str 
     return attempts + 1, status
 
 
+_NOW = bindparam("now", type_=Inbox.__table__.c.updated_at.type)
+
+
+def _first_attempt(dialect: str) -> Any:
+    """INSERT of an update's row at its first attempt (bound: channel, bot, key, chat_id, now)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Inbox).values(
+        channel=bindparam("channel"), bot=bindparam("bot"), update_key=bindparam("key"),
+        chat_id=bindparam("chat_id"), status="processing", attempts=1, created_at=_NOW, updated_at=_NOW)
+
+
 def _count_attempt_statement(dialect: str) -> Any:
     final = Inbox.status.in_(("done", "parked"))
-    now = bindparam("now", type_=Inbox.__table__.c.updated_at.type)
     return (
-        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Inbox)
-        .values(channel=bindparam("channel"), bot=bindparam("bot"), update_key=bindparam("key"),
-                chat_id=bindparam("chat_id"), status="processing", attempts=1, created_at=now, updated_at=now)
+        _first_attempt(dialect)
         .on_conflict_do_update(
             index_elements=["channel", "bot", "update_key"],
             set_={"attempts": case((final, Inbox.attempts), else_=Inbox.attempts + 1),
                   "status": case((final, Inbox.status), else_="processing"),
-                  "updated_at": case((final, Inbox.updated_at), else_=now)})
+                  "updated_at": case((final, Inbox.updated_at), else_=_NOW)})
         .returning(Inbox.attempts, Inbox.status)
     )
 
@@ -170,18 +177,8 @@ def count_attempt(s: Session, *, channel: str, bot: str, key: str, chat_id: str 
     return int(row[0]), str(row[1])
 
 
-def _count_new_statement(dialect: str) -> Any:
-    now = bindparam("now", type_=Inbox.__table__.c.updated_at.type)
-    return (
-        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Inbox)
-        .values(channel=bindparam("channel"), bot=bindparam("bot"), update_key=bindparam("key"),
-                chat_id=bindparam("chat_id"), status="processing", attempts=1, created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "bot", "update_key"])
-        .returning(Inbox.update_key)
-    )
-
-
-_COUNT_NEW = {d: _count_new_statement(d) for d in ("sqlite", "postgresql")}
+_COUNT_NEW = {d: _first_attempt(d).on_conflict_do_nothing(index_elements=["channel", "bot", "update_key"])
+              .returning(Inbox.update_key) for d in ("sqlite", "postgresql")}
 
 
 def count_new(s: Session, *, channel: str, bot: str, updates: list[tuple[str, str | None]],

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.channels.telegram.app import OrderedUpdateProcessor, _keys_and_chats
+from bot.channels.telegram.app import OrderedUpdateProcessor, _keys_and_chats, _result_of
 from bot.config import Settings
 from bot.core.intake import Intake
 from bot.core.services import Services
@@ -81,5 +81,6 @@ def test_the_keys_and_chats_of_a_get_updates_answer() -> None:
     body = (b'{"ok": true, "result": [{"update_id": 5, "message": {"chat": {"id": -7}}},'
             b' {"update_id": 6, "callback_query": {"id": "q", "message": {"chat": {"id": -8}}}},'
             b' {"update_id": 7, "inline_query": {"id": "i"}}, {"update_id": "x"}, 3]}')
-    assert _keys_and_chats(body) == [("5", "-7"), ("6", "-8"), ("7", None)]
-    assert _keys_and_chats(b"not json") == [] and _keys_and_chats(b'{"ok": true, "result": true}') == []
+    result = _result_of(body)
+    assert result is not None and _keys_and_chats(result) == [("5", "-7"), ("6", "-8"), ("7", None)]
+    assert _result_of(b"not json") is None and _result_of(b'{"ok": true, "result": true}') is None

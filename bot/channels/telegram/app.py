@@ -224,7 +224,7 @@ class OrderedUpdateProcessor(BaseUpdateProcessor):
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        intake: Intake | None = self.app.bot_data.get("intake") if self.app is not None else None
+        intake = self._intake()
         if intake is not None:
             await flush_behind(intake)
 
@@ -249,26 +249,21 @@ class AckAfterProcessingRequest(AiohttpRequest):
         if self.before_poll is not None:  # what trails behind the handled updates, before they are confirmed
             await self.before_poll()
         code, payload = await super().do_request(*args, **kwargs)
-        if code == 200 and self.on_poison is not None:
-            payload = await self._without_poison(payload)
-        if code == 200 and self.on_fetched is not None:
-            fetched = _keys_and_chats(payload)
-            if fetched:
-                await self.on_fetched(fetched)
+        result = _result_of(payload) if code == 200 else None
+        if result is None:
+            return code, payload
+        fetched = _keys_and_chats(result)  # read before the poison check parses (and changes) the items
+        if self.on_poison is not None:
+            payload = await self._without_poison(payload, result)
+        if fetched and self.on_fetched is not None:
+            await self.on_fetched(fetched)
         return code, payload
 
-    async def _without_poison(self, payload: bytes) -> bytes:
+    async def _without_poison(self, payload: bytes, result: list[Any]) -> bytes:
         """An update PTB cannot parse would fail the whole batch, and PTB would fetch the same batch
         again and again (a log storm, polling stalled for every chat). Each such update is parked
         (dead letters, admins told once) and replaced by an empty update with the same id, so that the
-        next getUpdates confirms it and polling goes on."""
-        try:
-            body = json.loads(payload)
-            result = body.get("result") if isinstance(body, dict) else None
-        except ValueError:
-            return payload
-        if not isinstance(result, list):
-            return payload
+        next getUpdates confirms it and polling goes on. `result`: the payload's updates, parsed."""
         bad: dict[int, str] = {}
         for i, item in enumerate(result):  # de_json changes what it parses: `result` is thrown away
             try:
@@ -431,15 +426,18 @@ def _chat_of(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _keys_and_chats(payload: bytes) -> list[tuple[str, str | None]]:
-    """(update_id, chat id) of each update of a getUpdates answer; [] for anything else."""
+def _result_of(payload: bytes) -> list[Any] | None:
+    """The updates of a getUpdates answer; None for anything else."""
     try:
         body = json.loads(payload)
     except ValueError:
-        return []
+        return None
     result = body.get("result") if isinstance(body, dict) else None
-    if not isinstance(result, list):
-        return []
+    return result if isinstance(result, list) else None
+
+
+def _keys_and_chats(result: list[Any]) -> list[tuple[str, str | None]]:
+    """(update_id, chat id) of each update of a getUpdates answer."""
     return [(str(item["update_id"]), _chat_of(item)) for item in result
             if isinstance(item, dict) and isinstance(item.get("update_id"), int)]
 
