@@ -77,6 +77,17 @@ async def test_a_redelivered_update_runs_alone(intake: Intake) -> None:
     assert all(n == 1 for i, n in seen if i != 30), seen  # nothing else in flight with a re-delivery
 
 
+async def test_a_batch_fetched_again_before_any_of_it_ran_keeps_its_first_attempts(intake: Intake) -> None:
+    """PTB could not parse the batch (one update in it was poison) and fetched it again: the others were
+    never handled, so they are still on their first attempt and still run side by side."""
+    batch = [_update(40 + i, -400 - i) for i in range(3)]
+    intake.count_fetched([(str(u.update_id), None) for u in batch])
+    intake.count_fetched([(str(u.update_id), None) for u in batch] + [("43", None)])
+    assert intake.fetched == {"40": True, "41": True, "42": True, "43": True}
+    seen = await _run(intake, batch)
+    assert sorted(i for i, _ in seen) == [40, 41, 42] and max(n for _, n in seen) == 3
+
+
 def test_the_keys_and_chats_of_a_get_updates_answer() -> None:
     body = (b'{"ok": true, "result": [{"update_id": 5, "message": {"chat": {"id": -7}}},'
             b' {"update_id": 6, "callback_query": {"id": "q", "message": {"chat": {"id": -8}}}},'

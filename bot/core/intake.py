@@ -101,6 +101,9 @@ class Intake:
         that was its first attempt (True) or it had been seen before (False: a re-delivery after a crash,
         counted again by `begin` when it starts, and handled alone; see OrderedUpdateProcessor)."""
         now = _now()
+        # fetched and counted already, never handed to a handler: PTB could not parse their batch (one
+        # update of it was poison) and fetched it again; their first attempt is still to come
+        updates = [(key, chat) for key, chat in updates if self.fetched.get(key) is not True]
         with self.svc.db.carrying() as s:
             new = intake_repo.count_new(s, channel=self.channel, bot=self.bot, updates=updates, now=now)
         if len(self.fetched) > FETCHED_MAX:  # never taken (cannot happen: each fetched update is handled)
