@@ -82,7 +82,8 @@ async def test_a_batch_fetched_again_before_any_of_it_ran_keeps_its_first_attemp
     never handled, so they are still on their first attempt and still run side by side."""
     batch = [_update(40 + i, -400 - i) for i in range(3)]
     intake.count_fetched([(str(u.update_id), None) for u in batch])
-    intake.count_fetched([(str(u.update_id), None) for u in batch] + [("43", None)])
+    again: list[tuple[str, str | None]] = [(str(u.update_id), None) for u in batch]
+    intake.count_fetched([*again, ("43", None)])
     assert intake.fetched == {"40": True, "41": True, "42": True, "43": True}
     seen = await _run(intake, batch)
     assert sorted(i for i, _ in seen) == [40, 41, 42] and max(n for _, n in seen) == 3
