@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
     Connection,
+    String,
     Table,
     bindparam,
+    event,
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     tuple_,
     union_all,
     update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
 )
 from sqlalchemy.orm import Session
 
@@ -68,6 +76,33 @@ def _conn(s: Session) -> Connection:
     return s.connection()
 
 
+# ---- read ahead: a new one-line report's reads in one round trip ----------------------------------------
+# Recording a new report reads the revisions of its message, the day's figures of its unit and metric and
+# the unit's reported total: three statements, each a round trip (and on PostgreSQL a thread's wait for the
+# server and for the interpreter again). `read_ahead` reads all three in one statement at the start of the
+# transaction; `revisions_of_message`, `day_rows` and `unit_reported_total` then take their answer from it,
+# each answer once, and only until the transaction writes anything (a flush, or a Core write here): after
+# that every read goes to the database again.
+
+_AHEAD = "report_repo.read_ahead"
+
+
+def _ahead(s: Session, key: tuple[object, ...]) -> object | None:
+    """The read-ahead answer for `key` (taken: a second read of it goes to the database)."""
+    ahead = s.info.get(_AHEAD)
+    return ahead.pop(key, None) if ahead else None
+
+
+def _wrote(s: Session) -> None:
+    """The transaction writes: what was read ahead may be out of date."""
+    s.info.pop(_AHEAD, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(s: Session, _context: object) -> None:
+    _wrote(s)
+
+
 _UNIT_REPORTED_TOTAL = select(func.coalesce(func.sum(_R.value), 0)).where(
     _R.unit_id == bindparam("unit_id"), _R.metric == bindparam("metric"), _R.day <= bindparam("until"),
     *CURRENT,
@@ -77,6 +112,9 @@ _UNIT_REPORTED_TOTAL = select(func.coalesce(func.sum(_R.value), 0)).where(
 
 def unit_reported_total(s: Session, unit_id: int, metric: str, until: date) -> int:
     """repo.reported_total for a unit with nothing below it: one index range of that unit."""
+    ahead = _ahead(s, ("total", unit_id, metric, until))
+    if ahead is not None:
+        return cast(int, ahead)
     return int(_conn(s).execute(_UNIT_REPORTED_TOTAL, {"unit_id": unit_id, "metric": metric, "until": until}
                                 ).scalar() or 0)
 
@@ -149,6 +187,9 @@ _DAY_ROWS = (
 def day_rows(s: Session, unit_id: int, metric: str, day: date) -> list[tuple[int, str, int, int]]:
     """The current figures for one unit / metric / day, oldest first: [(reporter id, name, value, row id)]
     (every reporter's, the caller's own included: one statement for both)."""
+    ahead = _ahead(s, ("day", unit_id, metric, day))
+    if ahead is not None:
+        return cast(list[tuple[int, str, int, int]], ahead)
     rows = _conn(s).execute(_DAY_ROWS, {"unit_id": unit_id, "metric": metric, "day": day})
     return [(int(r), str(n), int(v), int(i)) for r, n, v, i in rows]
 
@@ -191,6 +232,9 @@ _REVS_OF_MESSAGE = union_all(
 def revisions_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> tuple[list[int], list[int]]:
     """One round trip: (the source revisions of the message's report rows, those of its questions and
     removals, as `pending_revs_of_message`). A new message has neither: nothing more to read."""
+    ahead = _ahead(s, ("revs", channel, chat_id, message_id))
+    if ahead is not None:
+        return cast(tuple[list[int], list[int]], ahead)
     stored: list[int] = []
     asked: list[int] = []
     params = {"channel": channel, "chat_id": chat_id, "message_id": message_id}
@@ -205,7 +249,49 @@ _INSERT_REPORT = insert(_REPORTS).returning(_R.id)
 def insert_report(s: Session, **values: object) -> int:
     """A new report row, its id. The hot path: a Core statement on the session's connection (the ORM's bulk
     insert machinery, which `s.execute` on the mapped class goes through, costs four times as much)."""
+    _wrote(s)
     return int(_conn(s).execute(_INSERT_REPORT, values).scalar_one())
+
+
+def _nulls() -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """Typed NULLs for the value, row id and name columns of the read-ahead's other kinds."""
+    return sql_cast(null(), BigInteger), sql_cast(null(), BigInteger), sql_cast(null(), String)
+
+
+_READ_AHEAD = union_all(
+    select(literal(1).label("kind"), _R.source_rev.label("n"), *_nulls(), _R.created_at.label("at")).where(
+        _R.channel == bindparam("channel"), _R.chat_id == bindparam("chat_id"), _R.message_id == bindparam("message_id")),
+    select(literal(2), _P.source_rev, *_nulls(), _P.created_at).where(
+        _P.channel == bindparam("channel"), _P.chat_id == bindparam("chat_id"), _P.message_id == bindparam("message_id")),
+    _DAY_ROWS.order_by(None).with_only_columns(
+        literal(3), _R.reporter_id, _R.value, _R.id, _M.display_name, _R.created_at),
+    select(literal(4), _UNIT_REPORTED_TOTAL.scalar_subquery(), *_nulls(), null()),
+)
+
+
+def read_ahead(s: Session, channel: str, chat_id: str, message_id: int, unit_id: int, metric: str,
+               day: date) -> None:
+    """Read, in one statement, what recording a one-line report of this message for (unit, metric, day)
+    reads first: `revisions_of_message`, `day_rows` and `unit_reported_total` until `day` (see above)."""
+    params = {"channel": channel, "chat_id": chat_id, "message_id": message_id, "unit_id": unit_id,
+              "metric": metric, "day": day, "until": day}
+    stored: list[int] = []
+    asked: list[int] = []
+    day_of: list[tuple[object, int, tuple[int, str, int, int]]] = []
+    total = 0
+    for kind, n, value, row_id, name, at in _conn(s).execute(_READ_AHEAD, params):
+        if kind == 1:
+            stored.append(int(n))
+        elif kind == 2:
+            asked.append(int(n))
+        elif kind == 3:
+            day_of.append((at, int(row_id), (int(n), str(name), int(value), int(row_id))))
+        else:
+            total = int(n or 0)
+    day_of.sort(key=lambda r: (r[0], r[1]))  # as _DAY_ROWS: oldest first
+    s.info[_AHEAD] = {("revs", channel, chat_id, message_id): (stored, asked),
+                      ("day", unit_id, metric, day): [r for _at, _id, r in day_of],
+                      ("total", unit_id, metric, day): total}
 
 
 def pending_revs_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> list[int]:
@@ -232,6 +318,7 @@ def pending_by_token(s: Session, token: str) -> PendingReport | None:
 
 def take_pending(s: Session, token: str) -> bool:
     """pending -> confirmed, only if still pending (in the caller's transaction)."""
+    _wrote(s)
     res = s.execute(
         update(PendingReport)
         .where(PendingReport.token == token, PendingReport.status == "pending")

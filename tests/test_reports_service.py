@@ -183,3 +183,50 @@ def test_leader_fix_is_a_revision_newer_edits_win_older_ones_do_not(setup: tuple
     assert rs.fix(leader, "-1", 5, "mười lăm").error_key == "rep.fix_usage"
     assert rs.fix(leader, "-1", 5, "9999").error_key == "rep.fix_too_big"
     assert rs.fix(leader, "-1", 99, "15").error_key == "rep.fix_nothing"
+
+
+def test_read_ahead_answers_as_the_reads_it_replaces_and_only_until_the_transaction_writes(
+        setup: tuple[Services, ReportService, Demo]) -> None:
+    """storage.report_repo.read_ahead: one statement for a new report's first reads. Its answers equal
+    the three reads' own (another reporter's figure, a figure a baseline holds, this message's revisions);
+    each is given once, and none after the transaction wrote."""
+    from storage import report_repo
+
+    svc, rs, demo = setup
+    a, b = svc.caller("telegram", member_id(3)), svc.caller("telegram", member_id(4))
+    unit = demo.village_ids["Thôn 3"]
+    assert rs.submit(a, "-1", 10, "Thôn 3 hôm nay 12").status == "stored"
+    assert a.member_id is not None and b.member_id is not None
+    with svc.db.session() as s:  # on the baseline day (the baseline holds it), and the day before today
+        for mid, day, value in ((11, date(2025, 8, 1), 5), (12, date(2025, 8, 13), 4)):
+            report_repo.insert_report(s, unit_id=unit, metric="l2", day=day, value=value, reporter_id=a.member_id,
+                                      channel="telegram", chat_id="-1", message_id=mid, source_rev=0, revision=1,
+                                      raw_text=str(value), created_at=NOW)
+    with svc.db.session() as s:
+        direct = (report_repo.revisions_of_message(s, "telegram", "-1", 10),
+                  report_repo.day_rows(s, unit, "l2", DAY), report_repo.unit_reported_total(s, unit, "l2", DAY))
+    assert direct[0] == ([0], []) and [r[2] for r in direct[1]] == [12] and direct[2] == 16
+    with svc.db.session() as s:
+        report_repo.read_ahead(s, "telegram", "-1", 10, unit, "l2", DAY)
+        ahead = (report_repo.revisions_of_message(s, "telegram", "-1", 10),
+                 report_repo.day_rows(s, unit, "l2", DAY), report_repo.unit_reported_total(s, unit, "l2", DAY))
+        assert ahead == direct
+        assert s.info.get("report_repo.read_ahead") == {}  # each answer given once
+    with svc.db.session() as s:
+        report_repo.read_ahead(s, "telegram", "-1", 20, unit, "l2", DAY)
+        report_repo.insert_report(s, unit_id=unit, metric="l2", day=DAY, value=3, reporter_id=b.member_id,
+                                  channel="telegram", chat_id="-1", message_id=20, source_rev=0, revision=1,
+                                  raw_text="3", created_at=NOW)
+        assert report_repo.revisions_of_message(s, "telegram", "-1", 20) == ([0], [])
+        assert [r[2] for r in report_repo.day_rows(s, unit, "l2", DAY)] == [12, 3]
+        assert report_repo.unit_reported_total(s, unit, "l2", DAY) == 19
+    with svc.db.session() as s:  # an ORM write (flushed) ends the read-ahead too
+        report_repo.read_ahead(s, "telegram", "-1", 30, unit, "l2", DAY)
+        cur = s.get(Report, report_repo.day_rows(s, unit, "l2", DAY)[1][3])
+        assert cur is not None
+        report_repo.read_ahead(s, "telegram", "-1", 30, unit, "l2", DAY)
+        cur.superseded_at = NOW
+        s.flush()
+        assert [r[2] for r in report_repo.day_rows(s, unit, "l2", DAY)] == [12]
+        assert report_repo.unit_reported_total(s, unit, "l2", DAY) == 16
+        s.rollback()

@@ -111,6 +111,9 @@ class _Recording(_Base):
                 return Outcome("refused", error_key="rep.unknown_metric", error_args={"metric": p.metric})
         try:
             with self.svc.db.session() as s:
+                if len(plan) == 1:  # the usual report: its first reads in one round trip
+                    p0 = plan[0]
+                    report_repo.read_ahead(s, ch, chat_id, message_id, p0.unit_id, p0.metric, p0.day)
                 # one query: the revisions of this message stored or asked about (a new message: none); then
                 # only if there are any, its rows: was this revision stored (by anyone), the reporter's rows
                 stored_revs, asked_revs = report_repo.revisions_of_message(s, ch, chat_id, message_id)
