@@ -16,13 +16,6 @@ from storage import repo
 from storage.models import LinkCode, Member, PendingReport
 
 
-def primary_of(s: Session, member: Member) -> Member | None:
-    """The member a linked account stands for (the member itself when it is not linked)."""
-    if member.linked_member_id is None:
-        return member
-    return s.get(Member, member.linked_member_id)
-
-
 def member_by_id(s: Session, member_id: int) -> Member | None:
     return s.get(Member, member_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, exists, func, select
 from sqlalchemy.orm import Session, joinedload
@@ -62,6 +63,43 @@ _MEMBER_BY_EXTERNAL = (  # with its unit (Caller needs the unit's path): one que
 
 def member_by_external(s: Session, channel: str, external_id: str) -> Member | None:
     return s.scalar(_MEMBER_BY_EXTERNAL, {"channel": channel, "external_id": external_id})
+
+
+class RosterEntry(NamedTuple):
+    """A member with its unit's path: what a caller is (bot.core.access.Caller). Read as one Core row:
+    every report looks its sender up, and the ORM's object and identity machinery cost several times
+    the statement itself."""
+
+    id: int
+    channel: str
+    external_id: str
+    display_name: str
+    unit_id: int
+    unit_path: str
+    role: str
+    language: str | None
+    active: bool
+    linked_member_id: int | None
+
+
+_MEMBERS, _UNITS = Member.__table__.c, Unit.__table__.c
+_ROSTER_ENTRY = select(
+    _MEMBERS.id, _MEMBERS.channel, _MEMBERS.external_id, _MEMBERS.display_name, _MEMBERS.unit_id, _UNITS.path,
+    _MEMBERS.role, _MEMBERS.language, _MEMBERS.active, _MEMBERS.linked_member_id,
+).join(Unit.__table__, _UNITS.id == _MEMBERS.unit_id)
+_ENTRY_BY_EXTERNAL = _ROSTER_ENTRY.where(_MEMBERS.channel == bindparam("channel"),
+                                         _MEMBERS.external_id == bindparam("external_id"))
+_ENTRY_BY_ID = _ROSTER_ENTRY.where(_MEMBERS.id == bindparam("member_id"))
+
+
+def roster_entry(s: Session, channel: str, external_id: str) -> RosterEntry | None:
+    row = s.connection().execute(_ENTRY_BY_EXTERNAL, {"channel": channel, "external_id": external_id}).first()
+    return RosterEntry._make(row) if row is not None else None
+
+
+def roster_entry_by_id(s: Session, member_id: int) -> RosterEntry | None:
+    row = s.connection().execute(_ENTRY_BY_ID, {"member_id": member_id}).first()
+    return RosterEntry._make(row) if row is not None else None
 
 
 def chat_by_external(s: Session, channel: str, external_id: str) -> Chat | None:

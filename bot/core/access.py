@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.commands import Role
-from storage.models import Member, Unit
+from storage.models import Unit
+from storage.repo import RosterEntry
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Caller:
     language: str = "vi"
 
     @classmethod
-    def of(cls, channel: str, external_id: str, name: str, member: Member | None, *, global_admin: bool,
+    def of(cls, channel: str, external_id: str, name: str, member: RosterEntry | None, *, global_admin: bool,
            language: str) -> Caller:
         if member is None or not member.active:
             return cls(channel, external_id, name, role=Role.ADMIN if global_admin else Role.NONE,
@@ -32,7 +33,7 @@ class Caller:
             member.display_name or name,
             member_id=member.id,
             unit_id=member.unit_id,
-            unit_path=member.unit.path,
+            unit_path=member.unit_path,
             role=Role.ADMIN if global_admin else Role.parse(member.role),
             global_admin=global_admin,
             language=member.language or language,

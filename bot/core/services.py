@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from bot.config import Settings
 from bot.core import names
 from bot.core.access import Caller
-from storage import link_repo, repo
+from storage import repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,9 @@ class Services:
         name = names.sanitize(name)  # a platform profile's name: no bidi/control characters, NFC (issue 15)
         is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
         with self.db.reading() as s:  # two statements at most (a linked account): no snapshot needed
-            member = repo.member_by_external(s, channel, ext)
+            member = repo.roster_entry(s, channel, ext)
             if member is not None and member.linked_member_id is not None:  # a linked account: the primary member
-                member = link_repo.primary_of(s, member)
+                member = repo.roster_entry_by_id(s, member.linked_member_id)
                 if member is not None and not is_admin and member.channel == "telegram":
                     is_admin = member.external_id.isdigit() and int(member.external_id) in self.settings.admin_ids
             return Caller.of(channel, ext, name, member, global_admin=is_admin,
