@@ -316,6 +316,10 @@ async def test_figure_on_or_before_the_baseline_day_says_it_is_not_added(harness
         assert "lũy kế 405" in text.lower() or "405" in text, text
         assert str(405 + value) not in text, text
     assert daily(harness, day=DAY - timedelta(days=1)) == 9 and daily(harness, day=DAY) == 6
+    # a new figure for the baseline day replaces the day's 6: still held, the cumulative does not move
+    text = (await harness.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay mức 2 8"))[0].text or ""
+    assert note in text and "405" in text and "413" not in text and "407" not in text, text
+    assert daily(harness, day=DAY) == 8
     # the day after: counted (405 + 12), no note
     harness.clock.advance(timedelta(days=1))
     text = (await harness.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay mức 2 12"))[0].text or ""

@@ -230,3 +230,25 @@ def test_read_ahead_answers_as_the_reads_it_replaces_and_only_until_the_transact
         assert [r[2] for r in report_repo.day_rows(s, unit, "l2", DAY)] == [12]
         assert report_repo.unit_reported_total(s, unit, "l2", DAY) == 16
         s.rollback()
+
+
+def test_the_cumulative_of_a_metric_without_a_target_counts_every_day_and_each_replacement_once(
+        setup: tuple[Services, ReportService, Demo]) -> None:
+    """Without a target the confirmation's cumulative is still the unit's running total (computed once
+    before storing, then moved by the change)."""
+    from storage.models import Target
+
+    svc, rs, demo = setup
+    with svc.db.session() as s:  # no level-1 targets
+        for row in s.scalars(select(Target).where(Target.metric == "l1")):
+            s.delete(row)
+    a = svc.caller("telegram", member_id(3))
+    first = rs.submit(a, "-1", 10, "Thôn 3 hôm qua 7 mức 1")
+    assert first.status == "stored" and first.lines[0].target is None and first.lines[0].cumulative == 7
+    out = rs.submit(a, "-1", 11, "Thôn 3 hôm nay 5 mức 1")
+    assert out.status == "stored" and out.lines[0].cumulative == 12
+    out = rs.submit(a, "-1", 12, "Thôn 3 hôm nay 9 mức 1")  # the same day again: replaces the 5
+    assert out.status == "stored" and out.lines[0].old == 5 and out.lines[0].cumulative == 16
+    with svc.db.session() as s:
+        unit = repo.unit_by_id(s, demo.village_ids["Thôn 3"])
+        assert unit is not None and repo.reported_total(s, unit, "l1", until=DAY) == 16

@@ -256,13 +256,17 @@ class _Recording(_Base):
                 reasons.append(f"over_limit:{unit.name}:{new}:{limit}")
                 continue
             target = self._target(s, unit, p.metric, area)
-            if target is not None:
-                done = self._baseline(s, unit, p.metric, area) + self._reported(s, unit, p.metric, p.day, area)
-                if done_out is not None:
-                    done_out[i] = done
-                remaining = max(target - (done - (old or 0)), 0)
-                if new > remaining:
-                    reasons.append(f"over_target:{unit.name}:{new}:{remaining}")
+            # a one-line report's cumulative follows from this one (`_known_cumulative`), target or not
+            if target is None and (done_out is None or len(staged) > 1):
+                continue
+            done = self._baseline(s, unit, p.metric, area) + self._reported(s, unit, p.metric, p.day, area)
+            if done_out is not None:
+                done_out[i] = done
+            if target is None:
+                continue
+            remaining = max(target - (done - (old or 0)), 0)
+            if new > remaining:
+                reasons.append(f"over_target:{unit.name}:{new}:{remaining}")
         return reasons
 
     def _line_result(self, s: Session, p: Planned, old: int | None, new: int,
@@ -285,9 +289,12 @@ class _Recording(_Base):
     def _known_cumulative(self, s: Session, p: Planned, area: _Area | None, before: int | None, old: int | None,
                           new: int) -> int | None:
         """The unit's cumulative after this one change, from the one computed before it (None: recompute).
-        A figure on or before its unit's baseline day does not move the cumulative (the baseline holds it)."""
-        if before is None or self._held_by_baseline(s, self._unit(s, p.unit_id, area), p, area):
+        A figure on or before its unit's baseline day does not move the cumulative (the baseline holds it,
+        and the figure it replaces, of the same day, was held too)."""
+        if before is None:
             return None
+        if self._held_by_baseline(s, self._unit(s, p.unit_id, area), p, area):
+            return before
         return before - (old or 0) + new
 
     @staticmethod
