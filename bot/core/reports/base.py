@@ -132,7 +132,7 @@ class _Base:
         parents = self.svc.db.cached(("rep.parents",), self._parent_ids)
         default = self._chat_village(caller, chat_id, parents, scope.area) or scope.own
         own_path = scope.own.path
-        allowed = [n for n, us in scope.area.names.items() if any(u.path.startswith(own_path) for u in us)]
+        allowed = scope.area.names_within(own_path)
         parsed = parse_report(text, today=self.svc.today(), units=scope.area.sorted_names,
                               metrics=self._metric_codes(), unit_known=default.id not in parents,
                               metric_words=active_words(self.svc.db), lang=caller.language, allowed=allowed)

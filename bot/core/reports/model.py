@@ -102,6 +102,7 @@ class _Area:
     baselines: list[tuple[str, str, int, int, date]]
     parents: frozenset[int]  # units with anything below them (active or not)
     _memo: dict[tuple[str, int, str], int | None] = field(default_factory=dict)
+    _allowed: dict[str, list[str]] = field(default_factory=dict)
 
     def target(self, unit_id: int, metric: str) -> int | None:
         """repo.effective_target: the unit's own target, else the sum of its active children's."""
@@ -120,6 +121,14 @@ class _Area:
         if key not in self._memo:
             self._memo[key] = sum(v for p, m, v, _u, _d in self.baselines if m == metric and p.startswith(unit.path))
         return self._memo[key] or 0
+
+    def names_within(self, path: str) -> list[str]:
+        """The names of the area's units inside `path` (a reporter's own subtree), in the area's order."""
+        found = self._allowed.get(path)
+        if found is None:
+            found = self._allowed[path] = [n for n, us in self.names.items()
+                                           if any(u.path.startswith(path) for u in us)]
+        return found
 
     def baseline_day(self, unit_id: int, metric: str) -> date | None:
         """The day of the unit's own baseline for the metric (None without one)."""
