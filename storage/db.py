@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from storage.behind import write as write_behind
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 #: reference data that `Database.cached` may keep in memory (units, roster, metrics, targets ...)
 CACHED_TABLES = frozenset({"units", "members", "metrics", "targets", "baselines", "chats"})
@@ -251,6 +252,25 @@ class Database:
             self._cache.clear()
         self._cache[key] = (generation, now, value)
         return value
+
+    def cached_many(self, keys: Sequence[K], load: Callable[[list[K]], Mapping[K, T]], ttl: float = CACHE_TTL) -> None:
+        """`cached` for many keys at once: `load(missing)` is called once with the keys that hold no valid
+        entry, and what it returns is kept as `cached` would have kept it (a key it leaves out stays
+        uncached)."""
+        now = time.monotonic()
+        generation = GENERATION.value  # read before loading: a write committed meanwhile invalidates
+        missing = []
+        for key in keys:
+            hit = self._cache.get(key)
+            if hit is None or hit[0] != generation or now - hit[1] >= ttl:
+                missing.append(key)
+        if not missing:
+            return
+        values = load(missing)
+        if len(self._cache) + len(values) >= CACHE_MAX_ENTRIES:
+            self._cache.clear()
+        for key, value in values.items():
+            self._cache[key] = (generation, now, value)
 
     def forget(self, key: Hashable) -> None:
         self._cache.pop(key, None)

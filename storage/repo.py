@@ -97,6 +97,18 @@ def roster_entry(s: Session, channel: str, external_id: str) -> RosterEntry | No
     return RosterEntry._make(row) if row is not None else None
 
 
+_ENTRIES_BY_EXTERNAL = _ROSTER_ENTRY.where(_MEMBERS.channel == bindparam("channel"),
+                                           _MEMBERS.external_id.in_(bindparam("external_ids", expanding=True)))
+
+
+def roster_entries(s: Session, channel: str, external_ids: Sequence[str]) -> dict[str, RosterEntry]:
+    """`roster_entry` of many accounts in one statement: external id -> entry (those on the roster)."""
+    if not external_ids:
+        return {}
+    rows = s.connection().execute(_ENTRIES_BY_EXTERNAL, {"channel": channel, "external_ids": list(external_ids)})
+    return {str(r.external_id): RosterEntry._make(r) for r in rows}
+
+
 def roster_entry_by_id(s: Session, member_id: int) -> RosterEntry | None:
     row = s.connection().execute(_ENTRY_BY_ID, {"member_id": member_id}).first()
     return RosterEntry._make(row) if row is not None else None

@@ -43,6 +43,7 @@ TIERS = {
     "test_baseline_day": "service",
     "test_bound_village_e2e": "e2e",
     "test_cache_invalidation": "service",
+    "test_caller_batch": "service",
     "test_cache_notify": "service",
     "test_catalog_literals": "unit",
     "test_chart_render": "service",

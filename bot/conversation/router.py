@@ -30,6 +30,7 @@ from storage.db import unavailable
 
 if TYPE_CHECKING:
     from bot.bootstrap import Container
+    from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,25 @@ ROLES = (Role.NONE, Role.MEMBER, Role.LEADER, Role.ADMIN)
 #: commands whose work is CPU-heavy (a roll-up and its chart): always in a worker thread
 HEAVY = frozenset({"tonghop"})
 _UNDO_ID = re.compile(r"[0-9]{1,18}")  # a forged u:99999999999999999999 is no int64
+
+
+def caller_key(svc: Services, channel: str, user_id: str, user_name: str) -> tuple[object, ...]:
+    """The cache key of a caller (`Conversation.caller`). Who is a global admin is part of who is speaking
+    (ADMIN_IDS, read when the caller is looked up)."""
+    return ("caller", channel, user_id, user_name, tuple(svc.settings.admin_ids))
+
+
+def know_callers(svc: Services, channel: str, users: list[tuple[str, str]]) -> None:
+    """The senders (user id, name) of a batch of updates that are on the roster, looked up in one statement
+    and cached as `Conversation.caller` caches them, before their updates are handled one by one (in an
+    evening burst most senders write their first message of the day: one look-up each otherwise)."""
+    wanted = {caller_key(svc, channel, uid, name): (uid, name) for uid, name in users}
+
+    def load(missing: list[tuple[object, ...]]) -> dict[tuple[object, ...], Caller]:
+        found = svc.roster_callers(channel, [wanted[k] for k in missing])
+        return {k: found[wanted[k]] for k in missing if wanted[k] in found}
+
+    svc.db.cached_many(list(wanted), load)
 
 
 class LinkCodes(Protocol):
@@ -98,8 +118,7 @@ class Conversation:
         old otherwise); strangers are looked up every time,
         so that someone who just joined (perhaps through another worker) is recognised at once."""
         svc = self.svc
-        # who is a global admin is part of who is speaking (ADMIN_IDS, read when the caller is looked up)
-        key = ("caller", turn.channel, turn.user_id, turn.user_name, tuple(svc.settings.admin_ids))
+        key = caller_key(svc, turn.channel, turn.user_id, turn.user_name)
         found = svc.db.cached(key, lambda: svc.caller(turn.channel, turn.user_id, turn.user_name))
         if not found.on_roster:
             svc.db.forget(key)

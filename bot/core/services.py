@@ -35,10 +35,13 @@ class Services:
     def today(self) -> date:
         return self.now().date()
 
+    def _admin_id(self, channel: str, ext: str) -> bool:
+        return channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
+
     def caller(self, channel: str, external_id: str | int, name: str = "", language: str | None = None) -> Caller:
         ext = str(external_id)
         name = names.sanitize(name)  # a platform profile's name: no bidi/control characters, NFC (issue 15)
-        is_admin = channel == "telegram" and ext.lstrip("-").isdigit() and int(ext) in self.settings.admin_ids
+        is_admin = self._admin_id(channel, ext)
         with self.db.reading() as s:  # two statements at most (a linked account): no snapshot needed
             member = repo.roster_entry(s, channel, ext)
             if member is not None and member.linked_member_id is not None:  # a linked account: the primary member
@@ -47,3 +50,19 @@ class Services:
                     is_admin = member.external_id.isdigit() and int(member.external_id) in self.settings.admin_ids
             return Caller.of(channel, ext, name, member, global_admin=is_admin,
                              language=language or self.settings.language)
+
+    def roster_callers(self, channel: str, users: list[tuple[str, str]]) -> dict[tuple[str, str], Caller]:
+        """`caller` for many senders at once (external id, name), in one statement: the roster members
+        among them, as `caller` gives them. Strangers and linked accounts are left out (`caller` then
+        looks them up one by one)."""
+        wanted = {ext for ext, _name in users}
+        with self.db.reading() as s:
+            entries = repo.roster_entries(s, channel, sorted(wanted))
+        found: dict[tuple[str, str], Caller] = {}
+        for ext, name in users:
+            entry = entries.get(ext)
+            if entry is None or entry.linked_member_id is not None or not entry.active:
+                continue
+            found[(ext, name)] = Caller.of(channel, ext, names.sanitize(name), entry,
+                                           global_admin=self._admin_id(channel, ext), language=self.settings.language)
+        return found

@@ -42,6 +42,7 @@ from bot.channels.telegram.jobqueue import install as install_scheduler
 from bot.channels.telegram.ratelimit import ReactionAwareRateLimiter
 from bot.channels.telegram.request import AiohttpRequest
 from bot.config import Settings
+from bot.conversation.router import know_callers
 from bot.core.commands import BY_NAME, Role
 from bot.core.fmt import esc
 from bot.core.intake import Intake, track, untrack
@@ -246,8 +247,9 @@ class AckAfterProcessingRequest(AiohttpRequest):
         self._update_queue = update_queue
         self.on_poison: Callable[[dict[str, Any], str], Awaitable[None]] | None = None
         self.before_poll: Callable[[], Awaitable[None]] | None = None
-        #: the batch's (update key, chat) before PTB hands any of it to a handler (the intake counts them)
-        self.on_fetched: Callable[[list[tuple[str, str | None]]], Awaitable[None]] | None = None
+        #: the batch's (update key, chat) and senders (user id, full name) before PTB hands any of it to a
+        #: handler (the intake counts them; the roster members among the senders are looked up at once)
+        self.on_fetched: Callable[[list[tuple[str, str | None]], list[tuple[str, str]]], Awaitable[None]] | None = None
         self._handed_up_to: int | None = None  #: the newest update id handed to PTB unchecked
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
@@ -259,6 +261,7 @@ class AckAfterProcessingRequest(AiohttpRequest):
         if result is None:
             return code, payload
         fetched = _keys_and_chats(result)  # read before the poison check parses (and changes) the items
+        senders = _senders(result)
         ids = [int(key) for key, _chat in fetched]
         if self.on_poison is not None:
             if self._handed_up_to is not None and any(i <= self._handed_up_to for i in ids):
@@ -266,7 +269,7 @@ class AckAfterProcessingRequest(AiohttpRequest):
             elif ids:
                 self._handed_up_to = max(ids)
         if fetched and self.on_fetched is not None:
-            await self.on_fetched(fetched)
+            await self.on_fetched(fetched, senders)
         return code, payload
 
     async def _without_poison(self, payload: bytes, result: list[Any]) -> bytes:
@@ -425,9 +428,16 @@ def build_application(
 
         poll_request.before_poll = before_poll
 
-        async def on_fetched(updates: list[tuple[str, str | None]]) -> None:
+        def fetched_work(updates: list[tuple[str, str | None]], senders: list[tuple[str, str]]) -> None:
+            intake.count_fetched(updates)
             try:
-                await db_call(intake, intake.count_fetched, updates)
+                know_callers(container.svc, "telegram", senders)
+            except Exception as exc:  # noqa: BLE001 - each sender is then looked up when their update runs
+                log.warning("could not look up the senders of the fetched updates (%s)", type(exc).__name__)
+
+        async def on_fetched(updates: list[tuple[str, str | None]], senders: list[tuple[str, str]]) -> None:
+            try:
+                await db_call(intake, fetched_work, updates, senders)
             except Exception as exc:  # noqa: BLE001 - each update then counts its own attempt (Intake.begin)
                 log.warning("update intake: could not count the fetched updates (%s)", type(exc).__name__)
 
@@ -459,6 +469,21 @@ def _result_of(payload: bytes) -> list[Any] | None:
         return None
     result = body.get("result") if isinstance(body, dict) else None
     return result if isinstance(result, list) else None
+
+
+def _senders(result: list[Any]) -> list[tuple[str, str]]:
+    """(user id, full name as PTB's User.full_name) of the sender of each update of a getUpdates answer
+    that names one (its message's, edit's, button press's ... "from")."""
+    found: dict[str, str] = {}
+    for item in result:
+        for value in item.values() if isinstance(item, dict) else ():
+            user = value.get("from") if isinstance(value, dict) else None
+            if not isinstance(user, dict) or not isinstance(user.get("id"), int) or user.get("is_bot"):
+                continue
+            first, last = user.get("first_name"), user.get("last_name")
+            if isinstance(first, str) and (last is None or isinstance(last, str)):
+                found[str(user["id"])] = f"{first} {last}" if last else first
+    return list(found.items())
 
 
 def _keys_and_chats(result: list[Any]) -> list[tuple[str, str | None]]:
