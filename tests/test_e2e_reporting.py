@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.demo_data import ADMIN_ID, GROUP_ID, LEADER_ID, member_id
+from bot.emulator import Emulator
 from storage import repo
+from storage.db import Database
 from storage.models import PendingReport, Report
+from tests.helpers.faultkit import FaultBot, confirmations, make_chats, report_traffic, seed, wait_for
 from tests.helpers.telegram import DAY, Harness
-from tests.helpers.world import TZ
+from tests.helpers.world import TZ, sqlite_url
 
 DONG_TAM, THON_3 = 0, 3  # village indexes in bot.demo_data.VILLAGES
 
@@ -196,3 +200,30 @@ async def test_day_is_local_not_utc(harness: Harness) -> None:
     harness.clock.set(datetime(2025, 8, 14, 6, 30, tzinfo=TZ))
     await harness.say(GROUP_ID, member_id(THON_3), "Thôn 3 hôm nay 4")
     assert daily(harness, "Thôn 3", day=date(2025, 8, 14)) == 4
+
+
+async def test_the_senders_of_a_fetched_batch_are_looked_up_together_not_one_by_one(
+        tmp_path: Path, emu: Emulator) -> None:
+    """Through the real bot: the roster members who sent a getUpdates batch are looked up in one statement
+    (bot.conversation.router.know_callers) before their reports run; each report then finds its sender."""
+    db = Database(sqlite_url(tmp_path))
+    members = seed(db, 12)
+    msgs = report_traffic(members, 12, groups=3)
+    users = make_chats(emu, msgs)
+    lookups: list[str] = []
+
+    def note(_conn: object, _cur: object, sql: str, *_args: object) -> None:
+        if "members.external_id" in sql and "FROM members JOIN units" in sql:
+            lookups.append(sql)
+
+    async with FaultBot(emu, db):
+        await emu.wait_idle(10)
+        event.listen(db.engine, "before_cursor_execute", note)
+        for m in msgs:
+            emu.send_message(m.chat_id, users[m.user_id], m.text)
+        await wait_for(lambda: len(confirmations(emu)) >= len(msgs), 60, "12 confirmations")
+    assert [q for q in lookups if "members.external_id IN" in q], "no batch look-up"
+    assert not [q for q in lookups if "members.external_id IN" not in q], "a sender looked up on their own"
+    assert sum(confirmations(emu).values()) == len(msgs)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == len(msgs)
