@@ -1,9 +1,10 @@
 """bot.channels.telegram.request.AiohttpRequest, PTB's Bot API connection of the application, against the Bot
-API emulator: the same bodies as PTB's httpx request (form fields, multipart uploads), PTB's errors, proxies
-from the environment, and no token in any error message."""
+API emulator: JSON bodies (multipart uploads as PTB's httpx request), PTB's errors, proxies from the
+environment, and no token in any error message."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator
 
@@ -114,3 +115,40 @@ async def test_an_http_proxy_from_the_environment_carries_the_requests(
         assert len(seen) == 2  # getMe + sendMessage through the proxy before, nothing more
     finally:
         await runner.cleanup()
+
+
+async def test_a_request_without_files_is_one_json_object(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """application/json (the Bot API takes it for every method but uploads), objects nested as objects;
+    an upload stays multipart."""
+    bodies: list[tuple[str, bytes]] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        bodies.append((request.content_type, body))
+        headers = {"Content-Type": request.headers["Content-Type"]}  # a multipart body's boundary with it
+        async with ClientSession() as client, client.request(request.method, str(request.url), data=body,
+                                                              headers=headers) as r:
+            return web.Response(status=r.status, body=await r.read(), content_type=r.content_type)
+
+    proxy = web.Application()
+    proxy.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(proxy)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("↩️ Hủy báo cáo này", callback_data="u:7")]])
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("NO_PROXY", "example.invalid")
+        async with Bot(emu.token, base_url=emu.base_url, request=AiohttpRequest()) as b:
+            await b.send_message(GROUP, "✅ Đã ghi 12 mức 2", reply_markup=markup)
+            await b.send_photo(GROUP, tiny_png(10, 10), caption="Biểu đồ")
+    finally:
+        await runner.cleanup()
+    (ctype, body), (photo_type, _photo) = bodies[-2:]
+    assert ctype == "application/json" and photo_type == "multipart/form-data"
+    sent = json.loads(body)
+    assert sent["chat_id"] == GROUP and sent["text"] == "✅ Đã ghi 12 mức 2"
+    assert sent["reply_markup"] == markup.to_dict()
+    assert emu.sent(GROUP)[0].reply_markup == markup.to_dict()

@@ -4,8 +4,9 @@ Why: on the report hot path every message costs a ``sendMessage`` (and a share o
 httpx + httpcore + anyio spend ~0.67 ms of CPU on one such request against ~0.18 ms for aiohttp (measured
 against the Bot API emulator, see docs/scale.md) — more than a third of what a whole report costs the worker.
 aiohttp is already a dependency (the Zalo webhook server and the emulator). A request without files is
-sent as PTB's ``json_payload`` (``application/json``, which the Bot API accepts for every method but
-uploads): encoding it costs a fraction of a form's URL quoting, most of all for Vietnamese text. Uploads
+sent as one JSON object (``application/json``, which the Bot API accepts for every method but uploads;
+objects such as ``reply_markup`` nested as objects): encoding it costs a fraction of a form's URL
+quoting, most of all for Vietnamese text. Uploads
 are multipart as with ``HTTPXRequest``; the same User-Agent, and the same errors (``TimedOut``,
 ``NetworkError``) for PTB's retry and error handling.
 
@@ -14,6 +15,7 @@ An error message never carries the request URL: it holds the bot token (``/bot<t
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from http import HTTPStatus
 from typing import Any
@@ -102,7 +104,7 @@ class AiohttpRequest(BaseRequest):
             if files:
                 body = _form(request_data)
             else:
-                body, headers = request_data.json_payload, self._json_headers
+                body, headers = json.dumps(request_data.parameters, ensure_ascii=False).encode(), self._json_headers
         try:
             async with self._session.request(method, url, data=body, timeout=timeout, proxy=self._proxy(url),
                                              headers=headers) as res:
