@@ -6,9 +6,8 @@ against the Bot API emulator, see docs/scale.md) — more than a third of what a
 aiohttp is already a dependency (the Zalo webhook server and the emulator). A request without files is
 sent as one JSON object (``application/json``, which the Bot API accepts for every method but uploads;
 objects such as ``reply_markup`` nested as objects): encoding it costs a fraction of a form's URL
-quoting, most of all for Vietnamese text. Uploads
-are multipart as with ``HTTPXRequest``; the same User-Agent, and the same errors (``TimedOut``,
-``NetworkError``) for PTB's retry and error handling.
+quoting, most of all for Vietnamese text. Uploads are multipart as with ``HTTPXRequest``; the same
+User-Agent, and the same errors (``TimedOut``, ``NetworkError``) for PTB's retry and error handling.
 
 An error message never carries the request URL: it holds the bot token (``/bot<token>/method``).
 """
