@@ -244,13 +244,12 @@ class Database:
         """
         now = time.monotonic()
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == GENERATION.value and now - hit[1] < ttl:
+        if self._fresh(hit, GENERATION.value, now, ttl):
+            assert hit is not None
             return hit[2]  # type: ignore[no-any-return]
         generation = GENERATION.value  # read before loading: a write committed meanwhile invalidates
         value = load()
-        if len(self._cache) >= CACHE_MAX_ENTRIES:
-            self._cache.clear()
-        self._cache[key] = (generation, now, value)
+        self._keep({key: value}, generation, now)
         return value
 
     def cached_many(self, keys: Sequence[K], load: Callable[[list[K]], Mapping[K, T]], ttl: float = CACHE_TTL) -> None:
@@ -259,15 +258,16 @@ class Database:
         uncached)."""
         now = time.monotonic()
         generation = GENERATION.value  # read before loading: a write committed meanwhile invalidates
-        missing = []
-        for key in keys:
-            hit = self._cache.get(key)
-            if hit is None or hit[0] != generation or now - hit[1] >= ttl:
-                missing.append(key)
-        if not missing:
-            return
-        values = load(missing)
-        if len(self._cache) + len(values) >= CACHE_MAX_ENTRIES:
+        missing = [key for key in keys if not self._fresh(self._cache.get(key), generation, now, ttl)]
+        if missing:
+            self._keep(load(missing), generation, now)
+
+    @staticmethod
+    def _fresh(hit: tuple[int, float, Any] | None, generation: int, now: float, ttl: float) -> bool:
+        return hit is not None and hit[0] == generation and now - hit[1] < ttl
+
+    def _keep(self, values: Mapping[K, object], generation: int, now: float) -> None:
+        if len(self._cache) + len(values) > CACHE_MAX_ENTRIES:
             self._cache.clear()
         for key, value in values.items():
             self._cache[key] = (generation, now, value)

@@ -221,12 +221,11 @@ _PENDING_REVS_OF_MESSAGE = select(PendingReport.source_rev).where(
     PendingReport.message_id == bindparam("message_id"))
 
 
-_REVS_OF_MESSAGE = union_all(
-    select(literal(1).label("kind"), _R.source_rev).where(
-        _R.channel == bindparam("channel"), _R.chat_id == bindparam("chat_id"), _R.message_id == bindparam("message_id")),
-    select(literal(2).label("kind"), _P.source_rev).where(
-        _P.channel == bindparam("channel"), _P.chat_id == bindparam("chat_id"), _P.message_id == bindparam("message_id")),
-)
+_STORED_REVS = select(literal(1).label("kind"), _R.source_rev).where(
+    _R.channel == bindparam("channel"), _R.chat_id == bindparam("chat_id"), _R.message_id == bindparam("message_id"))
+_ASKED_REVS = select(literal(2).label("kind"), _P.source_rev).where(
+    _P.channel == bindparam("channel"), _P.chat_id == bindparam("chat_id"), _P.message_id == bindparam("message_id"))
+_REVS_OF_MESSAGE = union_all(_STORED_REVS, _ASKED_REVS)
 
 
 def revisions_of_message(s: Session, channel: str, chat_id: str, message_id: int) -> tuple[list[int], list[int]]:
@@ -258,11 +257,9 @@ def _nulls() -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]
     return sql_cast(null(), BigInteger), sql_cast(null(), BigInteger), sql_cast(null(), String)
 
 
-_READ_AHEAD = union_all(
-    select(literal(1).label("kind"), _R.source_rev.label("n"), *_nulls(), _R.created_at.label("at")).where(
-        _R.channel == bindparam("channel"), _R.chat_id == bindparam("chat_id"), _R.message_id == bindparam("message_id")),
-    select(literal(2), _P.source_rev, *_nulls(), _P.created_at).where(
-        _P.channel == bindparam("channel"), _P.chat_id == bindparam("chat_id"), _P.message_id == bindparam("message_id")),
+_READ_AHEAD = union_all(  # the kinds: 1, 2 = _REVS_OF_MESSAGE's, 3 = _DAY_ROWS, 4 = _UNIT_REPORTED_TOTAL
+    _STORED_REVS.add_columns(*_nulls(), _R.created_at.label("at")),
+    _ASKED_REVS.add_columns(*_nulls(), _P.created_at),
     _DAY_ROWS.order_by(None).with_only_columns(
         literal(3), _R.reporter_id, _R.value, _R.id, _M.display_name, _R.created_at),
     select(literal(4), _UNIT_REPORTED_TOTAL.scalar_subquery(), *_nulls(), null()),
@@ -277,7 +274,7 @@ def read_ahead(s: Session, channel: str, chat_id: str, message_id: int, unit_id:
               "metric": metric, "day": day, "until": day}
     stored: list[int] = []
     asked: list[int] = []
-    day_of: list[tuple[object, int, tuple[int, str, int, int]]] = []
+    day_of: list[tuple[Any, tuple[int, str, int, int]]] = []
     total = 0
     for kind, n, value, row_id, name, at in _conn(s).execute(_READ_AHEAD, params):
         if kind == 1:
@@ -285,12 +282,12 @@ def read_ahead(s: Session, channel: str, chat_id: str, message_id: int, unit_id:
         elif kind == 2:
             asked.append(int(n))
         elif kind == 3:
-            day_of.append((at, int(row_id), (int(n), str(name), int(value), int(row_id))))
+            day_of.append((at, (int(n), str(name), int(value), int(row_id))))
         else:
             total = int(n or 0)
-    day_of.sort(key=lambda r: (r[0], r[1]))  # as _DAY_ROWS: oldest first
+    day_of.sort(key=lambda r: (r[0], r[1][3]))  # as _DAY_ROWS: oldest first (created_at, id)
     s.info[_AHEAD] = {("revs", channel, chat_id, message_id): (stored, asked),
-                      ("day", unit_id, metric, day): [r for _at, _id, r in day_of],
+                      ("day", unit_id, metric, day): [row for _at, row in day_of],
                       ("total", unit_id, metric, day): total}
 
 
