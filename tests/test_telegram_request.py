@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import ClientSession, web
@@ -85,47 +86,16 @@ async def test_an_unreachable_server_is_a_network_error_without_the_token() -> N
     assert refused.value.__cause__ is None and refused.value.__suppress_context__  # no chained aiohttp error
 
 
-async def test_an_http_proxy_from_the_environment_carries_the_requests(
-        emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-
-    async def forward(request: web.Request) -> web.Response:  # a forward proxy: absolute-form request line
-        seen.append(request.path)
-        async with ClientSession() as client, client.request(request.method, str(request.url),
-                                                              data=await request.read(),
-                                                              headers={"Content-Type": request.content_type}) as r:
-            return web.Response(status=r.status, body=await r.read(), content_type=r.content_type)
-
-    proxy = web.Application()
-    proxy.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(proxy)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
-    try:
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
-        monkeypatch.setenv("NO_PROXY", "example.invalid")
-        async with Bot(emu.token, base_url=emu.base_url, request=AiohttpRequest()) as b:
-            assert (await b.send_message(GROUP, "qua proxy")).text == "qua proxy"
-        assert seen and seen[-1].endswith("/sendMessage")
-        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        async with Bot(emu.token, base_url=emu.base_url, request=AiohttpRequest()) as b:
-            await b.send_message(GROUP, "thẳng")
-        assert len(seen) == 2  # getMe + sendMessage through the proxy before, nothing more
-    finally:
-        await runner.cleanup()
-
-
-async def test_a_request_without_files_is_one_json_object(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    """application/json (the Bot API takes it for every method but uploads), objects nested as objects;
-    an upload stays multipart."""
-    bodies: list[tuple[str, bytes]] = []
+@asynccontextmanager
+async def forward_proxy() -> AsyncIterator[tuple[int, list[tuple[str, str, bytes]]]]:
+    """A forward HTTP proxy on a free port (absolute-form request lines), recording each request it carries:
+    (path, content type, body)."""
+    seen: list[tuple[str, str, bytes]] = []
 
     async def forward(request: web.Request) -> web.Response:
         body = await request.read()
-        bodies.append((request.content_type, body))
-        headers = {"Content-Type": request.headers["Content-Type"]}  # a multipart body's boundary with it
+        seen.append((request.path, request.content_type, body))
+        headers = {"Content-Type": request.headers.get("Content-Type", "")}  # a multipart body's boundary with it
         async with ClientSession() as client, client.request(request.method, str(request.url), data=body,
                                                               headers=headers) as r:
             return web.Response(status=r.status, body=await r.read(), content_type=r.content_type)
@@ -136,17 +106,37 @@ async def test_a_request_without_files_is_one_json_object(emu: Emulator, monkeyp
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton("↩️ Hủy báo cáo này", callback_data="u:7")]])
     try:
+        yield site._server.sockets[0].getsockname()[1], seen  # type: ignore[union-attr]  # noqa: SLF001
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_http_proxy_from_the_environment_carries_the_requests(
+        emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with forward_proxy() as (port, seen):
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("NO_PROXY", "example.invalid")
+        async with Bot(emu.token, base_url=emu.base_url, request=AiohttpRequest()) as b:
+            assert (await b.send_message(GROUP, "qua proxy")).text == "qua proxy"
+        assert seen and seen[-1][0].endswith("/sendMessage")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with Bot(emu.token, base_url=emu.base_url, request=AiohttpRequest()) as b:
+            await b.send_message(GROUP, "thẳng")
+        assert len(seen) == 2  # getMe + sendMessage through the proxy before, nothing more
+
+
+async def test_a_request_without_files_is_one_json_object(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """application/json (the Bot API takes it for every method but uploads), objects nested as objects;
+    an upload stays multipart."""
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("↩️ Hủy báo cáo này", callback_data="u:7")]])
+    async with forward_proxy() as (port, seen):
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
         monkeypatch.setenv("NO_PROXY", "example.invalid")
         async with Bot(emu.token, base_url=emu.base_url, request=AiohttpRequest()) as b:
             await b.send_message(GROUP, "✅ Đã ghi 12 mức 2", reply_markup=markup)
             await b.send_photo(GROUP, tiny_png(10, 10), caption="Biểu đồ")
-    finally:
-        await runner.cleanup()
-    (ctype, body), (photo_type, _photo) = bodies[-2:]
+    (_path, ctype, body), (_photo_path, photo_type, _photo) = seen[-2:]
     assert ctype == "application/json" and photo_type == "multipart/form-data"
     sent = json.loads(body)
     assert sent["chat_id"] == GROUP and sent["text"] == "✅ Đã ghi 12 mức 2"
